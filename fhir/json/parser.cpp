@@ -1,0 +1,137 @@
+#include "fhir/json/parser.h"
+
+#include <string>
+#include <vector>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace fhir::json {
+namespace {
+
+// SAX handler building the ordered tree. Keeps a stack of open containers.
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(const ParseLimits& limits) : limits_(limits) {}
+
+  bool Null() { return Add(Value::Null()); }
+  bool Bool(bool b) { return Add(Value::Bool(b)); }
+  bool Int(int) { return false; }  // unreachable: numbers arrive as RawNumber
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    return Add(Value::Number(std::string(str, len)));
+  }
+  bool String(const char* str, rapidjson::SizeType len, bool) {
+    return Add(Value::String(std::string(str, len)));
+  }
+  bool StartObject() { return Open(Value::Object()); }
+  bool Key(const char* str, rapidjson::SizeType len, bool) {
+    Value& obj = *stack_.back();
+    std::string_view key(str, len);
+    if (obj.Find(key) != nullptr) {
+      error_ = "Duplicate JSON property '" + std::string(key) + "' at " + Path();
+      return false;
+    }
+    obj.members().emplace_back(std::string(key), Value());
+    pending_key_ = true;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+  bool StartArray() { return Open(Value::Array()); }
+  bool EndArray(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+
+  Value TakeRoot() { return std::move(root_); }
+  const std::string& error() const { return error_; }
+
+ private:
+  // Returns the slot the next value goes into.
+  Value* Slot() {
+    if (stack_.empty()) {
+      if (has_root_) return nullptr;
+      has_root_ = true;
+      return &root_;
+    }
+    Value& top = *stack_.back();
+    if (top.is_object()) {
+      pending_key_ = false;
+      return &top.members().back().second;
+    }
+    return &top.Append(Value());
+  }
+  bool Add(Value v) {
+    Value* slot = Slot();
+    if (slot == nullptr) return false;
+    *slot = std::move(v);
+    return true;
+  }
+  bool Open(Value v) {
+    if (stack_.size() + 1 > limits_.max_depth) {
+      error_ = "JSON nesting deeper than " + std::to_string(limits_.max_depth) + " at " + Path();
+      return false;
+    }
+    Value* slot = Slot();
+    if (slot == nullptr) return false;
+    *slot = std::move(v);
+    stack_.push_back(slot);
+    return true;
+  }
+  // A JSONPath-like location of the innermost open container, for error messages.
+  std::string Path() const {
+    std::string p = "$";
+    for (const Value* v : stack_) {
+      if (v->is_object() && !v->members().empty() && v != stack_.back()) {
+        p += "." + v->members().back().first;
+      } else if (v->is_array() && v != stack_.back()) {
+        p += "[" + std::to_string(v->items().size() - 1) + "]";
+      }
+    }
+    return p;
+  }
+
+  const ParseLimits& limits_;
+  Value root_;
+  bool has_root_ = false;
+  bool pending_key_ = false;
+  std::vector<Value*> stack_;  // pointers stay valid: a container is only appended to while on top
+  std::string error_;
+};
+
+}  // namespace
+
+common::StatusOr<Value> Parse(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return common::Error(common::Code::kResourceExhausted,
+                         "JSON body of " + std::to_string(text.size()) +
+                             " bytes exceeds the limit of " + std::to_string(limits.max_bytes));
+  }
+  TreeBuilder builder(limits);
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag;
+  rapidjson::ParseResult result =
+      reader.Parse<kFlags, rapidjson::MemoryStream, TreeBuilder>(stream, builder);
+  if (!result) {
+    if (!builder.error().empty()) {
+      return common::Error(common::Code::kInvalidArgument, builder.error());
+    }
+    return common::Error(common::Code::kInvalidArgument,
+                         std::string("Invalid JSON at byte offset ") +
+                             std::to_string(result.Offset()) + ": " +
+                             rapidjson::GetParseError_En(result.Code()));
+  }
+  return builder.TakeRoot();
+}
+
+}  // namespace fhir::json

@@ -1,0 +1,2 @@
+// Placeholder composition root; replaced by the CLI in gateway/cli.
+int main() { return 0; }

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+
+namespace fhir::json {
+namespace {
+
+TEST(JsonParser, KeepsDecimalTextAndOrder) {
+  auto v = Parse(R"({"b":1.50,"a":[1e2,-0.0,true,null,"x"]})");
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->members()[0].first, "b");
+  EXPECT_EQ(v->Find("b")->text(), "1.50");
+  EXPECT_EQ(Write(*v), R"({"b":1.50,"a":[1e2,-0.0,true,null,"x"]})");
+}
+
+TEST(JsonParser, RejectsDuplicateKeysWithPath) {
+  auto v = Parse(R"({"a":{"b":1,"b":2}})");
+  ASSERT_FALSE(v.has_value());
+  EXPECT_NE(v.error().message().find("Duplicate JSON property 'b'"), std::string::npos);
+  EXPECT_NE(v.error().message().find("$.a"), std::string::npos);
+}
+
+TEST(JsonParser, RejectsTrailingContentAndBadSyntax) {
+  EXPECT_FALSE(Parse(R"({"a":1} x)").has_value());
+  EXPECT_FALSE(Parse(R"({"a":1,})").has_value());
+  EXPECT_FALSE(Parse("").has_value());
+  EXPECT_FALSE(Parse("{\"a\":\"\xff\"}").has_value());  // invalid UTF-8
+}
+
+TEST(JsonParser, EnforcesDepthAndSizeLimits) {
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  ParseLimits limits;
+  limits.max_depth = 10;
+  auto v = Parse(deep, limits);
+  ASSERT_FALSE(v.has_value());
+  EXPECT_NE(v.error().message().find("deeper than 10"), std::string::npos);
+  limits.max_bytes = 4;
+  auto big = Parse(R"({"a":1})", limits);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code(), common::Code::kResourceExhausted);
+}
+
+TEST(JsonWriter, EscapesStringsAndKeepsUnicode) {
+  Value o = Value::Object();
+  o.Set("s", Value::String("a\"b\\c\n\xc3\xa6\xc3\xb8\xc3\xa5"));
+  std::string out = Write(o);
+  EXPECT_EQ(out, "{\"s\":\"a\\\"b\\\\c\\n\xc3\xa6\xc3\xb8\xc3\xa5\"}");
+  auto back = Parse(out);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, o);
+}
+
+TEST(JsonValue, SetAfterPlacesMember) {
+  Value o = Value::Object();
+  o.Set("resourceType", Value::String("Patient"));
+  o.Set("id", Value::String("x"));
+  o.Set("active", Value::Bool(true));
+  o.SetAfter("id", "meta", Value::Object());
+  EXPECT_EQ(o.members()[2].first, "meta");
+  EXPECT_EQ(o.members()[3].first, "active");
+}
+
+}  // namespace
+}  // namespace fhir::json
