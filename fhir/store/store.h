@@ -101,6 +101,11 @@ class Store {
   virtual common::StatusOr<HistoryPage> History(const HistoryQuery& query) = 0;
   virtual common::StatusOr<SearchResult> Search(const search::Query& query) = 0;
 
+  // Called on the writer thread after each durable commit with its latency (seconds, from
+  // the first unit queued to fsync done) and the number of units it carried. Set before use.
+  using CommitObserver = std::function<void(double seconds, size_t units)>;
+  virtual void SetCommitObserver(CommitObserver observer) = 0;
+
   // Highest committed seq (for snapshots and readiness).
   virtual int64_t LastSeq() = 0;
   // True once open and not shutting down.

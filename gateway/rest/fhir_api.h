@@ -1,0 +1,45 @@
+#pragma once
+// FHIR R4 RESTful API (https://hl7.org/fhir/R4/http.html) over transport-neutral messages.
+// Thread-safe: Handle() is called concurrently from the blocking pool.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "fhir/store/store.h"
+#include "gateway/http/message.h"
+
+namespace gateway {
+
+struct FhirApiOptions {
+  // Absolute base URL used in Location, fullUrl and paging links. Empty: derived from the
+  // request's Host header and `scheme`.
+  std::string base_url;
+  std::string scheme = "http";
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  size_t max_json_depth = 64;
+  int default_page_size = 50;
+  int max_page_size = 1000;
+  size_t max_bundle_entries = 1000;
+  std::string software_version = EMG_VERSION;
+};
+
+class FhirApi {
+ public:
+  FhirApi(fhir::store::Store& store, FhirApiOptions options);
+
+  // Handles one FHIR request (anything that is not an edge route such as /healthz).
+  // Never throws; every error is an OperationOutcome response.
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Runs a transaction Bundle (JSON) as the demo seed. Idempotent when the bundle uses
+  // conditional creates (ifNoneExist).
+  common::Status SeedFromBundle(std::string_view bundle_json);
+
+ private:
+  fhir::store::Store& store_;
+  FhirApiOptions options_;
+};
+
+}  // namespace gateway
