@@ -10,6 +10,10 @@
 #include "fhir/store/store.h"
 #include "gateway/http/message.h"
 
+namespace gateway::rest {
+struct Call;
+}
+
 namespace gateway {
 
 struct FhirApiOptions {
@@ -38,6 +42,8 @@ class FhirApi {
   common::Status SeedFromBundle(std::string_view bundle_json);
 
  private:
+  HttpResponse Dispatch(rest::Call& call);
+
   fhir::store::Store& store_;
   FhirApiOptions options_;
 };

@@ -1,1 +1,504 @@
-// placeholder
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "fhir/json/writer.h"
+#include "fhir/search/index.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/search_index.h"
+#include "store/sqlite/search_sql.h"
+#include "store/sqlite/version_row.h"
+
+namespace store::sqlite {
+namespace {
+
+using common::Code;
+using common::Status;
+using common::StatusOr;
+using fhir::store::ResourceVersion;
+
+constexpr std::string_view kSelectCurrent =
+    "SELECT " EMG_VERSION_COLUMNS " FROM resource_versions WHERE type=?1 AND id=?2 AND "
+    "ended_seq IS NULL";
+constexpr std::string_view kSelectVersion =
+    "SELECT " EMG_VERSION_COLUMNS " FROM resource_versions WHERE type=?1 AND id=?2 AND "
+    "version=?3";
+
+// Sets meta.versionId and meta.lastUpdated, keeping the client's other meta elements.
+void StampMeta(fhir::json::Value& resource, const std::string& id, int64_t version,
+               common::SystemTime last_updated) {
+  using fhir::json::Value;
+  if (resource.Find("id") == nullptr) {
+    resource.SetAfter("resourceType", "id", Value::String(id));
+  } else {
+    resource.Set("id", Value::String(id));
+  }
+  Value* meta = resource.Find("meta");
+  if (meta == nullptr || !meta->is_object()) {
+    meta = &resource.SetAfter("id", "meta", Value::Object());
+  }
+  Value stamped = Value::Object();
+  stamped.Set("versionId", Value::String(std::to_string(version)));
+  stamped.Set("lastUpdated", Value::String(common::FormatInstant(last_updated)));
+  for (auto& [key, value] : meta->members()) {
+    if (key != "versionId" && key != "lastUpdated") stamped.Set(key, std::move(value));
+  }
+  *meta = std::move(stamped);
+}
+
+StatusOr<ResourceVersion> LoadOne(Statement& stmt, std::string_view not_found) {
+  Status status;
+  if (!stmt.Step(&status)) {
+    if (!status.ok()) return common::Error(status);
+    return common::Error(Code::kNotFound, std::string(not_found));
+  }
+  return ReadVersionRow(stmt);
+}
+
+// A pool of read-only connections. Each is used by one thread at a time.
+class ReadPool {
+ public:
+  Status Init(const SqliteStoreOptions& options) {
+    for (int i = 0; i < std::max(1, options.read_connections); ++i) {
+      ASSIGN_OR_RETURN(auto conn, Connection::Open(options.path, /*read_only=*/true,
+                                                   options.busy_timeout_ms));
+      RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1"));
+      free_.push_back(conn.get());
+      all_.push_back(std::move(conn));
+    }
+    return Status::Ok();
+  }
+
+  class Lease {
+   public:
+    Lease(ReadPool& pool, Connection* conn) : pool_(pool), conn_(conn) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { pool_.Release(conn_); }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_; }
+
+   private:
+    ReadPool& pool_;
+    Connection* conn_;
+  };
+
+  Lease Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    Connection* c = free_.back();
+    free_.pop_back();
+    return Lease(*this, c);
+  }
+
+  void CloseAll() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return free_.size() == all_.size(); });
+    free_.clear();
+    all_.clear();
+  }
+
+ private:
+  void Release(Connection* c) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(c);
+    }
+    cv_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Connection*> free_;
+  std::vector<std::unique_ptr<Connection>> all_;
+};
+
+// Runs a read inside a deferred read transaction so multi-statement reads see one snapshot.
+template <typename Fn>
+auto InReadTransaction(Connection& conn, Fn&& fn) -> decltype(fn()) {
+  Status begin = conn.Exec("BEGIN");
+  if (!begin.ok()) return common::Error(begin);
+  auto result = fn();
+  (void)conn.Exec("COMMIT");
+  return result;
+}
+
+class SqliteStore;
+
+// The operations a unit of work may call; runs on the writer thread inside the batch's
+// transaction and the unit's savepoint.
+class WriteContextImpl final : public fhir::store::WriteContext {
+ public:
+  WriteContextImpl(Connection& db, SearchIndexWriter& index, common::SystemTime& clock)
+      : db_(db), index_(index), last_time_(clock) {}
+
+  StatusOr<ResourceVersion> Current(const std::string& type, const std::string& id) override {
+    ASSIGN_OR_RETURN(Statement * stmt, db_.Cached(kSelectCurrent));
+    stmt->Bind(1, type).Bind(2, id);
+    return LoadOne(*stmt, "resource not found");
+  }
+
+  StatusOr<std::vector<std::string>> Match(const fhir::search::Query& query) override {
+    return MatchIds(db_.handle(), query);
+  }
+
+  StatusOr<ResourceVersion> Put(const std::string& type, const std::string& id,
+                                const fhir::json::Value& resource, const std::string& method,
+                                int64_t expected_version) override {
+    auto current = Current(type, id);
+    if (!current && current.error().code() != Code::kNotFound) return common::Error(current.error());
+    int64_t version = current ? current->version + 1 : 1;
+    if (expected_version != 0) {
+      int64_t have = current ? current->version : 0;
+      if (have != expected_version || (current && current->deleted)) {
+        return common::Error(Code::kFailedPrecondition,
+                             "version conflict: If-Match names version " +
+                                 std::to_string(expected_version) + " but the current version is " +
+                                 std::to_string(have));
+      }
+    }
+    fhir::json::Value stamped = resource;
+    common::SystemTime now = NextTime();
+    StampMeta(stamped, id, version, now);
+    std::string body = fhir::json::Write(stamped);
+
+    ASSIGN_OR_RETURN(int64_t seq, InsertVersion(type, id, version, now, /*deleted=*/false, method,
+                                                &body, current ? current->seq : 0));
+    RETURN_IF_ERROR(index_.Write(seq, type, fhir::search::ExtractIndex(stamped)));
+    ResourceVersion out;
+    out.type = type;
+    out.id = id;
+    out.version = version;
+    out.seq = seq;
+    out.last_updated = now;
+    out.method = method;
+    out.body = std::move(body);
+    return out;
+  }
+
+  StatusOr<std::optional<ResourceVersion>> Delete(const std::string& type, const std::string& id,
+                                                  int64_t expected_version) override {
+    auto current = Current(type, id);
+    if (!current) {
+      if (current.error().code() != Code::kNotFound) return common::Error(current.error());
+      if (expected_version != 0) {
+        return common::Error(Code::kFailedPrecondition, "version conflict: resource not found");
+      }
+      return std::optional<ResourceVersion>();
+    }
+    if (expected_version != 0 && (current->version != expected_version || current->deleted)) {
+      return common::Error(Code::kFailedPrecondition,
+                           "version conflict: If-Match names version " +
+                               std::to_string(expected_version) + " but the current version is " +
+                               std::to_string(current->version));
+    }
+    if (current->deleted) return std::optional<ResourceVersion>();
+    common::SystemTime now = NextTime();
+    int64_t version = current->version + 1;
+    ASSIGN_OR_RETURN(int64_t seq, InsertVersion(type, id, version, now, /*deleted=*/true, "DELETE",
+                                                nullptr, current->seq));
+    ResourceVersion out;
+    out.type = type;
+    out.id = id;
+    out.version = version;
+    out.seq = seq;
+    out.last_updated = now;
+    out.deleted = true;
+    out.method = "DELETE";
+    return std::optional<ResourceVersion>(std::move(out));
+  }
+
+ private:
+  // lastUpdated never goes backwards, even if the wall clock does.
+  common::SystemTime NextTime() {
+    common::SystemTime now = common::SystemNow();
+    if (now <= last_time_) now = last_time_ + std::chrono::microseconds(1);
+    last_time_ = now;
+    return now;
+  }
+
+  StatusOr<int64_t> InsertVersion(const std::string& type, const std::string& id, int64_t version,
+                                  common::SystemTime now, bool deleted, const std::string& method,
+                                  const std::string* body, int64_t previous_seq) {
+    ASSIGN_OR_RETURN(
+        Statement * insert,
+        db_.Cached("INSERT INTO resource_versions(type,id,version,last_updated,deleted,method,body)"
+                   " VALUES(?1,?2,?3,?4,?5,?6,?7)"));
+    insert->Bind(1, type).Bind(2, id).Bind(3, version).Bind(4, common::ToMicros(now));
+    insert->Bind(5, static_cast<int64_t>(deleted ? 1 : 0)).Bind(6, method);
+    if (body != nullptr) {
+      insert->Bind(7, *body);
+    } else {
+      insert->BindNull(7);
+    }
+    RETURN_IF_ERROR(insert->Run());
+    int64_t seq = db_.LastInsertRowId();
+    if (previous_seq != 0) {
+      ASSIGN_OR_RETURN(Statement * end,
+                       db_.Cached("UPDATE resource_versions SET ended_seq=?1 WHERE seq=?2"));
+      end->Bind(1, seq).Bind(2, previous_seq);
+      RETURN_IF_ERROR(end->Run());
+    }
+    return seq;
+  }
+
+  Connection& db_;
+  SearchIndexWriter& index_;
+  common::SystemTime& last_time_;
+};
+
+class SqliteStore final : public fhir::store::Store {
+ public:
+  explicit SqliteStore(SqliteStoreOptions options) : options_(std::move(options)) {}
+  ~SqliteStore() override { Close(); }
+
+  Status Open() {
+    ASSIGN_OR_RETURN(writer_db_, Connection::Open(options_.path, /*read_only=*/false,
+                                                  options_.busy_timeout_ms));
+    RETURN_IF_ERROR(writer_db_->Exec("PRAGMA journal_mode=WAL"));
+    RETURN_IF_ERROR(writer_db_->Exec(options_.durable ? "PRAGMA synchronous=FULL"
+                                                      : "PRAGMA synchronous=OFF"));
+    RETURN_IF_ERROR(writer_db_->Exec("PRAGMA foreign_keys=OFF"));
+    RETURN_IF_ERROR(Migrate(*writer_db_));
+    RETURN_IF_ERROR(reads_.Init(options_));
+    index_writer_ = std::make_unique<SearchIndexWriter>(writer_db_->handle());
+    {
+      auto stmt = writer_db_->Prepare("SELECT coalesce(max(seq),0), coalesce(max(last_updated),0) "
+                                      "FROM resource_versions");
+      if (!stmt) return stmt.error();
+      Status s;
+      if (stmt->Step(&s)) {
+        last_seq_.store(stmt->Int(0));
+        last_time_ = common::FromMicros(stmt->Int(1));
+      }
+      RETURN_IF_ERROR(s);
+    }
+    open_.store(true);
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  Status Commit(fhir::store::UnitOfWork work) override {
+    std::future<Status> done;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (closing_) return Status(Code::kUnavailable, "the store is shutting down");
+      queue_.push_back(Pending{std::move(work), std::promise<Status>(),
+                               std::chrono::steady_clock::now()});
+      done = queue_.back().promise.get_future();
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  StatusOr<ResourceVersion> Read(const std::string& type, const std::string& id) override {
+    auto conn = reads_.Acquire();
+    ASSIGN_OR_RETURN(Statement * stmt, conn->Cached(kSelectCurrent));
+    stmt->Bind(1, type).Bind(2, id);
+    auto result = LoadOne(*stmt, "resource not found");
+    stmt->Reset();
+    return result;
+  }
+
+  StatusOr<ResourceVersion> VRead(const std::string& type, const std::string& id,
+                                  int64_t version) override {
+    auto conn = reads_.Acquire();
+    ASSIGN_OR_RETURN(Statement * stmt, conn->Cached(kSelectVersion));
+    stmt->Bind(1, type).Bind(2, id).Bind(3, version);
+    auto result = LoadOne(*stmt, "version not found");
+    stmt->Reset();
+    return result;
+  }
+
+  StatusOr<fhir::store::HistoryPage> History(const fhir::store::HistoryQuery& query) override {
+    auto conn = reads_.Acquire();
+    return InReadTransaction(*conn, [&]() { return RunHistory(*conn, query); });
+  }
+
+  StatusOr<fhir::store::SearchResult> Search(const fhir::search::Query& query) override {
+    auto conn = reads_.Acquire();
+    return InReadTransaction(*conn, [&]() { return ExecuteSearch(conn->handle(), query); });
+  }
+
+  void SetCommitObserver(CommitObserver observer) override { observer_ = std::move(observer); }
+  int64_t LastSeq() override { return last_seq_.load(); }
+  bool Ready() override { return open_.load(); }
+
+  void Close() override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (closing_) return;
+      closing_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    open_.store(false);
+    reads_.CloseAll();
+    if (writer_db_) {
+      index_writer_.reset();
+      (void)writer_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      writer_db_.reset();
+    }
+    common::log::Info("store_closed", {{"last_seq", static_cast<long long>(last_seq_.load())}});
+  }
+
+ private:
+  struct Pending {
+    fhir::store::UnitOfWork work;
+    std::promise<Status> promise;
+    std::chrono::steady_clock::time_point queued;
+  };
+
+  void WriterLoop() {
+    std::vector<Pending> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        queue_cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+        if (queue_.empty() && closing_) return;
+        while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch_units)) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      RunBatch(batch);
+      batch.clear();
+    }
+  }
+
+  // One transaction for the whole batch; one savepoint per unit so a failing unit leaves no
+  // trace while the others commit. The COMMIT is the single fsync the batch shares.
+  void RunBatch(std::vector<Pending>& batch) {
+    std::vector<Status> results(batch.size());
+    Status begin = writer_db_->Exec("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto& p : batch) p.promise.set_value(begin);
+      return;
+    }
+    common::SystemTime clock_before = last_time_;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status sp = writer_db_->Exec("SAVEPOINT unit");
+      if (!sp.ok()) {
+        results[i] = sp;
+        continue;
+      }
+      WriteContextImpl ctx(*writer_db_, *index_writer_, last_time_);
+      Status s = RunUnit(batch[i].work, ctx);
+      if (!s.ok()) (void)writer_db_->Exec("ROLLBACK TO unit");
+      Status rel = writer_db_->Exec("RELEASE unit");
+      results[i] = s.ok() ? rel : s;
+    }
+    Status commit = writer_db_->Exec("COMMIT");
+    if (!commit.ok()) {
+      (void)writer_db_->Exec("ROLLBACK");
+      last_time_ = clock_before;
+      common::log::Error("store_commit_failed", {{"units", batch.size()}});
+      for (auto& p : batch) {
+        p.promise.set_value(Status(Code::kUnavailable, "the write could not be made durable"));
+      }
+      return;
+    }
+    {
+      auto stmt = writer_db_->Cached("SELECT coalesce(max(seq),0) FROM resource_versions");
+      Status s;
+      if (stmt && (*stmt)->Step(&s)) last_seq_.store((*stmt)->Int(0));
+      if (stmt) (*stmt)->Reset();
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                   batch.front().queued)
+                         .count();
+    if (observer_) observer_(seconds, batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(results[i]);
+  }
+
+  static Status RunUnit(const fhir::store::UnitOfWork& work, WriteContextImpl& ctx) {
+    try {
+      return work(ctx);
+    } catch (const std::exception&) {
+      return Status(Code::kInternal, "unexpected failure in a write");
+    }
+  }
+
+  StatusOr<fhir::store::HistoryPage> RunHistory(Connection& conn,
+                                                const fhir::store::HistoryQuery& q) {
+    fhir::store::HistoryPage page;
+    {
+      auto stmt = conn.Cached("SELECT coalesce(max(seq),0) FROM resource_versions");
+      if (!stmt) return common::Error(stmt.error());
+      Status s;
+      if ((*stmt)->Step(&s)) page.snapshot = (*stmt)->Int(0);
+      (*stmt)->Reset();
+      RETURN_IF_ERROR(s);
+    }
+    if (q.snapshot != 0) page.snapshot = std::min(page.snapshot, q.snapshot);
+    std::string where = " WHERE seq <= ?1";
+    if (!q.type.empty()) where += " AND type = ?2";
+    if (!q.id.empty()) where += " AND id = ?3";
+    if (q.since) where += " AND last_updated > ?4";
+    if (q.at) {
+      where += " AND last_updated <= ?5 AND (ended_seq IS NULL OR (SELECT n.last_updated FROM "
+               "resource_versions n WHERE n.seq = resource_versions.ended_seq) > ?5)";
+    }
+    auto bind = [&](Statement& st) {
+      st.Bind(1, page.snapshot);
+      if (!q.type.empty()) st.Bind(2, q.type);
+      if (!q.id.empty()) st.Bind(3, q.id);
+      if (q.since) st.Bind(4, common::ToMicros(*q.since));
+      if (q.at) st.Bind(5, common::ToMicros(*q.at));
+    };
+    {
+      ASSIGN_OR_RETURN(Statement count, conn.Prepare("SELECT count(*) FROM resource_versions" + where));
+      bind(count);
+      Status s;
+      if (count.Step(&s)) page.total = count.Int(0);
+      RETURN_IF_ERROR(s);
+    }
+    ASSIGN_OR_RETURN(Statement rows,
+                     conn.Prepare("SELECT " EMG_VERSION_COLUMNS " FROM resource_versions" + where +
+                                  " ORDER BY seq DESC LIMIT ?6 OFFSET ?7"));
+    bind(rows);
+    rows.Bind(6, static_cast<int64_t>(q.count)).Bind(7, static_cast<int64_t>(q.offset));
+    Status s;
+    while (rows.Step(&s)) page.versions.push_back(ReadVersionRow(rows));
+    RETURN_IF_ERROR(s);
+    return page;
+  }
+
+  SqliteStoreOptions options_;
+  std::unique_ptr<Connection> writer_db_;
+  std::unique_ptr<SearchIndexWriter> index_writer_;
+  ReadPool reads_;
+  std::thread writer_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool closing_ = false;
+  std::atomic<bool> open_{false};
+  std::atomic<int64_t> last_seq_{0};
+  common::SystemTime last_time_{};  // writer thread only
+  CommitObserver observer_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<fhir::store::Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
+  if (sqlite3_threadsafe() == 0) {
+    return common::Error(Code::kInternal, "SQLite was built without thread support");
+  }
+  auto store = std::make_unique<SqliteStore>(options);
+  Status s = store->Open();
+  if (!s.ok()) return common::Error(s);
+  return std::unique_ptr<fhir::store::Store>(std::move(store));
+}
+
+}  // namespace store::sqlite

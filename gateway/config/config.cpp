@@ -1,0 +1,388 @@
+#include "gateway/config/config.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <variant>
+
+#include "rapidjson/document.h"
+#include "rapidjson/error/en.h"
+
+namespace gateway::config {
+namespace {
+
+using common::Code;
+using common::Status;
+
+using FieldRef = std::variant<int*, int64_t*, bool*, std::string*>;
+
+struct Spec {
+  std::string_view key;
+  std::string_view env;
+  int64_t min;
+  int64_t max;
+  FieldRef (*field)(Config&);
+};
+
+// The one table of keys. Sections are implied by the dotted prefixes.
+const Spec kSpecs[] = {
+    {"server.listen", "EMG_LISTEN", 0, 0, [](Config& c) -> FieldRef { return &c.server.listen; }},
+    {"server.threads", "EMG_THREADS", 0, 256,
+     [](Config& c) -> FieldRef { return &c.server.threads; }},
+    {"server.handler_threads", "EMG_HANDLER_THREADS", 1, 1024,
+     [](Config& c) -> FieldRef { return &c.server.handler_threads; }},
+    {"server.header_limit_bytes", "EMG_HEADER_LIMIT_BYTES", 1024, 1024 * 1024,
+     [](Config& c) -> FieldRef { return &c.server.header_limit_bytes; }},
+    {"server.body_limit_bytes", "EMG_BODY_LIMIT_BYTES", 1024, int64_t{1024} * 1024 * 1024,
+     [](Config& c) -> FieldRef { return &c.server.body_limit_bytes; }},
+    {"server.read_timeout_ms", "EMG_READ_TIMEOUT_MS", 100, 600'000,
+     [](Config& c) -> FieldRef { return &c.server.read_timeout_ms; }},
+    {"server.write_timeout_ms", "EMG_WRITE_TIMEOUT_MS", 100, 600'000,
+     [](Config& c) -> FieldRef { return &c.server.write_timeout_ms; }},
+    {"server.idle_timeout_ms", "EMG_IDLE_TIMEOUT_MS", 100, 3'600'000,
+     [](Config& c) -> FieldRef { return &c.server.idle_timeout_ms; }},
+    {"server.drain_timeout_ms", "EMG_DRAIN_TIMEOUT_MS", 0, 600'000,
+     [](Config& c) -> FieldRef { return &c.server.drain_timeout_ms; }},
+    {"server.tls.certificate_file", "EMG_TLS_CERTIFICATE_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.server.tls.certificate_file; }},
+    {"server.tls.key_file", "EMG_TLS_KEY_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.server.tls.key_file; }},
+    {"server.base_url", "EMG_BASE_URL", 0, 0,
+     [](Config& c) -> FieldRef { return &c.server.base_url; }},
+    {"store.data_dir", "EMG_DATA_DIR", 0, 0,
+     [](Config& c) -> FieldRef { return &c.store.data_dir; }},
+    {"store.read_connections", "EMG_READ_CONNECTIONS", 1, 64,
+     [](Config& c) -> FieldRef { return &c.store.read_connections; }},
+    {"store.durable", "EMG_DURABLE", 0, 0, [](Config& c) -> FieldRef { return &c.store.durable; }},
+    {"fhir.default_page_size", "EMG_DEFAULT_PAGE_SIZE", 1, 10'000,
+     [](Config& c) -> FieldRef { return &c.fhir.default_page_size; }},
+    {"fhir.max_page_size", "EMG_MAX_PAGE_SIZE", 1, 10'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_page_size; }},
+    {"fhir.max_bundle_entries", "EMG_MAX_BUNDLE_ENTRIES", 1, 100'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_bundle_entries; }},
+    {"log.level", "EMG_LOG_LEVEL", 0, 0, [](Config& c) -> FieldRef { return &c.log.level; }},
+    {"demo.seed_file", "EMG_SEED_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.demo.seed_file; }},
+};
+
+constexpr std::string_view kSections[] = {"server", "server.tls", "store", "fhir", "log", "demo"};
+
+const std::array<KeyInfo, std::size(kSpecs)> kKeyInfos = [] {
+  std::array<KeyInfo, std::size(kSpecs)> out{};
+  for (size_t i = 0; i < std::size(kSpecs); ++i) out[i] = KeyInfo{kSpecs[i].key, kSpecs[i].env};
+  return out;
+}();
+
+const Spec* FindSpec(std::string_view key) {
+  for (const Spec& s : kSpecs) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+bool IsSection(std::string_view key) {
+  for (std::string_view s : kSections) {
+    if (s == key) return true;
+  }
+  return false;
+}
+
+// RETURN_IF_ERROR (common/status.h) suits StatusOr-returning functions; this one suits Status.
+#define EMG_RETURN_STATUS_IF_ERROR(expr)  \
+  do {                                    \
+    ::common::Status emg_s_ = (expr);     \
+    if (!emg_s_.ok()) return emg_s_;      \
+  } while (0)
+
+Status KeyError(std::string_view name, std::string_view what) {
+  std::string m(name);
+  m += ": ";
+  m += what;
+  return Status(Code::kInvalidArgument, std::move(m));
+}
+
+std::string RangeMessage(const Spec& s) {
+  return "must be an integer between " + std::to_string(s.min) + " and " + std::to_string(s.max);
+}
+
+constexpr std::string_view kListenMessage =
+    "must be HOST:PORT with HOST an IPv4 address, [IPv6 address] or localhost and PORT 0-65535";
+
+// Stores an integer into an int or int64_t field after the range check.
+bool StoreInteger(const Spec& s, FieldRef ref, int64_t v) {
+  if (v < s.min || v > s.max) return false;
+  if (auto* i = std::get_if<int*>(&ref)) {
+    **i = static_cast<int>(v);
+  } else {
+    **std::get_if<int64_t*>(&ref) = v;
+  }
+  return true;
+}
+
+Status ApplyJsonValue(const Spec& s, const rapidjson::Value& v, Config& config) {
+  FieldRef ref = s.field(config);
+  if (std::holds_alternative<std::string*>(ref)) {
+    if (!v.IsString()) return KeyError(s.key, "must be a string");
+    std::string text(v.GetString(), v.GetStringLength());
+    if (s.key == "server.listen") {
+      std::string host;
+      uint16_t port = 0;
+      if (!ParseListen(text, &host, &port)) return KeyError(s.key, kListenMessage);
+    }
+    *std::get<std::string*>(ref) = std::move(text);
+    return Status::Ok();
+  }
+  if (std::holds_alternative<bool*>(ref)) {
+    if (!v.IsBool()) return KeyError(s.key, "must be true or false");
+    *std::get<bool*>(ref) = v.GetBool();
+    return Status::Ok();
+  }
+  if (!v.IsInt64() || !StoreInteger(s, ref, v.GetInt64())) {
+    return KeyError(s.key, RangeMessage(s));
+  }
+  return Status::Ok();
+}
+
+Status ApplyObject(const rapidjson::Value& object, const std::string& prefix, Config& config) {
+  std::set<std::string, std::less<>> seen;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    std::string name(it->name.GetString(), it->name.GetStringLength());
+    std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (!seen.insert(name).second) return KeyError(key, "duplicate key");
+    if (IsSection(key)) {
+      if (!it->value.IsObject()) return KeyError(key, "must be an object");
+      EMG_RETURN_STATUS_IF_ERROR(ApplyObject(it->value, key, config));
+      continue;
+    }
+    const Spec* spec = FindSpec(key);
+    if (spec == nullptr) return KeyError(key, "unknown key");
+    EMG_RETURN_STATUS_IF_ERROR(ApplyJsonValue(*spec, it->value, config));
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvValue(const Spec& s, std::string_view text, Config& config) {
+  std::string name = std::string(s.env) + " (" + std::string(s.key) + ")";
+  FieldRef ref = s.field(config);
+  if (auto* str = std::get_if<std::string*>(&ref)) {
+    if (s.key == "server.listen") {
+      std::string host;
+      uint16_t port = 0;
+      if (!ParseListen(text, &host, &port)) return KeyError(name, kListenMessage);
+    }
+    **str = std::string(text);
+    return Status::Ok();
+  }
+  if (auto* b = std::get_if<bool*>(&ref)) {
+    if (text == "true" || text == "1") {
+      **b = true;
+    } else if (text == "false" || text == "0") {
+      **b = false;
+    } else {
+      return KeyError(name, "must be true or false");
+    }
+    return Status::Ok();
+  }
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !StoreInteger(s, ref, v)) {
+    return KeyError(name, RangeMessage(s));
+  }
+  return Status::Ok();
+}
+
+// Empty when the file is a readable regular file, else the reason.
+std::string UnreadableReason(const std::string& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec) return ec.message();
+  if (!std::filesystem::is_regular_file(st)) return "not a regular file";
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::strerror(errno);
+  std::fclose(f);
+  return {};
+}
+
+Status CheckReadable(std::string_view key, const std::string& path) {
+  std::string reason = UnreadableReason(path);
+  if (reason.empty()) return Status::Ok();
+  return KeyError(key, "cannot read '" + path + "': " + reason);
+}
+
+bool ReadFile(const std::string& path, std::string* out, std::string* reason) {
+  *reason = UnreadableReason(path);
+  if (!reason->empty()) return false;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    *reason = std::strerror(errno);
+    return false;
+  }
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) *reason = "read error";
+  return !failed;
+}
+
+bool ValidBaseUrl(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.front() == '/') return false;
+  for (char c : url) {
+    if (c == '?' || c == '#' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::span<const KeyInfo> Keys() { return kKeyInfos; }
+
+bool ParseListen(std::string_view text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view h = text.substr(0, colon);
+  std::string_view p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5) return false;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) return false;
+  std::string bare;
+  if (h == "localhost") {
+    bare = "127.0.0.1";
+  } else if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    bare = std::string(h.substr(1, h.size() - 2));
+    in6_addr a6{};
+    if (inet_pton(AF_INET6, bare.c_str(), &a6) != 1) return false;
+  } else {
+    bare = std::string(h);
+    in_addr a4{};
+    if (inet_pton(AF_INET, bare.c_str(), &a4) != 1) return false;
+  }
+  *host = std::move(bare);
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+Status ApplyJson(std::string_view json, Config& config) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    return Status(Code::kInvalidArgument,
+                  "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (!doc.IsObject()) return Status(Code::kInvalidArgument, "the top level must be an object");
+  return ApplyObject(doc, "", config);
+}
+
+Status ApplyEnvironment(const GetEnv& getenv, Config& config) {
+  if (!getenv) return Status::Ok();
+  for (const Spec& s : kSpecs) {
+    std::string env(s.env);
+    const char* value = getenv(env.c_str());
+    if (value == nullptr || *value == '\0') continue;
+    EMG_RETURN_STATUS_IF_ERROR(ApplyEnvValue(s, value, config));
+  }
+  return Status::Ok();
+}
+
+Status Validate(Config& config) {
+  ServerConfig& server = config.server;
+  if (!ParseListen(server.listen, &server.host, &server.port)) {
+    return KeyError("server.listen", kListenMessage);
+  }
+  const TlsConfig& tls = server.tls;
+  if (!tls.certificate_file.empty() && tls.key_file.empty()) {
+    return KeyError("server.tls.key_file", "required when server.tls.certificate_file is set");
+  }
+  if (tls.certificate_file.empty() && !tls.key_file.empty()) {
+    return KeyError("server.tls.certificate_file", "required when server.tls.key_file is set");
+  }
+  if (tls.enabled()) {
+    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("server.tls.certificate_file", tls.certificate_file));
+    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("server.tls.key_file", tls.key_file));
+  }
+  if (!server.base_url.empty()) {
+    if (!ValidBaseUrl(server.base_url)) {
+      return KeyError("server.base_url",
+                      "must be an absolute http:// or https:// URL without query or fragment");
+    }
+    while (server.base_url.back() == '/') server.base_url.pop_back();
+  }
+  if (config.store.data_dir.empty()) return KeyError("store.data_dir", "must not be empty");
+  if (config.fhir.default_page_size > config.fhir.max_page_size) {
+    return KeyError("fhir.default_page_size", "must not exceed fhir.max_page_size (" +
+                                                  std::to_string(config.fhir.max_page_size) +
+                                                  ")");
+  }
+  const std::string& level = config.log.level;
+  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+    return KeyError("log.level", "must be one of debug, info, warn, error");
+  }
+  if (!config.demo.seed_file.empty()) {
+    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
+  }
+  return Status::Ok();
+}
+
+common::StatusOr<Config> Load(const CommandLineOverrides& overrides, const GetEnv& getenv) {
+  Config config;
+  std::string path;
+  std::string source;
+  if (overrides.config_file.has_value()) {
+    path = *overrides.config_file;
+    source = "--config";
+    if (path.empty()) return common::Error(KeyError(source, "must not be empty"));
+  } else if (const char* env = getenv ? getenv("EMG_CONFIG") : nullptr; env && *env) {
+    path = env;
+    source = "EMG_CONFIG";
+  }
+  if (!path.empty()) {
+    std::string text;
+    std::string reason;
+    if (!ReadFile(path, &text, &reason)) {
+      return common::Error(KeyError(source, "cannot read config file '" + path + "': " + reason));
+    }
+    Status s = ApplyJson(text, config);
+    if (!s.ok()) {
+      // Key errors already name the key; syntax errors get the file name.
+      if (s.message().starts_with("invalid JSON") || s.message().starts_with("the top level")) {
+        return common::Error(KeyError(path, s.message()));
+      }
+      return common::Error(std::move(s));
+    }
+  }
+  RETURN_IF_ERROR(ApplyEnvironment(getenv, config));
+  if (overrides.listen.has_value()) {
+    std::string host;
+    uint16_t port = 0;
+    if (!ParseListen(*overrides.listen, &host, &port)) {
+      return common::Error(KeyError("--listen", kListenMessage));
+    }
+    config.server.listen = *overrides.listen;
+  }
+  if (overrides.data_dir.has_value()) {
+    if (overrides.data_dir->empty()) return common::Error(KeyError("--data", "must not be empty"));
+    config.store.data_dir = *overrides.data_dir;
+  }
+  RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+}  // namespace gateway::config

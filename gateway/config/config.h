@@ -1,0 +1,135 @@
+#pragma once
+// Gateway configuration: a JSON file, environment overrides and command-line overrides,
+// validated once at start and frozen afterwards. Precedence: defaults < file < environment <
+// command line. Every error names the offending key (or variable, or flag), e.g.
+//   server.read_timeout_ms: must be an integer between 100 and 600000
+// Callers print it as "config error: <message>" and stop.
+//
+// Keys (file) and environment variables. An environment variable that is set but empty is
+// ignored. Durations are milliseconds, sizes bytes.
+//
+//   key                           env var                    default      range / form
+//   server.listen                 EMG_LISTEN                 127.0.0.1:8080  HOST:PORT, HOST an IPv4
+//                                                            address, [IPv6] or "localhost"; port 0-65535
+//   server.threads                EMG_THREADS                0 (one per CPU)  0-256   I/O threads
+//   server.handler_threads        EMG_HANDLER_THREADS        16           1-1024      blocking pool
+//   server.header_limit_bytes     EMG_HEADER_LIMIT_BYTES     16384        1024-1048576
+//   server.body_limit_bytes       EMG_BODY_LIMIT_BYTES       16777216     1024-1073741824
+//   server.read_timeout_ms        EMG_READ_TIMEOUT_MS        30000        100-600000 (header; body)
+//   server.write_timeout_ms       EMG_WRITE_TIMEOUT_MS       30000        100-600000
+//   server.idle_timeout_ms        EMG_IDLE_TIMEOUT_MS        60000        100-3600000 (keep-alive)
+//   server.drain_timeout_ms       EMG_DRAIN_TIMEOUT_MS       10000        0-600000 (shutdown)
+//   server.tls.certificate_file   EMG_TLS_CERTIFICATE_FILE   ""           readable PEM chain file
+//   server.tls.key_file           EMG_TLS_KEY_FILE           ""           readable PEM key file
+//   server.base_url               EMG_BASE_URL               ""           absolute http(s) URL
+//   store.data_dir                EMG_DATA_DIR               ./var        non-empty path
+//   store.read_connections        EMG_READ_CONNECTIONS       4            1-64
+//   store.durable                 EMG_DURABLE                true         true/false (env: 1/0 too)
+//   fhir.default_page_size        EMG_DEFAULT_PAGE_SIZE      50           1-10000, <= max_page_size
+//   fhir.max_page_size            EMG_MAX_PAGE_SIZE          1000         1-10000
+//   fhir.max_bundle_entries       EMG_MAX_BUNDLE_ENTRIES     1000         1-100000
+//   log.level                     EMG_LOG_LEVEL              info         debug|info|warn|error
+//   demo.seed_file                EMG_SEED_FILE              ""           readable transaction Bundle
+//
+// EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
+// are set (setting only one is an error).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace gateway::config {
+
+struct TlsConfig {
+  std::string certificate_file;
+  std::string key_file;
+  bool enabled() const { return !certificate_file.empty() && !key_file.empty(); }
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  // Parsed from `listen` by Validate(): an IP address literal (IPv6 without brackets).
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 0;  // 0: one per CPU
+  int handler_threads = 16;
+  int64_t header_limit_bytes = 16 * 1024;
+  int64_t body_limit_bytes = 16 * 1024 * 1024;
+  int read_timeout_ms = 30'000;
+  int write_timeout_ms = 30'000;
+  int idle_timeout_ms = 60'000;
+  int drain_timeout_ms = 10'000;
+  TlsConfig tls;
+  std::string base_url;
+};
+
+struct StoreConfig {
+  std::string data_dir = "./var";
+  int read_connections = 4;
+  bool durable = true;
+};
+
+struct FhirConfig {
+  int default_page_size = 50;
+  int max_page_size = 1000;
+  int max_bundle_entries = 1000;
+};
+
+struct LogConfig {
+  std::string level = "info";
+};
+
+struct DemoConfig {
+  std::string seed_file;
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  FhirConfig fhir;
+  LogConfig log;
+  DemoConfig demo;
+};
+
+// Command-line values that override file and environment.
+struct CommandLineOverrides {
+  std::optional<std::string> config_file;  // --config
+  std::optional<std::string> listen;       // --listen
+  std::optional<std::string> data_dir;     // --data
+};
+
+// Returns the value of an environment variable, or nullptr. Injected for tests.
+using GetEnv = std::function<const char*(const char*)>;
+
+// The whole pipeline: defaults, the config file (--config, else EMG_CONFIG, else none),
+// environment, command line, then Validate(). Never throws.
+common::StatusOr<Config> Load(const CommandLineOverrides& overrides, const GetEnv& getenv);
+
+// Applies a JSON document on top of `config`. Unknown keys at any level, wrong types and
+// out-of-range values are errors naming the key. Does not run Validate().
+common::Status ApplyJson(std::string_view json, Config& config);
+
+// Applies the EMG_* environment variables (see the table above) on top of `config`.
+common::Status ApplyEnvironment(const GetEnv& getenv, Config& config);
+
+// Cross-field and environment checks: listen address syntax (fills host/port), TLS file pair
+// and readability, base_url, page sizes, log level, seed file readability.
+common::Status Validate(Config& config);
+
+// Parses "HOST:PORT" where HOST is an IPv4 literal, a bracketed IPv6 literal or "localhost".
+// On success stores the bare address (IPv6 without brackets; localhost as 127.0.0.1).
+bool ParseListen(std::string_view text, std::string* host, uint16_t* port);
+
+// The documented key and environment-variable names, for --help and tests.
+struct KeyInfo {
+  std::string_view key;
+  std::string_view env;
+};
+std::span<const KeyInfo> Keys();
+
+}  // namespace gateway::config

@@ -1,0 +1,43 @@
+#pragma once
+// Instance- and type-level interactions: create, read, vread, update, delete and their
+// conditional forms (R4 http.html §3.1.0.3–3.1.0.8).
+
+#include <string>
+#include <variant>
+
+#include "fhir/json/value.h"
+#include "gateway/rest/call.h"
+
+namespace gateway::rest {
+
+HttpResponse Create(Call& call, const std::string& type);
+HttpResponse Read(Call& call, const std::string& type, const std::string& id);
+HttpResponse VRead(Call& call, const std::string& type, const std::string& id,
+                   const std::string& vid);
+HttpResponse Update(Call& call, const std::string& type, const std::string& id);
+HttpResponse Delete(Call& call, const std::string& type, const std::string& id);
+HttpResponse ConditionalUpdate(Call& call, const std::string& type);
+HttpResponse ConditionalDelete(Call& call, const std::string& type);
+
+// For POST _search: checks the form Content-Type and appends the form parameters.
+common::Status UseFormBody(Call& call);
+
+// Parses and validates a request body as a resource of `type`. On failure returns the
+// OperationOutcome response (400 / 413 / 415) instead.
+std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call, const std::string& type);
+
+// Parses and validates a resource document (any type). Problems are appended to `issues` with
+// expressions prefixed by `prefix` (e.g. "Bundle.entry[2].resource" is not needed: the
+// validator names the resource's own paths).
+std::optional<fhir::json::Value> ParseAndValidate(std::string_view body, const FhirApiOptions& options,
+                                                  fhir::IssueList& issues, common::Status* fatal);
+
+bool IsValidId(std::string_view id);
+
+// Criteria from a conditional URL ("Patient?identifier=a|b") or If-None-Exist value
+// ("identifier=a|b") into a Query for `type`.
+common::StatusOr<fhir::search::Query> ParseCriteria(const std::string& type,
+                                                   std::string_view query_string,
+                                                   const FhirApiOptions& options);
+
+}  // namespace gateway::rest

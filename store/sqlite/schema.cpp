@@ -1,0 +1,69 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+
+#include "store/sqlite/search_index.h"
+
+namespace store::sqlite {
+namespace {
+
+// Migration 1: versioned resources. Every version is a row; `ended_seq` links a version to the
+// one that superseded it, so "current" is `ended_seq IS NULL` and "as of seq S" is
+// `seq <= S AND (ended_seq IS NULL OR ended_seq > S)`. Rows are never deleted.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE resource_versions (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  method TEXT NOT NULL,
+  body TEXT,
+  ended_seq INTEGER,
+  UNIQUE(type, id, version)
+);
+CREATE INDEX rv_current ON resource_versions(type, id) WHERE ended_seq IS NULL;
+CREATE INDEX rv_type_seq ON resource_versions(type, seq);
+CREATE INDEX rv_last_updated ON resource_versions(last_updated);
+)sql";
+
+int UserVersion(Connection& db) {
+  auto stmt = db.Prepare("PRAGMA user_version");
+  if (!stmt) return -1;
+  common::Status status;
+  if (!stmt->Step(&status)) return -1;
+  return static_cast<int>(stmt->Int(0));
+}
+
+}  // namespace
+
+common::Status Migrate(Connection& db) {
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  int version = UserVersion(db);
+  auto fail = [&db](common::Status s) {
+    (void)db.Exec("ROLLBACK");
+    return s;
+  };
+  if (version < 0) {
+    return fail(common::Status(common::Code::kInternal,
+                               "the data file is not a readable SQLite database"));
+  }
+  if (version > kSchemaVersion) {
+    return fail(common::Status(
+        common::Code::kFailedPrecondition,
+        "the database schema version " + std::to_string(version) +
+            " is newer than this build supports (" + std::to_string(kSchemaVersion) + ")"));
+  }
+  if (version < 1) {
+    common::Status s = db.Exec(kMigration1);
+    if (!s.ok()) return fail(s);
+    s = CreateSearchSchema(db.handle());
+    if (!s.ok()) return fail(s);
+  }
+  common::Status s = db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  if (!s.ok()) return fail(s);
+  return db.Exec("COMMIT");
+}
+
+}  // namespace store::sqlite
