@@ -77,6 +77,19 @@ inline std::string_view CodeName(Code code) {
   return "unknown";
 }
 
+namespace internal {
+// What the propagation macros return: converts to Status and to any StatusOr<T>, so the macros
+// work in functions returning either.
+struct ErrorReturn {
+  Status status;
+  operator Status() && { return std::move(status); }  // NOLINT(google-explicit-constructor)
+  template <typename T>
+  operator StatusOr<T>() && {  // NOLINT(google-explicit-constructor)
+    return std::unexpected<Status>(std::move(status));
+  }
+};
+}  // namespace internal
+
 }  // namespace common
 
 // Propagation helpers.
@@ -86,12 +99,12 @@ inline std::string_view CodeName(Code code) {
 #define RETURN_IF_ERROR(expr)                                 \
   do {                                                        \
     ::common::Status emg_status_ = (expr);                    \
-    if (!emg_status_.ok()) return ::common::Error(std::move(emg_status_)); \
+    if (!emg_status_.ok()) return ::common::internal::ErrorReturn{std::move(emg_status_)}; \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)              \
   auto tmp = (expr);                                       \
-  if (!tmp.has_value()) return ::common::Error(std::move(tmp).error()); \
+  if (!tmp.has_value()) return ::common::internal::ErrorReturn{std::move(tmp).error()}; \
   lhs = std::move(*tmp)
 
 #define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(EMG_CONCAT(emg_or_, __LINE__), lhs, expr)

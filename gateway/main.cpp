@@ -1,2 +1,194 @@
-// Placeholder composition root; replaced by the CLI in gateway/cli.
-int main() { return 0; }
+// Composition root and CLI of emeistring-gateway (usage: gateway/config/cli.h).
+// Startup: config -> data dir -> SQLite store -> FHIR API -> optional demo seed -> HTTP server.
+// Shutdown on SIGTERM/SIGINT: drain the server, close the store, exit 0.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "common/status.h"
+#include "gateway/config/cli.h"
+#include "gateway/config/config.h"
+#include "gateway/http/metrics.h"
+#include "gateway/http/server.h"
+#include "gateway/rest/fhir_api.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+namespace cfg = gateway::config;
+
+common::log::Level ParseLevel(std::string_view level) {
+  if (level == "debug") return common::log::Level::kDebug;
+  if (level == "warn") return common::log::Level::kWarn;
+  if (level == "error") return common::log::Level::kError;
+  return common::log::Level::kInfo;
+}
+
+// Blocks the termination signals in this thread and every thread started after it, so that
+// WaitForSignal() alone receives them.
+sigset_t BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int WaitForSignal(const sigset_t& set) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) == 0) return sig;
+  }
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  bool ok = std::ferror(f) == 0;
+  std::fclose(f);
+  return ok;
+}
+
+gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
+  gateway::http::ServerOptions o;
+  o.host = s.host;
+  o.port = s.port;
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  o.io_threads = s.threads > 0 ? s.threads : static_cast<int>(cpus);
+  o.handler_threads = s.handler_threads;
+  o.header_limit_bytes = static_cast<uint32_t>(s.header_limit_bytes);
+  o.body_limit_bytes = static_cast<uint64_t>(s.body_limit_bytes);
+  o.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
+  o.write_timeout = std::chrono::milliseconds(s.write_timeout_ms);
+  o.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);
+  o.drain_timeout = std::chrono::milliseconds(s.drain_timeout_ms);
+  o.tls_certificate_file = s.tls.certificate_file;
+  o.tls_key_file = s.tls.key_file;
+  return o;
+}
+
+gateway::FhirApiOptions ToFhirOptions(const cfg::Config& c) {
+  gateway::FhirApiOptions o;
+  o.base_url = c.server.base_url;
+  o.scheme = c.server.tls.enabled() ? "https" : "http";
+  o.max_body_bytes = static_cast<size_t>(c.server.body_limit_bytes);
+  o.default_page_size = c.fhir.default_page_size;
+  o.max_page_size = c.fhir.max_page_size;
+  o.max_bundle_entries = static_cast<size_t>(c.fhir.max_bundle_entries);
+  return o;
+}
+
+int Serve(const cfg::CommandLineOverrides& overrides) {
+  sigset_t signals = BlockTerminationSignals();
+
+  auto loaded = cfg::Load(overrides, [](const char* name) { return std::getenv(name); });
+  if (!loaded.has_value()) {
+    std::fprintf(stderr, "config error: %s\n", loaded.error().message().c_str());
+    return cfg::kExitFailure;
+  }
+  const cfg::Config& config = *loaded;
+  common::log::SetMinLevel(ParseLevel(config.log.level));
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.store.data_dir, ec);
+  if (ec || !std::filesystem::is_directory(config.store.data_dir, ec)) {
+    std::fprintf(stderr, "config error: store.data_dir: cannot create directory '%s': %s\n",
+                 config.store.data_dir.c_str(), ec ? ec.message().c_str() : "not a directory");
+    return cfg::kExitFailure;
+  }
+
+  store::sqlite::SqliteStoreOptions store_options;
+  store_options.path = (std::filesystem::path(config.store.data_dir) / "gateway.db").string();
+  store_options.read_connections = config.store.read_connections;
+  store_options.durable = config.store.durable;
+  auto opened = store::sqlite::OpenSqliteStore(store_options);
+  if (!opened.has_value()) {
+    common::log::Error("store_open_failed", {{"error", opened.error().message()}});
+    return cfg::kExitFailure;
+  }
+  std::unique_ptr<fhir::store::Store> store = std::move(*opened);
+
+  gateway::http::Metrics metrics;
+  store->SetCommitObserver(
+      [&metrics](double seconds, size_t units) { metrics.ObserveCommit(seconds, units); });
+  gateway::FhirApi api(*store, ToFhirOptions(config));
+
+  if (!config.demo.seed_file.empty()) {
+    std::string bundle;
+    if (!ReadFile(config.demo.seed_file, &bundle)) {
+      common::log::Error("seed_failed", {{"error", "cannot read demo.seed_file"}});
+      store->Close();
+      return cfg::kExitFailure;
+    }
+    common::Status seeded = api.SeedFromBundle(bundle);
+    if (!seeded.ok()) {
+      common::log::Error("seed_failed", {{"error", seeded.message()}});
+      store->Close();
+      return cfg::kExitFailure;
+    }
+    common::log::Info("seeded", {{"bytes", static_cast<unsigned long>(bundle.size())}});
+  }
+
+  gateway::http::ServerOptions server_options = ToServerOptions(config.server);
+  auto started = gateway::http::Server::Start(
+      server_options, [&api](const gateway::HttpRequest& request) { return api.Handle(request); },
+      [&store] { return store->Ready(); }, metrics);
+  if (!started.has_value()) {
+    common::log::Error("listen_failed", {{"error", started.error().message()}});
+    store->Close();
+    return cfg::kExitFailure;
+  }
+  std::unique_ptr<gateway::http::Server> server = std::move(*started);
+  common::log::Info("listening", {{"address", server->address()},
+                          {"port", static_cast<int>(server->port())},
+                          {"tls", server->tls()},
+                          {"io_threads", server_options.io_threads},
+                          {"handler_threads", server_options.handler_threads},
+                          {"version", EMG_VERSION}});
+
+  int sig = WaitForSignal(signals);
+  common::log::Info("shutdown_started", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                 {"drain_timeout_ms", config.server.drain_timeout_ms}});
+  server->Shutdown();
+  server.reset();
+  store->Close();
+  common::log::Info("stopped");
+  return cfg::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  cfg::CommandLine cl = cfg::ParseCommandLine(args);
+  switch (cl.command) {
+    case cfg::Command::kHelp:
+      std::fputs(cfg::Usage().c_str(), stdout);
+      return cfg::kExitOk;
+    case cfg::Command::kVersion:
+      std::printf("%s\n", cfg::VersionLine().c_str());
+      return cfg::kExitOk;
+    case cfg::Command::kUsageError:
+      std::fprintf(stderr, "emeistring-gateway: %s\n\n%s", cl.error.c_str(),
+                   cfg::Usage().c_str());
+      return cfg::kExitUsage;
+    case cfg::Command::kServe:
+      return Serve(cl.overrides);
+  }
+  return cfg::kExitUsage;
+}

@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "fhir/json/value.h"
 #include "fhir/search/query.h"
 
 namespace fhir::store {

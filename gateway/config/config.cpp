@@ -93,13 +93,6 @@ bool IsSection(std::string_view key) {
   return false;
 }
 
-// RETURN_IF_ERROR (common/status.h) suits StatusOr-returning functions; this one suits Status.
-#define EMG_RETURN_STATUS_IF_ERROR(expr)  \
-  do {                                    \
-    ::common::Status emg_s_ = (expr);     \
-    if (!emg_s_.ok()) return emg_s_;      \
-  } while (0)
-
 Status KeyError(std::string_view name, std::string_view what) {
   std::string m(name);
   m += ": ";
@@ -113,6 +106,30 @@ std::string RangeMessage(const Spec& s) {
 
 constexpr std::string_view kListenMessage =
     "must be HOST:PORT with HOST an IPv4 address, [IPv6 address] or localhost and PORT 0-65535";
+
+constexpr std::string_view kLevelMessage = "must be one of debug, info, warn, error";
+constexpr std::string_view kBaseUrlMessage =
+    "must be an absolute http:// or https:// URL without query or fragment";
+
+bool ValidBaseUrl(std::string_view url);
+
+bool ValidLevel(std::string_view level) {
+  return level == "debug" || level == "info" || level == "warn" || level == "error";
+}
+
+// The syntax check of a string key, or empty when `text` is fine (or the key has none).
+std::string_view StringProblem(std::string_view key, std::string_view text) {
+  if (key == "server.listen") {
+    std::string host;
+    uint16_t port = 0;
+    if (!ParseListen(text, &host, &port)) return kListenMessage;
+  } else if (key == "log.level") {
+    if (!ValidLevel(text)) return kLevelMessage;
+  } else if (key == "server.base_url") {
+    if (!text.empty() && !ValidBaseUrl(text)) return kBaseUrlMessage;
+  }
+  return {};
+}
 
 // Stores an integer into an int or int64_t field after the range check.
 bool StoreInteger(const Spec& s, FieldRef ref, int64_t v) {
@@ -130,10 +147,8 @@ Status ApplyJsonValue(const Spec& s, const rapidjson::Value& v, Config& config) 
   if (std::holds_alternative<std::string*>(ref)) {
     if (!v.IsString()) return KeyError(s.key, "must be a string");
     std::string text(v.GetString(), v.GetStringLength());
-    if (s.key == "server.listen") {
-      std::string host;
-      uint16_t port = 0;
-      if (!ParseListen(text, &host, &port)) return KeyError(s.key, kListenMessage);
+    if (std::string_view problem = StringProblem(s.key, text); !problem.empty()) {
+      return KeyError(s.key, problem);
     }
     *std::get<std::string*>(ref) = std::move(text);
     return Status::Ok();
@@ -157,12 +172,12 @@ Status ApplyObject(const rapidjson::Value& object, const std::string& prefix, Co
     if (!seen.insert(name).second) return KeyError(key, "duplicate key");
     if (IsSection(key)) {
       if (!it->value.IsObject()) return KeyError(key, "must be an object");
-      EMG_RETURN_STATUS_IF_ERROR(ApplyObject(it->value, key, config));
+      RETURN_IF_ERROR(ApplyObject(it->value, key, config));
       continue;
     }
     const Spec* spec = FindSpec(key);
     if (spec == nullptr) return KeyError(key, "unknown key");
-    EMG_RETURN_STATUS_IF_ERROR(ApplyJsonValue(*spec, it->value, config));
+    RETURN_IF_ERROR(ApplyJsonValue(*spec, it->value, config));
   }
   return Status::Ok();
 }
@@ -171,10 +186,8 @@ Status ApplyEnvValue(const Spec& s, std::string_view text, Config& config) {
   std::string name = std::string(s.env) + " (" + std::string(s.key) + ")";
   FieldRef ref = s.field(config);
   if (auto* str = std::get_if<std::string*>(&ref)) {
-    if (s.key == "server.listen") {
-      std::string host;
-      uint16_t port = 0;
-      if (!ParseListen(text, &host, &port)) return KeyError(name, kListenMessage);
+    if (std::string_view problem = StringProblem(s.key, text); !problem.empty()) {
+      return KeyError(name, problem);
     }
     **str = std::string(text);
     return Status::Ok();
@@ -297,7 +310,7 @@ Status ApplyEnvironment(const GetEnv& getenv, Config& config) {
     std::string env(s.env);
     const char* value = getenv(env.c_str());
     if (value == nullptr || *value == '\0') continue;
-    EMG_RETURN_STATUS_IF_ERROR(ApplyEnvValue(s, value, config));
+    RETURN_IF_ERROR(ApplyEnvValue(s, value, config));
   }
   return Status::Ok();
 }
@@ -315,14 +328,11 @@ Status Validate(Config& config) {
     return KeyError("server.tls.certificate_file", "required when server.tls.key_file is set");
   }
   if (tls.enabled()) {
-    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("server.tls.certificate_file", tls.certificate_file));
-    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("server.tls.key_file", tls.key_file));
+    RETURN_IF_ERROR(CheckReadable("server.tls.certificate_file", tls.certificate_file));
+    RETURN_IF_ERROR(CheckReadable("server.tls.key_file", tls.key_file));
   }
   if (!server.base_url.empty()) {
-    if (!ValidBaseUrl(server.base_url)) {
-      return KeyError("server.base_url",
-                      "must be an absolute http:// or https:// URL without query or fragment");
-    }
+    if (!ValidBaseUrl(server.base_url)) return KeyError("server.base_url", kBaseUrlMessage);
     while (server.base_url.back() == '/') server.base_url.pop_back();
   }
   if (config.store.data_dir.empty()) return KeyError("store.data_dir", "must not be empty");
@@ -331,12 +341,9 @@ Status Validate(Config& config) {
                                                   std::to_string(config.fhir.max_page_size) +
                                                   ")");
   }
-  const std::string& level = config.log.level;
-  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
-    return KeyError("log.level", "must be one of debug, info, warn, error");
-  }
+  if (!ValidLevel(config.log.level)) return KeyError("log.level", kLevelMessage);
   if (!config.demo.seed_file.empty()) {
-    EMG_RETURN_STATUS_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
+    RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }
   return Status::Ok();
 }

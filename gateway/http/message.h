@@ -35,6 +35,11 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   RequestContext context;
+  // True for POST [base]/_search or [base]/[type]/_search with an
+  // application/x-www-form-urlencoded body: the edge decoded the body's parameters and
+  // appended them to `query` (after any URL query parameters), so the request can be treated
+  // like the equivalent GET search. `body` still holds the raw form text.
+  bool form_search = false;
 
   // First header with this (lower-case) name, or empty.
   std::string_view Header(std::string_view lower_name) const {

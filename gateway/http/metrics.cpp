@@ -76,7 +76,7 @@ void AppendNumber(std::string& out, double value) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else {
     char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general);
     out.append(buf, end);
   }
 }

@@ -444,12 +444,12 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
       continue;
     }
     Value entry = Value::Object();
+    if (e.written) entry.Set("fullUrl", Value::String(FullUrl(call, e.written->type, e.written->id)));
     Value& response = entry.Set("response", Value::Object());
     response.Set("status", Value::String(e.status));
     std::string body;
     if (e.written) {
       const ResourceVersion& v = *e.written;
-      if (!e.full_url.empty()) entry.SetAfter("", "fullUrl", Value::String(FullUrl(call, v.type, v.id)));
       response.Set("location", Value::String(v.type + "/" + v.id + "/_history/" + std::to_string(v.version)));
       response.Set("etag", Value::String(ETag(v.version)));
       response.Set("lastModified", Value::String(common::FormatInstant(v.last_updated)));

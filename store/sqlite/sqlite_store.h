@@ -19,7 +19,7 @@ struct SqliteStoreOptions {
   bool durable = true;
 };
 
-class SqliteStore;
+
 
 // Opens (and migrates) the database. Fails with a clear message if the file cannot be opened,
 // is not a database, or has a newer schema.

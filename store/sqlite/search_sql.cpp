@@ -1,0 +1,707 @@
+#include "store/sqlite/search_sql.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "common/time.h"
+#include "fhir/search/values.h"
+
+namespace store::sqlite {
+namespace {
+
+using fhir::search::Criterion;
+using fhir::search::Modifier;
+using fhir::search::ParamType;
+using fhir::search::Prefix;
+using fhir::search::Query;
+using fhir::search::SearchValue;
+using fhir::store::ResourceVersion;
+using fhir::store::SearchResult;
+
+using Bind = std::variant<int64_t, double, std::string>;
+
+// SQL text with its bound values, in order.
+struct Sql {
+  std::string text;
+  std::vector<Bind> binds;
+
+  Sql& Add(std::string_view s) {
+    text += s;
+    return *this;
+  }
+  Sql& Param(Bind b) {
+    text += '?';
+    binds.push_back(std::move(b));
+    return *this;
+  }
+  Sql& Append(const Sql& other) {
+    text += other.text;
+    binds.insert(binds.end(), other.binds.begin(), other.binds.end());
+    return *this;
+  }
+};
+
+common::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  common::Code code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? common::Code::kUnavailable
+                                                                  : common::Code::kInternal;
+  return common::Status(code, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+class Statement {
+ public:
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  static common::StatusOr<Statement> Prepare(sqlite3* db, const std::string& text) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return common::Error(SqliteError(db, rc, "Preparing a search statement failed"));
+    }
+    return Statement(db, stmt);
+  }
+
+  // Resets the statement and binds `binds` to ?1..?N.
+  common::Status BindAll(const std::vector<Bind>& binds) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    for (size_t i = 0; i < binds.size(); ++i) {
+      int index = static_cast<int>(i) + 1;
+      int rc = SQLITE_OK;
+      if (const int64_t* n = std::get_if<int64_t>(&binds[i])) {
+        rc = sqlite3_bind_int64(stmt_, index, *n);
+      } else if (const double* d = std::get_if<double>(&binds[i])) {
+        rc = sqlite3_bind_double(stmt_, index, *d);
+      } else {
+        const std::string& s = std::get<std::string>(binds[i]);
+        rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()),
+                               SQLITE_TRANSIENT);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "Binding a search value failed");
+    }
+    return common::Status::Ok();
+  }
+
+  // True when a row is available.
+  common::StatusOr<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return common::Error(SqliteError(db_, rc, "Running a search statement failed"));
+  }
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    if (p == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+
+ private:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+common::StatusOr<Statement> PrepareAndBind(sqlite3* db, const Sql& sql) {
+  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db, sql.text));
+  common::Status s = stmt.BindAll(sql.binds);
+  if (!s.ok()) return common::Error(std::move(s));
+  return stmt;
+}
+
+constexpr std::string_view kVersionColumns =
+    "A.seq, A.type, A.id, A.version, A.last_updated, A.deleted, A.method, A.body";
+
+ResourceVersion ReadVersion(const Statement& stmt) {
+  ResourceVersion v;
+  v.seq = stmt.Int(0);
+  v.type = stmt.Text(1);
+  v.id = stmt.Text(2);
+  v.version = stmt.Int(3);
+  v.last_updated = common::FromMicros(stmt.Int(4));
+  v.deleted = stmt.Int(5) != 0;
+  v.method = stmt.Text(6);
+  v.body = stmt.Text(7);
+  return v;
+}
+
+// Which versions count: live now, or live at a snapshot seq.
+struct Live {
+  bool current = true;
+  int64_t snapshot = 0;
+};
+
+void AppendLive(Sql& sql, const std::string& a, const Live& live) {
+  if (live.current) {
+    sql.Add(a + ".ended_seq IS NULL AND " + a + ".deleted = 0");
+    return;
+  }
+  sql.Add(a + ".seq <= ").Param(live.snapshot);
+  sql.Add(" AND (" + a + ".ended_seq IS NULL OR " + a + ".ended_seq < ").Param(live.snapshot);
+  sql.Add(") AND " + a + ".deleted = 0");
+}
+
+std::string_view TableFor(ParamType type) {
+  switch (type) {
+    case ParamType::kString: return "idx_string";
+    case ParamType::kToken: return "idx_token";
+    case ParamType::kReference: return "idx_reference";
+    case ParamType::kDate: return "idx_date";
+    case ParamType::kNumber: return "idx_number";
+    case ParamType::kQuantity: return "idx_quantity";
+    case ParamType::kUri: return "idx_uri";
+    case ParamType::kComposite:
+    case ParamType::kSpecial: break;
+  }
+  return {};
+}
+
+// Upper bound for "starts with `prefix`" on binary-collated UTF-8 text.
+std::string PrefixEnd(const std::string& prefix) { return prefix + "\xff"; }
+
+common::Status BadCriterion(const Criterion& c, std::string_view what) {
+  return common::Status(common::Code::kInvalidArgument,
+                        "The search parameter '" + c.param + "' has " + std::string(what));
+}
+
+// Translates criteria to SQL conditions on a resource_versions alias.
+class CriteriaBuilder {
+ public:
+  explicit CriteriaBuilder(Live live) : live_(live), now_(common::ToMicros(common::SystemNow())) {}
+
+  common::Status Append(Sql& sql, const Criterion& c, const std::string& alias,
+                        const std::string& type) {
+    if (c.chain.empty()) return AppendBase(sql, c, alias, type);
+    return AppendChain(sql, c, 0, alias, type);
+  }
+
+ private:
+  std::string NewAlias(char prefix) { return prefix + std::to_string(++aliases_); }
+
+  common::Status AppendChain(Sql& sql, const Criterion& c, size_t step, const std::string& alias,
+                             const std::string& type) {
+    const fhir::search::ChainStep& link = c.chain[step];
+    std::string r = NewAlias('r');
+    std::string t = NewAlias('t');
+    sql.Add(alias + ".seq IN (SELECT " + r + ".seq FROM idx_reference " + r + " WHERE ");
+    if (!type.empty()) sql.Add(r + ".type = ").Param(type).Add(" AND ");
+    sql.Add(r + ".param = ").Param(link.param);
+    sql.Add(" AND " + r + ".target_type = ").Param(link.target_type);
+    sql.Add(" AND " + r + ".target_id IN (SELECT " + t + ".id FROM resource_versions " + t +
+            " WHERE " + t + ".type = ").Param(link.target_type).Add(" AND ");
+    AppendLive(sql, t, live_);
+    sql.Add(" AND (");
+    common::Status s = step + 1 < c.chain.size()
+                           ? AppendChain(sql, c, step + 1, t, link.target_type)
+                           : AppendBase(sql, c, t, link.target_type);
+    if (!s.ok()) return s;
+    sql.Add(")))");
+    return common::Status::Ok();
+  }
+
+  common::Status AppendBase(Sql& sql, const Criterion& c, const std::string& a,
+                            const std::string& type) {
+    if (c.values.empty()) return BadCriterion(c, "no value");
+    bool id = c.param == "_id";
+    bool last_updated = c.param == "_lastUpdated";
+    if (c.modifier == Modifier::kMissing) {
+      bool missing = c.values[0].raw == "true";
+      if (id || last_updated) {  // always present
+        sql.Add(missing ? "0" : "1");
+        return common::Status::Ok();
+      }
+      std::string i = NewAlias('i');
+      sql.Add(missing ? "NOT EXISTS" : "EXISTS");
+      sql.Add(" (SELECT 1 FROM " + std::string(TableFor(c.type)) + " " + i + " WHERE " + i +
+              ".seq = " + a + ".seq AND " + i + ".param = ").Param(c.param).Add(")");
+      return common::Status::Ok();
+    }
+    if (id) {
+      sql.Add(a + (c.modifier == Modifier::kNot ? ".id NOT IN (" : ".id IN ("));
+      for (size_t k = 0; k < c.values.size(); ++k) {
+        if (k > 0) sql.Add(", ");
+        sql.Param(c.values[k].code.empty() ? c.values[k].raw : c.values[k].code);
+      }
+      sql.Add(")");
+      return common::Status::Ok();
+    }
+    if (last_updated) {
+      sql.Add("(");
+      for (size_t k = 0; k < c.values.size(); ++k) {
+        if (k > 0) sql.Add(" OR ");
+        common::Status s =
+            AppendDate(sql, c, c.values[k], a + ".last_updated", a + ".last_updated");
+        if (!s.ok()) return s;
+      }
+      sql.Add(")");
+      return common::Status::Ok();
+    }
+    std::string_view table = TableFor(c.type);
+    if (table.empty()) return BadCriterion(c, "an unsupported type");
+    std::string i = NewAlias('i');
+    if (c.modifier == Modifier::kNot) {
+      sql.Add("NOT EXISTS (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE " + i +
+              ".seq = " + a + ".seq AND " + i + ".param = ").Param(c.param);
+    } else {
+      sql.Add(a + ".seq IN (SELECT " + i + ".seq FROM " + std::string(table) + " " + i +
+              " WHERE ");
+      if (!type.empty()) sql.Add(i + ".type = ").Param(type).Add(" AND ");
+      sql.Add(i + ".param = ").Param(c.param);
+    }
+    sql.Add(" AND (");
+    for (size_t k = 0; k < c.values.size(); ++k) {
+      if (k > 0) sql.Add(" OR ");
+      sql.Add("(");
+      common::Status s = AppendValue(sql, c, c.values[k], i);
+      if (!s.ok()) return s;
+      sql.Add(")");
+    }
+    sql.Add("))");
+    return common::Status::Ok();
+  }
+
+  common::Status AppendValue(Sql& sql, const Criterion& c, const SearchValue& v,
+                             const std::string& i) {
+    switch (c.type) {
+      case ParamType::kString: {
+        if (c.modifier == Modifier::kExact) {
+          sql.Add(i + ".exact = ").Param(v.raw);
+        } else if (c.modifier == Modifier::kContains) {
+          sql.Add("instr(" + i + ".norm, ").Param(fhir::search::NormalizeString(v.raw));
+          sql.Add(") > 0");
+        } else {
+          std::string p = fhir::search::NormalizeString(v.raw);
+          sql.Add(i + ".norm >= ").Param(p).Add(" AND " + i + ".norm < ").Param(PrefixEnd(p));
+        }
+        return common::Status::Ok();
+      }
+      case ParamType::kToken:
+        if (c.modifier == Modifier::kText) {
+          std::string p = fhir::search::NormalizeString(v.raw);
+          sql.Add("(" + i + ".text >= ").Param(p).Add(" AND " + i + ".text < ").Param(PrefixEnd(p));
+          sql.Add(") OR instr(" + i + ".text, ").Param(" " + p).Add(") > 0");
+          return common::Status::Ok();
+        }
+        AppendToken(sql, i + ".system", i + ".code", v);
+        return common::Status::Ok();
+      case ParamType::kReference:
+        return AppendReference(sql, c, v, i);
+      case ParamType::kDate:
+        return AppendDate(sql, c, v, i + ".low", i + ".high");
+      case ParamType::kNumber:
+      case ParamType::kQuantity:
+        return AppendNumber(sql, c, v, i);
+      case ParamType::kUri:
+        if (c.modifier == Modifier::kBelow) {
+          sql.Add(i + ".uri >= ").Param(v.raw).Add(" AND " + i + ".uri < ").Param(PrefixEnd(v.raw));
+        } else if (c.modifier == Modifier::kAbove) {
+          sql.Add("substr(").Param(v.raw).Add(", 1, length(" + i + ".uri)) = " + i + ".uri");
+        } else if (c.modifier == Modifier::kContains) {
+          sql.Add("instr(" + i + ".uri, ").Param(v.raw).Add(") > 0");
+        } else {
+          sql.Add(i + ".uri = ").Param(v.raw);
+        }
+        return common::Status::Ok();
+      case ParamType::kComposite:
+      case ParamType::kSpecial:
+        break;
+    }
+    return BadCriterion(c, "an unsupported type");
+  }
+
+  static void AppendToken(Sql& sql, const std::string& system, const std::string& code,
+                          const SearchValue& v) {
+    if (!v.has_system) {
+      sql.Add(code + " = ").Param(v.code);
+    } else if (v.system.empty()) {
+      sql.Add(code + " = ").Param(v.code).Add(" AND " + system + " IS NULL");
+    } else if (v.code.empty()) {
+      sql.Add(system + " = ").Param(v.system);
+    } else {
+      sql.Add(code + " = ").Param(v.code).Add(" AND " + system + " = ").Param(v.system);
+    }
+  }
+
+  common::Status AppendReference(Sql& sql, const Criterion& c, const SearchValue& v,
+                                 const std::string& i) {
+    if (c.modifier == Modifier::kIdentifier) {
+      AppendToken(sql, i + ".ident_system", i + ".ident_value", v);
+      return common::Status::Ok();
+    }
+    fhir::search::ParsedReference ref = fhir::search::ParseReference(v.raw);
+    if (c.modifier == Modifier::kType) {
+      std::string id = ref.id.empty() ? v.raw : ref.id;
+      if (!ref.url.empty() || (!ref.type.empty() && ref.type != c.target_type) ||
+          id.find('/') != std::string::npos) {
+        sql.Add("0");
+        return common::Status::Ok();
+      }
+      sql.Add(i + ".target_type = ").Param(c.target_type);
+      sql.Add(" AND " + i + ".target_id = ").Param(id);
+      if (!ref.version.empty()) sql.Add(" AND " + i + ".target_version = ").Param(ref.version);
+      return common::Status::Ok();
+    }
+    if (!ref.url.empty()) {
+      sql.Add(i + ".url = ").Param(ref.url);
+      if (!ref.version.empty()) sql.Add(" AND " + i + ".target_version = ").Param(ref.version);
+    } else if (!ref.id.empty()) {
+      sql.Add(i + ".target_type = ").Param(ref.type);
+      sql.Add(" AND " + i + ".target_id = ").Param(ref.id);
+      if (!ref.version.empty()) sql.Add(" AND " + i + ".target_version = ").Param(ref.version);
+    } else if (v.raw.find('/') == std::string::npos && !v.raw.empty() && v.raw[0] != '#') {
+      sql.Add(i + ".target_id = ").Param(v.raw);
+    } else {
+      sql.Add("0");
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status AppendDate(Sql& sql, const Criterion& c, const SearchValue& v,
+                            const std::string& lo, const std::string& hi) {
+    std::optional<fhir::search::DateRange> r = fhir::search::ParseDateRange(v.raw);
+    if (!r) return BadCriterion(c, "an invalid date");
+    int64_t sl = r->low, sh = r->high;
+    switch (v.prefix) {
+      case Prefix::kEq: sql.Add(lo + " >= ").Param(sl).Add(" AND " + hi + " <= ").Param(sh); break;
+      case Prefix::kNe: sql.Add("(" + lo + " < ").Param(sl).Add(" OR " + hi + " > ").Param(sh).Add(")"); break;
+      case Prefix::kGt: sql.Add(hi + " > ").Param(sh); break;
+      case Prefix::kLt: sql.Add(lo + " < ").Param(sl); break;
+      case Prefix::kGe: sql.Add(hi + " >= ").Param(sl); break;
+      case Prefix::kLe: sql.Add(lo + " <= ").Param(sh); break;
+      case Prefix::kSa: sql.Add(lo + " > ").Param(sh); break;
+      case Prefix::kEb: sql.Add(hi + " < ").Param(sl); break;
+      case Prefix::kAp: {
+        int64_t mid = sl / 2 + sh / 2;
+        int64_t widen = (now_ > mid ? now_ - mid : mid - now_) / 10;
+        sql.Add(lo + " <= ").Param(sh + widen).Add(" AND " + hi + " >= ").Param(sl - widen);
+        break;
+      }
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status AppendNumber(Sql& sql, const Criterion& c, const SearchValue& v,
+                              const std::string& i) {
+    const std::string& text = v.number.empty() ? v.raw : v.number;
+    std::optional<fhir::search::DecimalRange> r = fhir::search::ParseDecimalRange(text);
+    if (!r) return BadCriterion(c, "an invalid number");
+    double sv = r->value;
+    const std::string vlow = i + ".vlow", vhigh = i + ".vhigh";
+    switch (v.prefix) {
+      case Prefix::kEq:
+        sql.Add(i + ".low >= ").Param(r->low).Add(" AND " + i + ".high <= ").Param(r->high);
+        break;
+      case Prefix::kNe:
+        sql.Add("(" + i + ".low < ").Param(r->low).Add(" OR " + i + ".high > ").Param(r->high);
+        sql.Add(")");
+        break;
+      case Prefix::kGt: sql.Add(vhigh + " > ").Param(sv); break;
+      case Prefix::kLt: sql.Add(vlow + " < ").Param(sv); break;
+      case Prefix::kGe: sql.Add(vhigh + " >= ").Param(sv); break;
+      case Prefix::kLe: sql.Add(vlow + " <= ").Param(sv); break;
+      case Prefix::kSa: sql.Add(vlow + " > ").Param(sv); break;
+      case Prefix::kEb: sql.Add(vhigh + " < ").Param(sv); break;
+      case Prefix::kAp: {
+        double widen = std::max(std::fabs(sv) * 0.1, r->high - sv);
+        sql.Add(vlow + " <= ").Param(sv + widen).Add(" AND " + vhigh + " >= ").Param(sv - widen);
+        break;
+      }
+    }
+    if (c.type == ParamType::kQuantity) {
+      if (!v.code.empty()) {
+        if (!v.system.empty()) {
+          sql.Add(" AND " + i + ".system = ").Param(v.system);
+          sql.Add(" AND " + i + ".code = ").Param(v.code);
+        } else {
+          sql.Add(" AND (" + i + ".code = ").Param(v.code);
+          sql.Add(" OR " + i + ".unit = ").Param(v.code).Add(")");
+        }
+      } else if (!v.system.empty()) {
+        sql.Add(" AND " + i + ".system = ").Param(v.system);
+      }
+    }
+    return common::Status::Ok();
+  }
+
+  Live live_;
+  int64_t now_;
+  int aliases_ = 0;
+};
+
+// " WHERE ..." for the resources of `query` (type, liveness, criteria) on alias A.
+common::StatusOr<Sql> BuildWhere(const Query& query, const Live& live,
+                                 CriteriaBuilder& builder) {
+  Sql where;
+  where.Add(" WHERE ");
+  if (!query.type.empty()) where.Add("A.type = ").Param(query.type).Add(" AND ");
+  AppendLive(where, "A", live);
+  for (const Criterion& c : query.criteria) {
+    where.Add(" AND (");
+    common::Status s = builder.Append(where, c, "A", query.type);
+    if (!s.ok()) return common::Error(std::move(s));
+    where.Add(")");
+  }
+  return where;
+}
+
+// The per-resource sort value of `key` ("s<n>" in the select list).
+void AppendSortValue(Sql& sql, const fhir::search::SortKey& key) {
+  if (key.param == "_id") {
+    sql.Add("A.id");
+    return;
+  }
+  if (key.param == "_lastUpdated") {
+    sql.Add("A.last_updated");
+    return;
+  }
+  std::string_view agg = key.descending ? "max" : "min";
+  std::string column;
+  switch (key.type) {
+    case ParamType::kString: column = "norm"; break;
+    case ParamType::kToken: column = "code"; break;
+    case ParamType::kReference:
+      column = "coalesce(target_type || '/' || target_id, url, ident_value)";
+      break;
+    case ParamType::kDate: column = key.descending ? "high" : "low"; break;
+    case ParamType::kNumber:
+    case ParamType::kQuantity: column = key.descending ? "vhigh" : "vlow"; break;
+    case ParamType::kUri: column = "uri"; break;
+    case ParamType::kComposite:
+    case ParamType::kSpecial:
+      sql.Add("NULL");
+      return;
+  }
+  sql.Add("(SELECT " + std::string(agg) + "(" + column + ") FROM " +
+          std::string(TableFor(key.type)) + " WHERE seq = A.seq AND param = ")
+      .Param(key.param)
+      .Add(")");
+}
+
+using Key = std::pair<std::string, std::string>;  // (type, id)
+
+// _include / _revinclude for the page.
+class Includer {
+ public:
+  Includer(sqlite3* db, const Query& query, const Live& live, SearchResult& result)
+      : db_(db), query_(query), live_(live), result_(result) {
+    for (const ResourceVersion& m : result.matches) seen_.insert({m.type, m.id});
+  }
+
+  common::Status Run() {
+    std::vector<ResourceVersion> level = result_.matches;
+    for (int depth = 0; depth < 2 && !level.empty(); ++depth) {
+      std::vector<ResourceVersion> added;
+      for (const fhir::search::Include& inc : query_.includes) {
+        if (depth > 0 && !inc.iterate) continue;
+        for (const ResourceVersion& source : level) {
+          if (source.type != inc.source_type) continue;
+          common::Status s = Include(source, inc, added);
+          if (!s.ok()) return s;
+        }
+      }
+      for (const fhir::search::Include& inc : query_.revincludes) {
+        if (depth > 0 && !inc.iterate) continue;
+        for (const ResourceVersion& target : level) {
+          if (!inc.target_type.empty() && target.type != inc.target_type) continue;
+          common::Status s = RevInclude(target, inc, added);
+          if (!s.ok()) return s;
+        }
+      }
+      result_.included.insert(result_.included.end(), added.begin(), added.end());
+      level = std::move(added);
+    }
+    return common::Status::Ok();
+  }
+
+ private:
+  bool Full() const { return result_.included.size() + pending_ >= kMaxIncluded; }
+
+  common::StatusOr<Statement*> Cached(const std::string& text) {
+    auto it = cache_.find(text);
+    if (it == cache_.end()) {
+      ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, text));
+      it = cache_.emplace(text, std::move(stmt)).first;
+    }
+    return &it->second;
+  }
+
+  common::Status Add(const Sql& sql, std::vector<ResourceVersion>& added) {
+    auto stmt_or = Cached(sql.text);
+    if (!stmt_or) return stmt_or.error();
+    Statement* stmt = *stmt_or;
+    common::Status s = stmt->BindAll(sql.binds);
+    if (!s.ok()) return s;
+    while (!Full()) {
+      auto row = stmt->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      ResourceVersion v = ReadVersion(*stmt);
+      if (v.deleted || !seen_.insert({v.type, v.id}).second) continue;
+      added.push_back(std::move(v));
+      ++pending_;
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status Include(const ResourceVersion& source, const fhir::search::Include& inc,
+                         std::vector<ResourceVersion>& added) {
+    if (Full()) return common::Status::Ok();
+    Sql targets;
+    targets.Add("SELECT DISTINCT target_type, target_id FROM idx_reference WHERE seq = ")
+        .Param(source.seq)
+        .Add(" AND target_id IS NOT NULL AND target_type IS NOT NULL");
+    if (inc.param != "*") targets.Add(" AND param = ").Param(inc.param);
+    if (!inc.target_type.empty()) targets.Add(" AND target_type = ").Param(inc.target_type);
+    targets.Add(" ORDER BY target_type, target_id");
+    std::vector<Key> keys;
+    {
+      auto stmt_or = Cached(targets.text);
+      if (!stmt_or) return stmt_or.error();
+      Statement* stmt = *stmt_or;
+      common::Status s = stmt->BindAll(targets.binds);
+      if (!s.ok()) return s;
+      while (true) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        keys.emplace_back(stmt->Text(0), stmt->Text(1));
+      }
+    }
+    for (const Key& key : keys) {
+      if (seen_.count(key) > 0) continue;
+      Sql fetch;
+      fetch.Add("SELECT " + std::string(kVersionColumns) + " FROM resource_versions A WHERE ");
+      fetch.Add("A.type = ").Param(key.first).Add(" AND A.id = ").Param(key.second).Add(" AND ");
+      AppendLive(fetch, "A", live_);
+      common::Status s = Add(fetch, added);
+      if (!s.ok()) return s;
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status RevInclude(const ResourceVersion& target, const fhir::search::Include& inc,
+                            std::vector<ResourceVersion>& added) {
+    if (Full()) return common::Status::Ok();
+    Sql sql;
+    sql.Add("SELECT " + std::string(kVersionColumns) + " FROM resource_versions A WHERE ");
+    sql.Add("A.type = ").Param(inc.source_type).Add(" AND ");
+    AppendLive(sql, "A", live_);
+    sql.Add(" AND A.seq IN (SELECT i.seq FROM idx_reference i WHERE i.type = ")
+        .Param(inc.source_type);
+    if (inc.param != "*") sql.Add(" AND i.param = ").Param(inc.param);
+    sql.Add(" AND i.target_id = ").Param(target.id);
+    sql.Add(" AND i.target_type = ").Param(target.type).Add(") ORDER BY A.seq");
+    return Add(sql, added);
+  }
+
+  sqlite3* db_;
+  const Query& query_;
+  Live live_;
+  SearchResult& result_;
+  std::set<Key> seen_;
+  size_t pending_ = 0;
+  std::map<std::string, Statement> cache_;
+};
+
+}  // namespace
+
+common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
+  SearchResult result;
+  Live live;
+  if (query.snapshot == 0) {
+    ASSIGN_OR_RETURN(Statement max_seq,
+                     Statement::Prepare(db, "SELECT coalesce(max(seq), 0) FROM resource_versions"));
+    ASSIGN_OR_RETURN(bool row, max_seq.Step());
+    result.snapshot = row ? max_seq.Int(0) : 0;
+    live.current = true;  // equivalent to the snapshot condition inside this transaction
+  } else {
+    result.snapshot = query.snapshot;
+    live.current = false;
+    live.snapshot = query.snapshot;
+  }
+
+  CriteriaBuilder builder(live);
+  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder));
+
+  const bool count_only = query.summary == fhir::search::SummaryMode::kCount;
+  const int count = std::max(query.count, 0);
+  const int offset = std::max(query.offset, 0);
+  if (!count_only && count > 0) {
+    Sql select;
+    select.Add("SELECT " + std::string(kVersionColumns));
+    for (size_t k = 0; k < query.sort.size(); ++k) {
+      select.Add(", ");
+      AppendSortValue(select, query.sort[k]);
+      select.Add(" AS s" + std::to_string(k));
+    }
+    select.Add(" FROM resource_versions A").Append(where).Add(" ORDER BY ");
+    for (size_t k = 0; k < query.sort.size(); ++k) {
+      std::string s = "s" + std::to_string(k);
+      select.Add(s + " IS NULL, " + s + (query.sort[k].descending ? " DESC, " : " ASC, "));
+    }
+    select.Add("A.seq LIMIT ").Param(int64_t{count}).Add(" OFFSET ").Param(int64_t{offset});
+    ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, select));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      result.matches.push_back(ReadVersion(stmt));
+    }
+  }
+
+  if (count_only || query.total != fhir::search::TotalMode::kNone) {
+    if (!count_only && offset == 0 && static_cast<int>(result.matches.size()) < count) {
+      result.total = static_cast<int64_t>(result.matches.size());  // the page has them all
+    } else {
+      Sql total;
+      total.Add("SELECT count(*) FROM resource_versions A").Append(where);
+      ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, total));
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      result.total = row ? stmt.Int(0) : 0;
+    }
+  }
+
+  if (!result.matches.empty() && (!query.includes.empty() || !query.revincludes.empty())) {
+    Includer includer(db, query, live, result);
+    common::Status s = includer.Run();
+    if (!s.ok()) return common::Error(std::move(s));
+  }
+  return result;
+}
+
+common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const Query& query) {
+  if (query.type.empty()) {
+    return common::Error(common::Code::kInvalidArgument,
+                         "A conditional operation needs a resource type");
+  }
+  Live live;  // live now, including this connection's uncommitted writes
+  CriteriaBuilder builder(live);
+  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder));
+  Sql select;
+  select.Add("SELECT A.id FROM resource_versions A").Append(where).Add(" ORDER BY A.seq");
+  ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, select));
+  std::vector<std::string> ids;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    ids.push_back(stmt.Text(0));
+  }
+  return ids;
+}
+
+}  // namespace store::sqlite

@@ -1,0 +1,314 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <string>
+
+#include "gateway/config/config.h"
+
+namespace gateway::config {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+GetEnv FakeEnv(const Env& env) {
+  return [env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+}
+
+// Applies `json` to defaults and validates; returns the error message or "" when valid.
+std::string JsonError(const std::string& json) {
+  Config c;
+  common::Status s = ApplyJson(json, c);
+  if (!s.ok()) return s.message();
+  s = Validate(c);
+  return s.ok() ? "" : s.message();
+}
+
+std::string EnvError(const Env& env) {
+  Config c;
+  common::Status s = ApplyEnvironment(FakeEnv(env), c);
+  return s.ok() ? "" : s.message();
+}
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& content) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("emg-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::ofstream(path_) << content;
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+TEST(ConfigDefaults, AreValid) {
+  auto c = Load({}, FakeEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->server.host, "127.0.0.1");
+  EXPECT_EQ(c->server.port, 8080);
+  EXPECT_EQ(c->store.data_dir, "./var");
+  EXPECT_TRUE(c->store.durable);
+  EXPECT_FALSE(c->server.tls.enabled());
+  EXPECT_EQ(c->log.level, "info");
+}
+
+TEST(ConfigJson, AppliesEveryKnownSection) {
+  std::string error = JsonError(R"({
+    "server": {"listen": "0.0.0.0:9090", "threads": 4, "handler_threads": 32,
+               "header_limit_bytes": 8192, "body_limit_bytes": 1048576,
+               "read_timeout_ms": 5000, "write_timeout_ms": 5000, "idle_timeout_ms": 30000,
+               "drain_timeout_ms": 2000, "tls": {}, "base_url": "https://fhir.example.org/r4/"},
+    "store": {"data_dir": "/tmp/x", "read_connections": 8, "durable": false},
+    "fhir": {"default_page_size": 20, "max_page_size": 200, "max_bundle_entries": 500},
+    "log": {"level": "debug"},
+    "demo": {}
+  })");
+  EXPECT_EQ(error, "");
+  Config c;
+  ASSERT_TRUE(ApplyJson(R"({"server":{"listen":"[::1]:9091","base_url":"http://h/fhir/"}})", c)
+                  .ok());
+  ASSERT_TRUE(Validate(c).ok());
+  EXPECT_EQ(c.server.host, "::1");
+  EXPECT_EQ(c.server.port, 9091);
+  EXPECT_EQ(c.server.base_url, "http://h/fhir");  // trailing slash dropped
+}
+
+TEST(ConfigJson, ExampleConfigFilesLoad) {
+  const std::string root = std::string(EMG_TESTDATA_DIR) + "/../..";
+  CommandLineOverrides o;
+  o.config_file = root + "/config/gateway.example.json";  // every key, at its default
+  auto c = Load(o, FakeEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  Config defaults;
+  ASSERT_TRUE(Validate(defaults).ok());
+  EXPECT_EQ(c->server.listen, defaults.server.listen);
+  EXPECT_EQ(c->server.body_limit_bytes, defaults.server.body_limit_bytes);
+  EXPECT_EQ(c->fhir.max_page_size, defaults.fhir.max_page_size);
+
+  // demo.json names its seed relative to the repository root (scripts/run.sh runs there).
+  std::ifstream in(root + "/config/demo.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Config demo;
+  ASSERT_TRUE(ApplyJson(text, demo).ok());
+  EXPECT_TRUE(std::filesystem::exists(root + "/" + demo.demo.seed_file)) << demo.demo.seed_file;
+}
+
+TEST(ConfigJson, UnknownKeysAtAnyLevelNameTheKey) {
+  EXPECT_EQ(JsonError(R"({"servr": {}})"), "servr: unknown key");
+  EXPECT_EQ(JsonError(R"({"server": {"port": 1}})"), "server.port: unknown key");
+  EXPECT_EQ(JsonError(R"({"server": {"tls": {"cert": "x"}}})"), "server.tls.cert: unknown key");
+  EXPECT_EQ(JsonError(R"({"fhir": {"default_page_size": 5, "x": 1}})"), "fhir.x: unknown key");
+}
+
+TEST(ConfigJson, WrongTypesAndRangesNameTheKey) {
+  EXPECT_EQ(JsonError(R"({"server": {"read_timeout_ms": 50}})"),
+            "server.read_timeout_ms: must be an integer between 100 and 600000");
+  EXPECT_EQ(JsonError(R"({"server": {"read_timeout_ms": "1000"}})"),
+            "server.read_timeout_ms: must be an integer between 100 and 600000");
+  EXPECT_EQ(JsonError(R"({"server": {"threads": 1.5}})"),
+            "server.threads: must be an integer between 0 and 256");
+  EXPECT_EQ(JsonError(R"({"server": {"body_limit_bytes": 2000000000}})"),
+            "server.body_limit_bytes: must be an integer between 1024 and 1073741824");
+  EXPECT_EQ(JsonError(R"({"store": {"durable": "yes"}})"), "store.durable: must be true or false");
+  EXPECT_EQ(JsonError(R"({"log": {"level": 3}})"), "log.level: must be a string");
+  EXPECT_EQ(JsonError(R"({"server": 1})"), "server: must be an object");
+  EXPECT_EQ(JsonError(R"({"server": {"tls": "on"}})"), "server.tls: must be an object");
+  EXPECT_EQ(JsonError(R"({"fhir": {"max_page_size": 0}})"),
+            "fhir.max_page_size: must be an integer between 1 and 10000");
+}
+
+TEST(ConfigJson, DuplicateKeysAreRejected) {
+  EXPECT_EQ(JsonError(R"({"log": {"level": "info", "level": "debug"}})"),
+            "log.level: duplicate key");
+}
+
+TEST(ConfigJson, SyntaxErrorsAndNonObjects) {
+  EXPECT_NE(JsonError(R"({"server": )").find("invalid JSON at offset"), std::string::npos);
+  EXPECT_EQ(JsonError("[]"), "the top level must be an object");
+}
+
+TEST(ConfigValidate, ListenAddress) {
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "127.0.0.1"}})"),
+            "server.listen: must be HOST:PORT with HOST an IPv4 address, [IPv6 address] or "
+            "localhost and PORT 0-65535");
+  EXPECT_NE(JsonError(R"({"server": {"listen": "example.org:80"}})"), "");
+}
+
+TEST(ConfigValidate, CrossFieldChecksNameTheKey) {
+  EXPECT_EQ(JsonError(R"({"fhir": {"default_page_size": 500, "max_page_size": 100}})"),
+            "fhir.default_page_size: must not exceed fhir.max_page_size (100)");
+  EXPECT_EQ(JsonError(R"({"log": {"level": "verbose"}})"),
+            "log.level: must be one of debug, info, warn, error");
+  EXPECT_EQ(JsonError(R"({"server": {"base_url": "ftp://x"}})"),
+            "server.base_url: must be an absolute http:// or https:// URL without query or "
+            "fragment");
+  EXPECT_NE(JsonError(R"({"server": {"base_url": "http://h/fhir?x=1"}})"), "");
+  EXPECT_EQ(JsonError(R"({"store": {"data_dir": ""}})"), "store.data_dir: must not be empty");
+}
+
+TEST(ConfigValidate, TlsNeedsBothReadableFiles) {
+  TempFile cert("cert");
+  EXPECT_EQ(JsonError(R"({"server": {"tls": {"certificate_file": ")" + cert.path() + R"("}}})"),
+            "server.tls.key_file: required when server.tls.certificate_file is set");
+  EXPECT_EQ(JsonError(R"({"server": {"tls": {"key_file": ")" + cert.path() + R"("}}})"),
+            "server.tls.certificate_file: required when server.tls.key_file is set");
+  std::string error = JsonError(R"({"server": {"tls": {"certificate_file": "/nonexistent/c.pem",
+                                                        "key_file": ")" + cert.path() + R"("}}})");
+  EXPECT_EQ(error.rfind("server.tls.certificate_file: cannot read '/nonexistent/c.pem': ", 0), 0u)
+      << error;
+  error = JsonError(R"({"server": {"tls": {"certificate_file": ")" + cert.path() +
+                    R"(", "key_file": "/tmp"}}})");
+  EXPECT_EQ(error, "server.tls.key_file: cannot read '/tmp': not a regular file");
+  EXPECT_EQ(JsonError(R"({"server": {"tls": {"certificate_file": ")" + cert.path() +
+                      R"(", "key_file": ")" + cert.path() + R"("}}})"),
+            "");
+}
+
+TEST(ConfigValidate, SeedFileMustBeReadable) {
+  std::string error = JsonError(R"({"demo": {"seed_file": "/nonexistent/seed.json"}})");
+  EXPECT_EQ(error.rfind("demo.seed_file: cannot read '/nonexistent/seed.json': ", 0), 0u)
+      << error;
+}
+
+TEST(ConfigEnv, OverridesAndErrorsNameVariableAndKey) {
+  Config c;
+  ASSERT_TRUE(ApplyEnvironment(FakeEnv({{"EMG_LISTEN", "127.0.0.1:0"},
+                                        {"EMG_DATA_DIR", "/data"},
+                                        {"EMG_LOG_LEVEL", "warn"},
+                                        {"EMG_DURABLE", "0"},
+                                        {"EMG_THREADS", "3"},
+                                        {"EMG_BASE_URL", ""}}),  // empty: ignored
+                               c)
+                  .ok());
+  EXPECT_EQ(c.server.listen, "127.0.0.1:0");
+  EXPECT_EQ(c.store.data_dir, "/data");
+  EXPECT_EQ(c.log.level, "warn");
+  EXPECT_FALSE(c.store.durable);
+  EXPECT_EQ(c.server.threads, 3);
+  EXPECT_EQ(EnvError({{"EMG_READ_TIMEOUT_MS", "abc"}}),
+            "EMG_READ_TIMEOUT_MS (server.read_timeout_ms): must be an integer between 100 and "
+            "600000");
+  EXPECT_EQ(EnvError({{"EMG_READ_TIMEOUT_MS", "100x"}}).substr(0, 19), "EMG_READ_TIMEOUT_MS");
+  EXPECT_EQ(EnvError({{"EMG_LOG_LEVEL", "loud"}}),
+            "EMG_LOG_LEVEL (log.level): must be one of debug, info, warn, error");
+  EXPECT_EQ(EnvError({{"EMG_BASE_URL", "fhir.example.org"}}),
+            "EMG_BASE_URL (server.base_url): must be an absolute http:// or https:// URL without "
+            "query or fragment");
+  EXPECT_EQ(EnvError({{"EMG_DURABLE", "maybe"}}),
+            "EMG_DURABLE (store.durable): must be true or false");
+  EXPECT_EQ(EnvError({{"EMG_LISTEN", "nope"}}).rfind("EMG_LISTEN (server.listen): must be", 0),
+            0u);
+}
+
+TEST(ConfigLoad, PrecedenceIsDefaultsFileEnvironmentCommandLine) {
+  TempFile file(R"({"server": {"listen": "127.0.0.1:1111", "read_timeout_ms": 1000,
+                               "write_timeout_ms": 1000},
+                    "store": {"data_dir": "/from-file"}})");
+  CommandLineOverrides o;
+  o.config_file = file.path();
+  o.listen = "127.0.0.1:3333";
+  auto c = Load(o, FakeEnv({{"EMG_LISTEN", "127.0.0.1:2222"}, {"EMG_READ_TIMEOUT_MS", "2000"}}));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->server.port, 3333);               // command line beats environment
+  EXPECT_EQ(c->server.read_timeout_ms, 2000);    // environment beats file
+  EXPECT_EQ(c->server.write_timeout_ms, 1000);   // file beats default
+  EXPECT_EQ(c->store.data_dir, "/from-file");
+  o.data_dir = "/from-flag";
+  c = Load(o, FakeEnv({{"EMG_DATA_DIR", "/from-env"}}));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->store.data_dir, "/from-flag");
+}
+
+TEST(ConfigLoad, ConfigFileFromEnvironment) {
+  TempFile file(R"({"server": {"listen": "127.0.0.1:4444"}})");
+  auto c = Load({}, FakeEnv({{"EMG_CONFIG", file.path()}}));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->server.port, 4444);
+}
+
+TEST(ConfigLoad, MissingOrBrokenFileStopsWithAMessage) {
+  CommandLineOverrides o;
+  o.config_file = "/nonexistent/gateway.json";
+  auto c = Load(o, FakeEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message(),
+            "--config: cannot read config file '/nonexistent/gateway.json': No such file or "
+            "directory");
+  c = Load({}, FakeEnv({{"EMG_CONFIG", "/nonexistent/x.json"}}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message().rfind("EMG_CONFIG: cannot read config file", 0), 0u);
+
+  TempFile broken(R"({"server": {"listen": )");
+  o.config_file = broken.path();
+  c = Load(o, FakeEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message().rfind(broken.path() + ": invalid JSON at offset", 0), 0u)
+      << c.error().message();
+
+  TempFile bad_key(R"({"server": {"threads": 1000}})");
+  o.config_file = bad_key.path();
+  c = Load(o, FakeEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message(), "server.threads: must be an integer between 0 and 256");
+}
+
+TEST(ConfigLoad, CommandLineValuesAreChecked) {
+  CommandLineOverrides o;
+  o.listen = "localhost";
+  auto c = Load(o, FakeEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message().rfind("--listen: must be HOST:PORT", 0), 0u);
+  o.listen = "localhost:0";
+  o.data_dir = "";
+  c = Load(o, FakeEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message(), "--data: must not be empty");
+}
+
+TEST(ConfigListen, ParsesAddressForms) {
+  std::string host;
+  uint16_t port = 1;
+  EXPECT_TRUE(ParseListen("127.0.0.1:0", &host, &port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  EXPECT_TRUE(ParseListen("[::1]:8080", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_TRUE(ParseListen("localhost:80", &host, &port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_TRUE(ParseListen("0.0.0.0:65535", &host, &port));
+  EXPECT_EQ(port, 65535);
+  for (const char* bad : {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "host:80",
+                          "[::1:80", "::1:80", "127.0.0.1:-1", "1.2.3:80", "127.0.0.1:8o",
+                          "[]:80", "127.0.0.1:000080"}) {
+    EXPECT_FALSE(ParseListen(bad, &host, &port)) << bad;
+  }
+}
+
+TEST(ConfigKeys, EveryKeyHasADistinctEnvironmentVariable) {
+  std::set<std::string_view> envs;
+  std::set<std::string_view> keys;
+  for (const KeyInfo& k : Keys()) {
+    EXPECT_TRUE(k.env.starts_with("EMG_")) << k.env;
+    EXPECT_TRUE(envs.insert(k.env).second) << k.env;
+    EXPECT_TRUE(keys.insert(k.key).second) << k.key;
+  }
+  EXPECT_TRUE(keys.contains("server.listen"));
+  EXPECT_TRUE(keys.contains("store.data_dir"));
+  EXPECT_TRUE(keys.contains("log.level"));
+  EXPECT_TRUE(keys.contains("demo.seed_file"));
+}
+
+}  // namespace
+}  // namespace gateway::config

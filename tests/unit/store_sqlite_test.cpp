@@ -1,0 +1,235 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "fhir/json/parser.h"
+#include "fhir/search/parse.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace store::sqlite {
+namespace {
+
+using common::Code;
+using common::Status;
+using fhir::json::Value;
+using fhir::store::WriteContext;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("emg-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    SqliteStoreOptions o;
+    o.path = (dir_ / "test.db").string();
+    o.durable = false;  // durability is covered by the crash test over real processes
+    auto s = OpenSqliteStore(o);
+    ASSERT_TRUE(s.has_value()) << s.error().message();
+    store_ = std::move(*s);
+  }
+  static Value Patient(const std::string& family, const std::string& fnr = "") {
+    std::string json = R"({"resourceType":"Patient","name":[{"family":")" + family + R"("}])";
+    if (!fnr.empty()) {
+      json += R"(,"identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":")" + fnr +
+              R"("}])";
+    }
+    json += "}";
+    return *fhir::json::Parse(json);
+  }
+  fhir::store::ResourceVersion Put(const std::string& id, const Value& v, int64_t expected = 0) {
+    fhir::store::ResourceVersion out;
+    Status s = store_->Commit([&](WriteContext& ctx) -> Status {
+      auto r = ctx.Put("Patient", id, v, "PUT", expected);
+      if (!r) return r.error();
+      out = *r;
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<fhir::store::Store> store_;
+};
+
+TEST_F(SqliteStoreTest, VersionsMetaAndHistory) {
+  auto v1 = Put("p1", Patient("Nordmann"));
+  auto v2 = Put("p1", Patient("Hansen"));
+  EXPECT_EQ(v1.version, 1);
+  EXPECT_EQ(v2.version, 2);
+  EXPECT_GT(v2.seq, v1.seq);
+  EXPECT_GT(v2.last_updated, v1.last_updated);
+
+  auto read = store_->Read("Patient", "p1");
+  ASSERT_TRUE(read.has_value());
+  auto body = fhir::json::Parse(read->body);
+  ASSERT_TRUE(body.has_value());
+  EXPECT_EQ(body->GetString("id"), "p1");
+  EXPECT_EQ(body->Find("meta")->GetString("versionId"), "2");
+  EXPECT_EQ(body->Find("meta")->GetString("lastUpdated"),
+            common::FormatInstant(v2.last_updated));
+
+  auto old = store_->VRead("Patient", "p1", 1);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_NE(old->body.find("Nordmann"), std::string::npos);
+
+  fhir::store::HistoryQuery hq;
+  hq.type = "Patient";
+  hq.id = "p1";
+  auto hist = store_->History(hq);
+  ASSERT_TRUE(hist.has_value());
+  ASSERT_EQ(hist->total, 2);
+  EXPECT_EQ(hist->versions[0].version, 2);  // newest first
+  EXPECT_EQ(hist->versions[1].version, 1);
+}
+
+TEST_F(SqliteStoreTest, DeleteIsVersionedTombstone) {
+  Put("p1", Patient("Nordmann"));
+  std::optional<fhir::store::ResourceVersion> tomb;
+  ASSERT_TRUE(store_->Commit([&](WriteContext& ctx) -> Status {
+    auto r = ctx.Delete("Patient", "p1");
+    if (!r) return r.error();
+    tomb = *r;
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(tomb.has_value());
+  EXPECT_EQ(tomb->version, 2);
+  auto read = store_->Read("Patient", "p1");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_TRUE(read->deleted);
+  EXPECT_TRUE(store_->VRead("Patient", "p1", 1).has_value());
+  // Deleting again is a no-op, not a new version.
+  std::optional<fhir::store::ResourceVersion> again;
+  ASSERT_TRUE(store_->Commit([&](WriteContext& ctx) -> Status {
+    auto r = ctx.Delete("Patient", "p1");
+    if (!r) return r.error();
+    again = *r;
+    return Status::Ok();
+  }).ok());
+  EXPECT_FALSE(again.has_value());
+}
+
+TEST_F(SqliteStoreTest, IfMatchConflictLeavesNoTrace) {
+  Put("p1", Patient("A"));
+  Status s = store_->Commit([&](WriteContext& ctx) -> Status {
+    auto r = ctx.Put("Patient", "p1", Patient("B"), "PUT", /*expected_version=*/7);
+    return r ? Status::Ok() : r.error();
+  });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(store_->Read("Patient", "p1")->version, 1);
+}
+
+TEST_F(SqliteStoreTest, FailedUnitRollsBackAloneInItsBatch) {
+  // A unit writes then fails: none of its writes may remain.
+  Status s = store_->Commit([&](WriteContext& ctx) -> Status {
+    auto r = ctx.Put("Patient", "x1", Patient("A"), "POST");
+    if (!r) return r.error();
+    return Status(Code::kInvalidArgument, "second entry invalid");
+  });
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_->Read("Patient", "x1").error().code(), Code::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentConditionalCreatesYieldOneResource) {
+  constexpr int kThreads = 16;
+  auto criteria = [] {
+    fhir::IssueList warnings;
+    fhir::search::ParseOptions po;
+    po.strict = true;
+    return *fhir::search::ParseQuery(
+        "Patient", {{"identifier", "urn:oid:2.16.578.1.12.4.1.4.1|12839140000"}}, po, warnings);
+  }();
+  std::atomic<int> created{0};
+  std::atomic<int> found{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Status s = store_->Commit([&](WriteContext& ctx) -> Status {
+        auto ids = ctx.Match(criteria);
+        if (!ids) return ids.error();
+        if (!ids->empty()) {
+          ++found;
+          return Status::Ok();
+        }
+        auto r = ctx.Put("Patient", "c" + std::to_string(i), Patient("Dup", "12839140000"), "POST");
+        if (!r) return r.error();
+        ++created;
+        return Status::Ok();
+      });
+      EXPECT_TRUE(s.ok()) << s.message();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(found.load(), kThreads - 1);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentCommitsShareBatches) {
+  std::atomic<size_t> commits{0};
+  std::atomic<size_t> units{0};
+  store_->SetCommitObserver([&](double, size_t n) {
+    ++commits;
+    units += n;
+  });
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) Put("b" + std::to_string(t) + "-" + std::to_string(i), Patient("B"));
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(units.load(), static_cast<size_t>(kThreads * kPerThread));
+  // Every unit was committed; with 8 concurrent writers some commits must carry several units.
+  EXPECT_LT(commits.load(), units.load());
+}
+
+TEST_F(SqliteStoreTest, DataSurvivesReopen) {
+  auto v = Put("keep", Patient("Persist"));
+  int64_t seq = store_->LastSeq();
+  store_->Close();
+  store_.reset();
+  Open();
+  auto read = store_->Read("Patient", "keep");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->version, v.version);
+  EXPECT_EQ(store_->LastSeq(), seq);
+  // lastUpdated keeps increasing after a restart.
+  auto v2 = Put("keep", Patient("Persist2"));
+  EXPECT_GT(v2.last_updated, v.last_updated);
+}
+
+TEST_F(SqliteStoreTest, CommitAfterCloseIsUnavailable) {
+  store_->Close();
+  EXPECT_FALSE(store_->Ready());
+  Status s = store_->Commit([](WriteContext&) { return Status::Ok(); });
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+}
+
+TEST_F(SqliteStoreTest, RefusesNonDatabaseFile) {
+  std::filesystem::path bad = dir_ / "not-a-db";
+  {
+    FILE* f = std::fopen(bad.c_str(), "w");
+    std::fputs("this is not sqlite at all, just text..........................................", f);
+    std::fclose(f);
+  }
+  SqliteStoreOptions o;
+  o.path = bad.string();
+  auto s = OpenSqliteStore(o);
+  ASSERT_FALSE(s.has_value());
+}
+
+}  // namespace
+}  // namespace store::sqlite
