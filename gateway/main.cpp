@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -102,7 +103,10 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     return cfg::kExitFailure;
   }
   const cfg::Config& config = *loaded;
-  common::log::SetMinLevel(ParseLevel(config.log.level));
+  // Startup lines up to "listening" are written even at log.level warn or error: tools and
+  // tests read the bound port from the "listening" line.
+  const common::log::Level level = ParseLevel(config.log.level);
+  common::log::SetMinLevel(std::min(level, common::log::Level::kInfo));
 
   std::error_code ec;
   std::filesystem::create_directories(config.store.data_dir, ec);
@@ -155,15 +159,16 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   }
   std::unique_ptr<gateway::http::Server> server = std::move(*started);
   common::log::Info("listening", {{"address", server->address()},
-                          {"port", static_cast<int>(server->port())},
-                          {"tls", server->tls()},
-                          {"io_threads", server_options.io_threads},
-                          {"handler_threads", server_options.handler_threads},
-                          {"version", EMG_VERSION}});
+                                  {"port", static_cast<int>(server->port())},
+                                  {"tls", server->tls()},
+                                  {"io_threads", server_options.io_threads},
+                                  {"handler_threads", server_options.handler_threads},
+                                  {"version", EMG_VERSION}});
+  common::log::SetMinLevel(level);
 
   int sig = WaitForSignal(signals);
   common::log::Info("shutdown_started", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-                                 {"drain_timeout_ms", config.server.drain_timeout_ms}});
+                                         {"drain_timeout_ms", config.server.drain_timeout_ms}});
   server->Shutdown();
   server.reset();
   store->Close();
@@ -184,8 +189,7 @@ int main(int argc, char** argv) {
       std::printf("%s\n", cfg::VersionLine().c_str());
       return cfg::kExitOk;
     case cfg::Command::kUsageError:
-      std::fprintf(stderr, "emeistring-gateway: %s\n\n%s", cl.error.c_str(),
-                   cfg::Usage().c_str());
+      std::fprintf(stderr, "emeistring-gateway: %s\n\n%s", cl.error.c_str(), cfg::Usage().c_str());
       return cfg::kExitUsage;
     case cfg::Command::kServe:
       return Serve(cl.overrides);

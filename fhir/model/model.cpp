@@ -22,8 +22,9 @@ bool SuffixNamesType(std::string_view suffix, std::string_view code) {
 const internal::TypeRow* FindTypeRow(std::string_view name) {
   const internal::TypeRow* begin = internal::kTypes;
   const internal::TypeRow* end = internal::kTypes + internal::kTypeCount;
-  auto it = std::lower_bound(begin, end, name, [](const internal::TypeRow& row,
-                                                   std::string_view n) { return S(row.name) < n; });
+  auto it = std::lower_bound(
+      begin, end, name,
+      [](const internal::TypeRow& row, std::string_view n) { return S(row.name) < n; });
   if (it == end || S(it->name) != name) return nullptr;
   return it;
 }
@@ -39,16 +40,18 @@ size_t Binding::code_count() const { return row_->codes_count; }
 bool Binding::ContainsCode(std::string_view code) const {
   const internal::CodeRow* begin = internal::kCodes + row_->codes_begin;
   const internal::CodeRow* end = begin + row_->codes_count;
-  auto it = std::lower_bound(begin, end, code, [](const internal::CodeRow& row,
-                                                   std::string_view c) { return S(row.code) < c; });
+  auto it = std::lower_bound(
+      begin, end, code,
+      [](const internal::CodeRow& row, std::string_view c) { return S(row.code) < c; });
   return it != end && S(it->code) == code;
 }
 
 bool Binding::ContainsCoding(std::string_view system, std::string_view code) const {
   const internal::CodeRow* begin = internal::kCodes + row_->codes_begin;
   const internal::CodeRow* end = begin + row_->codes_count;
-  auto it = std::lower_bound(begin, end, code, [](const internal::CodeRow& row,
-                                                   std::string_view c) { return S(row.code) < c; });
+  auto it = std::lower_bound(
+      begin, end, code,
+      [](const internal::CodeRow& row, std::string_view c) { return S(row.code) < c; });
   for (; it != end && S(it->code) == code; ++it) {
     if (S(it->system) == system) return true;
   }
@@ -130,9 +133,7 @@ Binding ElementDef::binding() const {
   return Binding(&internal::kBindings[row_->binding]);
 }
 
-uint32_t ElementDef::index() const {
-  return static_cast<uint32_t>(row_ - internal::kElements);
-}
+uint32_t ElementDef::index() const { return static_cast<uint32_t>(row_ - internal::kElements); }
 
 // --- ElementList -----------------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ struct BindingRow;
 }  // namespace internal
 
 inline constexpr uint32_t kUnboundedMax = 0xFFFFFFFF;  // ElementDef::max() for "*"
+// No type or backbone element has more children than this (the generated tables assert it),
+// so per-child state can live in fixed-size arrays.
+inline constexpr size_t kMaxElementChildren = 128;
 
 enum class TypeKind : uint8_t { kPrimitive, kComplex, kResource };
 

@@ -24,9 +24,7 @@ enum ElementFlag : uint8_t {
 };
 
 inline constexpr uint32_t kUnbounded = 0xFFFFFFFF;
-// The largest number of children one node may have (the validator keeps per-child state for a
-// node on the stack). The generated file static_asserts it.
-inline constexpr uint32_t kMaxChildren = 128;
+inline constexpr uint32_t kMaxChildren = kMaxElementChildren;
 
 struct TypeRow {
   Str name;
@@ -52,15 +50,15 @@ struct ElementRow {
 };
 
 struct TypeRefRow {
-  Str code;               // FHIR type code: "string", "Quantity", "Reference", "BackboneElement"
-  int32_t type;           // kTypes index of the structure to validate against, or -1
+  Str code;                // FHIR type code: "string", "Quantity", "Reference", "BackboneElement"
+  int32_t type;            // kTypes index of the structure to validate against, or -1
   uint32_t targets_begin;  // kTargets[begin, begin + count): Reference/canonical target types
   uint32_t targets_count;
 };
 
 struct BindingRow {
   Str value_set;
-  bool checkable;  // false: the value set could not be expanded from the inputs
+  bool checkable;        // false: the value set could not be expanded from the inputs
   uint32_t codes_begin;  // kCodes[begin, begin + count), sorted by (code, system)
   uint32_t codes_count;
   uint32_t systems_begin;  // kSystems[begin, begin + count), sorted

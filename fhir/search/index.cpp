@@ -78,15 +78,30 @@ class Extractor {
     path_ = &path;
     const std::string& t = path.element_type;
     switch (def.type) {
-      case ParamType::kString: String(node, t); break;
-      case ParamType::kToken: Token(node, t); break;
-      case ParamType::kReference: Reference(node, t); break;
-      case ParamType::kDate: Date(node, t); break;
-      case ParamType::kNumber: Number(node); break;
-      case ParamType::kQuantity: Quantity(node, t); break;
-      case ParamType::kUri: Uri(node); break;
+      case ParamType::kString:
+        String(node, t);
+        break;
+      case ParamType::kToken:
+        Token(node, t);
+        break;
+      case ParamType::kReference:
+        Reference(node, t);
+        break;
+      case ParamType::kDate:
+        Date(node, t);
+        break;
+      case ParamType::kNumber:
+        Number(node);
+        break;
+      case ParamType::kQuantity:
+        Quantity(node, t);
+        break;
+      case ParamType::kUri:
+        Uri(node);
+        break;
       case ParamType::kComposite:
-      case ParamType::kSpecial: break;
+      case ParamType::kSpecial:
+        break;
     }
   }
 

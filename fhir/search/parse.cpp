@@ -15,17 +15,24 @@ namespace {
 
 constexpr size_t kMaxChainDepth = 2;
 
-// A problem with one parameter: an error in strict mode, a warning in lenient mode.
+// A problem with one parameter. Lenient handling (R4 search §3.1.1.3.6) may ignore only what
+// cannot narrow the result: an unknown parameter name or an unsupported sort. A malformed value
+// or an unsupported modifier of a known parameter is always an error, because ignoring it would
+// silently widen the result (for a clinical system, a data leak rather than a convenience).
 struct Problem {
   std::string issue_code;  // "not-supported" or "value"
   std::string message;
+  bool ignorable = false;  // may be ignored with a warning under lenient handling
 };
 
 std::optional<Problem> NotSupported(std::string message) {
-  return Problem{"not-supported", std::move(message)};
+  return Problem{"not-supported", std::move(message), false};
+}
+std::optional<Problem> Ignorable(std::string message) {
+  return Problem{"not-supported", std::move(message), true};
 }
 std::optional<Problem> BadValue(std::string message) {
-  return Problem{"value", std::move(message)};
+  return Problem{"value", std::move(message), false};
 }
 
 std::string Quote(std::string_view name) { return "'" + std::string(name) + "'"; }
@@ -78,8 +85,8 @@ std::string PercentEncode(std::string_view s) {
   std::string out;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' ||
-        c == '/' || c == ',' || c == '|' || c == '*') {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/' ||
+        c == ',' || c == '|' || c == '*') {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -105,15 +112,21 @@ std::optional<Modifier> ModifierFromName(std::string_view m) {
 bool ModifierAllowed(ParamType t, Modifier m) {
   switch (m) {
     case Modifier::kNone:
-    case Modifier::kMissing: return true;
-    case Modifier::kExact: return t == ParamType::kString;
-    case Modifier::kContains: return t == ParamType::kString || t == ParamType::kUri;
+    case Modifier::kMissing:
+      return true;
+    case Modifier::kExact:
+      return t == ParamType::kString;
+    case Modifier::kContains:
+      return t == ParamType::kString || t == ParamType::kUri;
     case Modifier::kNot:
-    case Modifier::kText: return t == ParamType::kToken;
+    case Modifier::kText:
+      return t == ParamType::kToken;
     case Modifier::kType:
-    case Modifier::kIdentifier: return t == ParamType::kReference;
+    case Modifier::kIdentifier:
+      return t == ParamType::kReference;
     case Modifier::kBelow:
-    case Modifier::kAbove: return t == ParamType::kUri;
+    case Modifier::kAbove:
+      return t == ParamType::kUri;
   }
   return false;
 }
@@ -130,7 +143,7 @@ class Parser {
     for (const auto& [name, value] : params) {
       std::optional<Problem> problem = One(name, value);
       if (!problem) continue;
-      if (options_.strict) {
+      if (options_.strict || !problem->ignorable) {
         return common::Error(common::Code::kInvalidArgument, problem->message);
       }
       warnings_.push_back(Issue{Severity::kWarning, problem->issue_code,
@@ -159,15 +172,13 @@ class Parser {
       base = base.substr(0, colon);
     }
     std::optional<Problem> problem;
-    bool result_param = true;
-    if (base == "_count") {
+    if (base == "_count" || base == "_offset" || base == "_snapshot") {
+      // Paging: not copied to the canonical form (Run adds the effective _count).
       problem = NoModifier(name, modifier);
-      if (!problem) problem = Count(value);
-    } else if (base == "_offset" || base == "_snapshot") {
-      problem = NoModifier(name, modifier);
-      if (!problem) problem = Paging(base, value);
-      if (!problem) return std::nullopt;  // not part of the canonical form
-    } else if (base == "_sort") {
+      if (!problem) problem = base == "_count" ? Count(value) : Paging(base, value);
+      return problem;
+    }
+    if (base == "_sort") {
       problem = NoModifier(name, modifier);
       if (!problem) problem = Sort(value);
     } else if (base == "_include" || base == "_revinclude") {
@@ -186,13 +197,9 @@ class Parser {
                base == "_filter" || base == "_type" || base == "_score") {
       problem = NotSupported("The search parameter " + Quote(base) + " is not supported");
     } else {
-      result_param = false;
       problem = Criterion(name, value);
     }
-    if (!problem) {
-      if (result_param && base == "_count") return std::nullopt;  // added once, effective value
-      accepted_.emplace_back(name, value);
-    }
+    if (!problem) accepted_.emplace_back(name, value);
     return problem;
   }
 
@@ -214,10 +221,9 @@ class Parser {
     if (!count) return BadValue("The parameter '_count' must be a non-negative integer");
     if (auto p = Once("_count")) return p;
     if (*count > options_.max_count) {
-      warnings_.push_back(Issue{Severity::kWarning, "too-costly",
-                                "_count was lowered to the maximum page size " +
-                                    std::to_string(options_.max_count),
-                                ""});
+      warnings_.push_back(Issue{
+          Severity::kWarning, "too-costly",
+          "_count was lowered to the maximum page size " + std::to_string(options_.max_count), ""});
       *count = options_.max_count;
     }
     query_.count = *count;
@@ -248,12 +254,12 @@ class Parser {
         item.remove_prefix(1);
       }
       const SearchParamDef* def = FindSearchParam(query_.type, item);
-      if (item.empty() || def == nullptr) {
-        return NotSupported("The parameter '_sort' names an unknown search parameter" +
-                            (item.empty() ? std::string() : " " + Quote(item)));
+      if (item.empty()) return BadValue("The parameter '_sort' has an empty sort key");
+      if (def == nullptr) {
+        return Ignorable("The parameter '_sort' names an unknown search parameter " + Quote(item));
       }
       if (!IsSortable(def->type)) {
-        return NotSupported("Sorting by " + Quote(item) + " is not supported");
+        return Ignorable("Sorting by " + Quote(item) + " is not supported");
       }
       key.param = std::string(item);
       key.type = def->type;
@@ -327,8 +333,8 @@ class Parser {
 
   std::optional<Problem> Summary(const std::string& value) {
     static constexpr std::pair<std::string_view, SummaryMode> kModes[] = {
-        {"true", SummaryMode::kTrue}, {"text", SummaryMode::kText},
-        {"data", SummaryMode::kData}, {"count", SummaryMode::kCount},
+        {"true", SummaryMode::kTrue},   {"text", SummaryMode::kText},
+        {"data", SummaryMode::kData},   {"count", SummaryMode::kCount},
         {"false", SummaryMode::kFalse},
     };
     for (const auto& [name, mode] : kModes) {
@@ -399,16 +405,14 @@ class Parser {
       if (!type_mod.empty()) {
         if (std::find(targets.begin(), targets.end(), type_mod) == targets.end()) {
           return NotSupported("The chained parameter " + Quote(name) + " names a type " +
-                              Quote(type_mod) + " that " + Quote(seg) +
-                              " cannot be searched on");
+                              Quote(type_mod) + " that " + Quote(seg) + " cannot be searched on");
         }
         step.target_type = std::string(type_mod);
       } else if (targets.size() == 1) {
         step.target_type = targets[0];
       } else {
-        return BadValue("The chained parameter " + Quote(name) + " is ambiguous: " +
-                        Quote(seg) + " may refer to several types; use " +
-                        std::string(seg) + ":Type");
+        return BadValue("The chained parameter " + Quote(name) + " is ambiguous: " + Quote(seg) +
+                        " may refer to several types; use " + std::string(seg) + ":Type");
       }
       current = step.target_type;
       c.chain.push_back(std::move(step));
@@ -421,8 +425,10 @@ class Parser {
     }
     const SearchParamDef* def = FindSearchParam(current, last);
     if (def == nullptr) {
-      return NotSupported("Unknown search parameter " + Quote(last) + " for " +
-                          (current.empty() ? std::string("system-level search") : current));
+      std::string message = "Unknown search parameter " + Quote(last) + " for " +
+                            (current.empty() ? std::string("system-level search") : current);
+      // Only a whole unknown parameter may be ignored; an unknown link in a chain is an error.
+      return c.chain.empty() ? Ignorable(message) : NotSupported(message);
     }
     c.resource_type = current;
     c.param = std::string(last);
@@ -431,17 +437,14 @@ class Parser {
       if (std::optional<Modifier> m = ModifierFromName(mod)) {
         c.modifier = *m;
       } else if (def->type == ParamType::kReference &&
-                 std::find(def->targets.begin(), def->targets.end(), mod) !=
-                     def->targets.end()) {
+                 std::find(def->targets.begin(), def->targets.end(), mod) != def->targets.end()) {
         c.modifier = Modifier::kType;
         c.target_type = std::string(mod);
       } else {
-        return NotSupported("The modifier " + Quote(mod) + " is not supported on " +
-                            Quote(last));
+        return NotSupported("The modifier " + Quote(mod) + " is not supported on " + Quote(last));
       }
       if (!ModifierAllowed(def->type, c.modifier)) {
-        return NotSupported("The modifier " + Quote(mod) + " is not supported on " +
-                            Quote(last));
+        return NotSupported("The modifier " + Quote(mod) + " is not supported on " + Quote(last));
       }
     }
     if (value.empty()) return BadValue("The parameter " + Quote(name) + " has an empty value");

@@ -150,15 +150,24 @@ std::vector<SkippedSearchParam> SkippedSearchParams() {
 
 std::string_view ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kNumber: return "number";
-    case ParamType::kDate: return "date";
-    case ParamType::kString: return "string";
-    case ParamType::kToken: return "token";
-    case ParamType::kReference: return "reference";
-    case ParamType::kComposite: return "composite";
-    case ParamType::kQuantity: return "quantity";
-    case ParamType::kUri: return "uri";
-    case ParamType::kSpecial: return "special";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kDate:
+      return "date";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kToken:
+      return "token";
+    case ParamType::kReference:
+      return "reference";
+    case ParamType::kComposite:
+      return "composite";
+    case ParamType::kQuantity:
+      return "quantity";
+    case ParamType::kUri:
+      return "uri";
+    case ParamType::kSpecial:
+      return "special";
   }
   return "unknown";
 }

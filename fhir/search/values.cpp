@@ -47,17 +47,45 @@ constexpr uint32_t kAeLower = 0xE6, kOSlashLower = 0xF8, kARingLower = 0xE5;
 bool FoldLatin(uint32_t cp, std::string& out) {
   if (cp < 0xC0 || cp > 0x17F) return false;
   switch (cp) {
-    case 0xC5: case 0xE5: AppendUtf8(kARingLower, out); return true;
-    case 0xC6: case 0xE6: AppendUtf8(kAeLower, out); return true;
-    case 0xD8: case 0xF8: AppendUtf8(kOSlashLower, out); return true;
-    case 0xD7: case 0xF7: return false;  // multiplication and division signs
-    case 0xD0: case 0xF0: out += 'd'; return true;
-    case 0xDE: case 0xFE: out += "th"; return true;
-    case 0xDF: out += "ss"; return true;
-    case 0x132: case 0x133: out += "ij"; return true;
-    case 0x152: case 0x153: out += "oe"; return true;
-    case 0x17F: out += 's'; return true;
-    default: break;
+    case 0xC5:
+    case 0xE5:
+      AppendUtf8(kARingLower, out);
+      return true;
+    case 0xC6:
+    case 0xE6:
+      AppendUtf8(kAeLower, out);
+      return true;
+    case 0xD8:
+    case 0xF8:
+      AppendUtf8(kOSlashLower, out);
+      return true;
+    case 0xD7:
+    case 0xF7:
+      return false;  // multiplication and division signs
+    case 0xD0:
+    case 0xF0:
+      out += 'd';
+      return true;
+    case 0xDE:
+    case 0xFE:
+      out += "th";
+      return true;
+    case 0xDF:
+      out += "ss";
+      return true;
+    case 0x132:
+    case 0x133:
+      out += "ij";
+      return true;
+    case 0x152:
+    case 0x153:
+      out += "oe";
+      return true;
+    case 0x17F:
+      out += 's';
+      return true;
+    default:
+      break;
   }
   if (cp < 0x100) {
     // Latin-1 letters with diacritics, upper (C0-DE) and lower (E0-FF) case alike.
@@ -138,7 +166,7 @@ std::string NormalizeString(std::string_view s) {
                                            : static_cast<char>(cp));
       continue;
     }
-    if (cp >= 0x300 && cp <= 0x36F) {  // combining mark
+    if (cp >= 0x300 && cp <= 0x36F) {                          // combining mark
       if (cp == 0x30A && !out.empty() && out.back() == 'a') {  // a + ring above = å
         out.pop_back();
         AppendUtf8(kARingLower, out);
@@ -207,8 +235,8 @@ std::optional<DateRange> ParseDateRange(std::string_view s) {
         ++pos;
       } else if (sign == '+' || sign == '-' || sign == ' ') {
         int oh = 0, om = 0;
-        if (!Digits(s, pos + 1, 2, &oh) || oh > 14 || pos + 3 >= s.size() ||
-            s[pos + 3] != ':' || !Digits(s, pos + 4, 2, &om) || om > 59) {
+        if (!Digits(s, pos + 1, 2, &oh) || oh > 14 || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+            !Digits(s, pos + 4, 2, &om) || om > 59) {
           return std::nullopt;
         }
         offset_minutes = (oh * 60 + om) * (sign == '-' ? -1 : 1);

@@ -78,8 +78,8 @@ ResourceFrame Context::PopFrame() {
 void Context::AddLocalTarget(std::string_view id, bool is_reference_element) {
   ResourceFrame* f = frame();
   if (f == nullptr) return;
-  bool inside = f->current_contained >= 0 &&
-                static_cast<size_t>(f->current_contained) < f->contained.size();
+  bool inside =
+      f->current_contained >= 0 && static_cast<size_t>(f->current_contained) < f->contained.size();
   if (id.empty() && inside) f->contained[f->current_contained].refers_to_container = true;
   if (!id.empty()) f->local_targets.emplace_back(id);
   if (is_reference_element) {

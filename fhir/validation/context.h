@@ -29,8 +29,7 @@ class Path {
 // Restores a Path's length at the end of the scope; appends `segment` at its start.
 class PathScope {
  public:
-  explicit PathScope(Path& path, std::string_view segment = {})
-      : path_(path), size_(path.size()) {
+  explicit PathScope(Path& path, std::string_view segment = {}) : path_(path), size_(path.size()) {
     path.Append(segment);
   }
   PathScope(Path& path, std::string_view segment, size_t index);  // "segment[index]"

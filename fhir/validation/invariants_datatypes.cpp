@@ -175,6 +175,14 @@ void TriggerDefinition(const json::Value& obj, Context& ctx) {
   }
 }
 
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
 // Lower-cased tag or attribute name starting at `pos`.
 std::string NameAt(std::string_view s, size_t pos) {
   std::string name;
@@ -186,15 +194,15 @@ std::string NameAt(std::string_view s, size_t pos) {
   return name;
 }
 
-// txt-1 (light): none of the elements R4 excludes from narrative, and no event attributes
-// (on*). txt-2: some non-whitespace text, or an image.
+// txt-1 (light): none of the elements R4 excludes from narrative, no event attributes (on*),
+// no javascript: URLs. txt-2: some non-whitespace text, or an image.
 void Narrative(const json::Value& obj, Context& ctx) {
   const json::Value* div = obj.Find("div");
   if (div == nullptr || !div->is_string()) return;
   std::string_view s = div->text();
   static constexpr std::array<std::string_view, 13> kForbidden = {
-      "script", "object", "iframe", "form", "embed", "applet", "base", "link",
-      "meta",   "head",   "body",   "frame", "frameset"};
+      "script", "object", "iframe", "form", "embed", "applet",  "base",
+      "link",   "meta",   "head",   "body", "frame", "frameset"};
   bool forbidden = false;
   bool content = false;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -215,6 +223,7 @@ void Narrative(const json::Value& obj, Context& ctx) {
           if (tag[a] == quote) quote = 0;
         } else if (tag[a] == '"' || tag[a] == '\'') {
           quote = tag[a];
+          if (StartsWithNoCase(tag.substr(a + 1), "javascript:")) forbidden = true;
         } else if (std::isspace(static_cast<unsigned char>(tag[a])) &&
                    NameAt(tag, a + 1).starts_with("on")) {
           forbidden = true;

@@ -90,8 +90,7 @@ void ResponseItem(const json::Value& obj, Context& ctx) {
 }
 
 // qrs-2 over one list of items, then recursively below it.
-void CheckAnsweredLinkIds(const json::Value& parent, std::string& path, int depth,
-                          Context& ctx) {
+void CheckAnsweredLinkIds(const json::Value& parent, std::string& path, int depth, Context& ctx) {
   if (depth > kMaxValidationDepth) return;
   std::span<const json::Value> items = Items(parent, "item");
   std::vector<std::string_view> seen;

@@ -126,7 +126,8 @@ void CarePlanActivity(const json::Value& obj, Context& ctx) {
   if (Has(obj, "detail") && Has(obj, "reference")) ctx.Invariant("cpl-3");
 }
 
-constexpr std::string_view kConditionVer = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+constexpr std::string_view kConditionVer =
+    "http://terminology.hl7.org/CodeSystem/condition-ver-status";
 constexpr std::string_view kConditionClinical =
     "http://terminology.hl7.org/CodeSystem/condition-clinical";
 
@@ -140,8 +141,8 @@ void Condition(const json::Value& obj, Context& ctx) {
     }
   }
   if (!clinical && !in_error && problem_list) ctx.Invariant("con-3");
-  if (HasChoice(obj, "abatement") &&
-      !HasCoding(obj, "clinicalStatus", kConditionClinical, {"resolved", "remission", "inactive"})) {
+  if (HasChoice(obj, "abatement") && !HasCoding(obj, "clinicalStatus", kConditionClinical,
+                                                {"resolved", "remission", "inactive"})) {
     ctx.Invariant("con-4");
   }
   if (in_error && clinical) ctx.Invariant("con-5");
@@ -160,7 +161,9 @@ void Consent(const json::Value& obj, Context& ctx) {
   if (Has(obj, "patient")) return;
   // ppc-2..ppc-5 as published: the FHIRPath tests scope codings of system 'something'.
   static constexpr std::pair<std::string_view, std::string_view> kScopes[] = {
-      {"ppc-2", "patient-privacy"}, {"ppc-3", "research"}, {"ppc-4", "adr"},
+      {"ppc-2", "patient-privacy"},
+      {"ppc-3", "research"},
+      {"ppc-4", "adr"},
       {"ppc-5", "treatment"}};
   for (const auto& [key, code] : kScopes) {
     if (HasCoding(obj, "scope", "something", {code})) ctx.Invariant(key);

@@ -231,8 +231,8 @@ void ElementDefinition(const json::Value& obj, Context& ctx) {
   if (Has(obj, "binding") && !codes.empty()) {
     bool coded = false;
     for (const std::string& c : codes) {
-      coded = coded || c == "code" || c == "Coding" || c == "CodeableConcept" ||
-              c == "Quantity" || c == "string" || c == "uri";
+      coded = coded || c == "code" || c == "Coding" || c == "CodeableConcept" || c == "Quantity" ||
+              c == "string" || c == "uri";
     }
     bool any_code = false;
     for (const std::string& c : codes) any_code = any_code || !c.empty();

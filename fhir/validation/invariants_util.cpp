@@ -16,8 +16,7 @@ std::string Indexed(std::string_view name, size_t i) {
 bool IsMachineName(std::string_view name) {
   if (name.empty() || name.size() > 255 || name[0] < 'A' || name[0] > 'Z') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
 }
 

@@ -268,8 +268,8 @@ bool IsValidUri(std::string_view s) {
 }
 
 bool IsValidString(std::string_view s) {
-  return !s.empty() && NoControlChars(s) && (s.size() <= kMaxStringChars ||
-                                             Utf8Length(s) <= kMaxStringChars);
+  return !s.empty() && NoControlChars(s) &&
+         (s.size() <= kMaxStringChars || Utf8Length(s) <= kMaxStringChars);
 }
 
 bool IsValidMarkdown(std::string_view s) { return !s.empty() && NoControlChars(s); }
@@ -344,8 +344,8 @@ std::optional<PrimitiveError> CheckPrimitive(PrimitiveType type, const json::Val
       break;
     case PrimitiveType::kDateTime:
       if (!IsValidDateTime(s)) {
-        return R({"value",
-                  "is not a valid dateTime (a date, or YYYY-MM-DDThh:mm:ss with a timezone)"});
+        return R(
+            {"value", "is not a valid dateTime (a date, or YYYY-MM-DDThh:mm:ss with a timezone)"});
       }
       break;
     case PrimitiveType::kInstant:
@@ -411,8 +411,8 @@ std::optional<TimeInterval> DateTimeInterval(std::string_view s) {
     if (p.month == 0) {
       end_day = DaysFromCivil(p.year + 1, 1, 1);
     } else if (p.day == 0) {
-      end_day = p.month == 12 ? DaysFromCivil(p.year + 1, 1, 1)
-                              : DaysFromCivil(p.year, p.month + 1, 1);
+      end_day =
+          p.month == 12 ? DaysFromCivil(p.year + 1, 1, 1) : DaysFromCivil(p.year, p.month + 1, 1);
     } else {
       end_day = begin_day + 1;
     }

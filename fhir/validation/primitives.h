@@ -25,15 +25,15 @@ bool IsValidInstant(std::string_view s);       // full date-time with seconds an
 bool IsValidTime(std::string_view s);          // hh:mm:ss(.fff), no timezone
 bool IsValidDecimal(std::string_view json_number_text);
 bool IsValidInteger(std::string_view json_number_text);      // 32-bit signed
-bool IsValidPositiveInt(std::string_view json_number_text);   // 1 .. 2^31-1
-bool IsValidUnsignedInt(std::string_view json_number_text);   // 0 .. 2^31-1
-bool IsValidId(std::string_view s);                           // [A-Za-z0-9\-\.]{1,64}
-bool IsValidOid(std::string_view s);                          // urn:oid:...
-bool IsValidUuid(std::string_view s);                         // urn:uuid:<lowercase uuid>
-bool IsValidUri(std::string_view s);        // non-empty, no whitespace (also url, canonical)
-bool IsValidString(std::string_view s);     // non-empty, no control chars, at most 1 MB chars
-bool IsValidMarkdown(std::string_view s);   // non-empty, no control chars
-bool IsValidXhtml(std::string_view s);      // light: a <div xmlns="...xhtml"> ... </div>
+bool IsValidPositiveInt(std::string_view json_number_text);  // 1 .. 2^31-1
+bool IsValidUnsignedInt(std::string_view json_number_text);  // 0 .. 2^31-1
+bool IsValidId(std::string_view s);                          // [A-Za-z0-9\-\.]{1,64}
+bool IsValidOid(std::string_view s);                         // urn:oid:...
+bool IsValidUuid(std::string_view s);                        // urn:uuid:<lowercase uuid>
+bool IsValidUri(std::string_view s);       // non-empty, no whitespace (also url, canonical)
+bool IsValidString(std::string_view s);    // non-empty, no control chars, at most 1 MB chars
+bool IsValidMarkdown(std::string_view s);  // non-empty, no control chars
+bool IsValidXhtml(std::string_view s);     // light: a <div xmlns="...xhtml"> ... </div>
 // True if `s` starts with a URI scheme ("http:", "urn:", ...).
 bool HasUriScheme(std::string_view s);
 

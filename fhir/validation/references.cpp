@@ -74,8 +74,7 @@ void CheckReference(const json::Value& reference, model::TypeRef type, Context& 
         target = rel->type;
         if (!type.AllowsTarget(target)) {
           ctx.Error("invalid", "A reference to a " + std::string(target) +
-                                   " is not allowed here (allowed: " + AllowedTargets(type) +
-                                   ")");
+                                   " is not allowed here (allowed: " + AllowedTargets(type) + ")");
         }
       }
     }

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "fhir/model/model.h"
-#include "fhir/model/tables.h"
 #include "fhir/validation/context.h"
 #include "fhir/validation/invariants.h"
 #include "fhir/validation/primitives.h"
@@ -46,6 +45,20 @@ std::string_view SafeTypeName(std::string_view name) {
   return name;
 }
 
+// Letters, digits and '_' (an element name, possibly with its '_' prefix), at most 64.
+bool IsPlausibleName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// "valueString" and "_valueString" name the same choice.
+bool SameChoice(std::string_view member, std::string_view base) {
+  if (!member.empty() && member[0] == '_') member.remove_prefix(1);
+  return member == base;
+}
+
 const json::Value* FindUnderscore(const json::Value& obj, std::string_view name) {
   for (const auto& [key, value] : obj.members()) {
     if (key.size() == name.size() + 1 && key[0] == '_' && key.compare(1, name.size(), name) == 0) {
@@ -68,8 +81,7 @@ class Walker {
   }
 
  private:
-  void ValidateResource(const json::Value& v, bool contained, std::string_view expected,
-                        int depth);
+  void ValidateResource(const json::Value& v, bool contained, std::string_view expected, int depth);
   void ValidateObject(const json::Value& obj, ElementList elements, std::string_view definition,
                       ObjectKind kind, int depth);
   // Validates one property (value and/or `_name` extension); returns how many values it has.
@@ -178,10 +190,14 @@ void Walker::ValidateObject(const json::Value& obj, ElementList elements,
     ctx_.Error("structure", "Empty objects are not allowed (ele-1)");
     return;
   }
-  std::array<uint32_t, model::internal::kMaxChildren> counts{};
-  std::array<std::string_view, model::internal::kMaxChildren> chosen{};
+  // Per element of `elements`: how many values it has, and for a choice the member (index + 1)
+  // that chose its type.
+  std::array<uint32_t, model::kMaxElementChildren> counts{};
+  std::array<uint32_t, model::kMaxElementChildren> chosen{};
+  const std::vector<json::Value::Member>& members = obj.members();
   bool is_resource = kind != ObjectKind::kElement;
-  for (const auto& [name, value] : obj.members()) {
+  for (size_t m = 0; m < members.size(); ++m) {
+    const auto& [name, value] = members[m];
     if (is_resource && name == "resourceType") continue;
     std::string_view base = name;
     bool extension_only = false;
@@ -192,20 +208,24 @@ void Walker::ValidateObject(const json::Value& obj, ElementList elements,
     }
     std::optional<model::ElementMatch> match = elements.Match(base);
     if (!match || (extension_only && match->type.primitive() == PrimitiveType::kNone)) {
-      ctx_.Error("structure", "Unknown element '" + name + "'", "." + name);
+      if (IsPlausibleName(name)) {
+        ctx_.Error("structure", "Unknown element '" + name + "'", "." + name);
+      } else {  // do not repeat a key that may be data
+        ctx_.Error("structure", "Unknown element (not a valid element name)");
+      }
       continue;
     }
     if (kind == ObjectKind::kContainedResource && base == "contained") continue;  // dom-2
     size_t index = elements.IndexOf(match->element);
     if (match->element.is_choice()) {
-      if (!chosen[index].empty() && chosen[index] != base) {
+      if (chosen[index] != 0 && !SameChoice(members[chosen[index] - 1].first, base)) {
         ctx_.Error("structure",
                    "Only one type may be given for choice element '" +
                        std::string(match->element.name()) + "[x]'",
                    "." + std::string(match->element.name()));
         continue;
       }
-      chosen[index] = base;
+      chosen[index] = static_cast<uint32_t>(m + 1);
     }
     const json::Value* ext = nullptr;
     const json::Value* val = &value;
@@ -223,10 +243,10 @@ void Walker::ValidateObject(const json::Value& obj, ElementList elements,
     ElementDef e = elements[i];
     if (counts[i] < e.min()) {
       std::string what = std::string(e.name()) + (e.is_choice() ? "[x]" : "");
-      ctx_.Error("required",
-                 "Missing required element '" + what + "' (minimum " + std::to_string(e.min()) +
-                     ")",
-                 "." + std::string(e.name()));
+      ctx_.Error(
+          "required",
+          "Missing required element '" + what + "' (minimum " + std::to_string(e.min()) + ")",
+          "." + std::string(e.name()));
     } else if (counts[i] > e.max()) {
       std::string what = std::string(e.name()) + (e.is_choice() ? "[x]" : "");
       ctx_.Error("structure",

@@ -17,8 +17,8 @@ namespace gateway::config {
 
 enum class Command {
   kServe,
-  kHelp,     // print Usage() to stdout, exit 0
-  kVersion,  // print VersionLine() to stdout, exit 0
+  kHelp,        // print Usage() to stdout, exit 0
+  kVersion,     // print VersionLine() to stdout, exit 0
   kUsageError,  // print `error` and Usage() to stderr, exit 2
 };
 

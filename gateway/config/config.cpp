@@ -296,9 +296,9 @@ Status ApplyJson(std::string_view json, Config& config) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
-    return Status(Code::kInvalidArgument,
-                  "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
-                      rapidjson::GetParseError_En(doc.GetParseError()));
+    return Status(Code::kInvalidArgument, "invalid JSON at offset " +
+                                              std::to_string(doc.GetErrorOffset()) + ": " +
+                                              rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return Status(Code::kInvalidArgument, "the top level must be an object");
   return ApplyObject(doc, "", config);
@@ -338,8 +338,7 @@ Status Validate(Config& config) {
   if (config.store.data_dir.empty()) return KeyError("store.data_dir", "must not be empty");
   if (config.fhir.default_page_size > config.fhir.max_page_size) {
     return KeyError("fhir.default_page_size", "must not exceed fhir.max_page_size (" +
-                                                  std::to_string(config.fhir.max_page_size) +
-                                                  ")");
+                                                  std::to_string(config.fhir.max_page_size) + ")");
   }
   if (!ValidLevel(config.log.level)) return KeyError("log.level", kLevelMessage);
   if (!config.demo.seed_file.empty()) {

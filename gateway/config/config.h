@@ -8,28 +8,34 @@
 // Keys (file) and environment variables. An environment variable that is set but empty is
 // ignored. Durations are milliseconds, sizes bytes.
 //
-//   key                           env var                    default      range / form
-//   server.listen                 EMG_LISTEN                 127.0.0.1:8080  HOST:PORT, HOST an IPv4
-//                                                            address, [IPv6] or "localhost"; port 0-65535
-//   server.threads                EMG_THREADS                0 (one per CPU)  0-256   I/O threads
-//   server.handler_threads        EMG_HANDLER_THREADS        16           1-1024      blocking pool
-//   server.header_limit_bytes     EMG_HEADER_LIMIT_BYTES     16384        1024-1048576
-//   server.body_limit_bytes       EMG_BODY_LIMIT_BYTES       16777216     1024-1073741824
-//   server.read_timeout_ms        EMG_READ_TIMEOUT_MS        30000        100-600000 (header; body)
-//   server.write_timeout_ms       EMG_WRITE_TIMEOUT_MS       30000        100-600000
-//   server.idle_timeout_ms        EMG_IDLE_TIMEOUT_MS        60000        100-3600000 (keep-alive)
-//   server.drain_timeout_ms       EMG_DRAIN_TIMEOUT_MS       10000        0-600000 (shutdown)
-//   server.tls.certificate_file   EMG_TLS_CERTIFICATE_FILE   ""           readable PEM chain file
-//   server.tls.key_file           EMG_TLS_KEY_FILE           ""           readable PEM key file
-//   server.base_url               EMG_BASE_URL               ""           absolute http(s) URL
-//   store.data_dir                EMG_DATA_DIR               ./var        non-empty path
-//   store.read_connections        EMG_READ_CONNECTIONS       4            1-64
-//   store.durable                 EMG_DURABLE                true         true/false (env: 1/0 too)
-//   fhir.default_page_size        EMG_DEFAULT_PAGE_SIZE      50           1-10000, <= max_page_size
-//   fhir.max_page_size            EMG_MAX_PAGE_SIZE          1000         1-10000
-//   fhir.max_bundle_entries       EMG_MAX_BUNDLE_ENTRIES     1000         1-100000
-//   log.level                     EMG_LOG_LEVEL              info         debug|info|warn|error
-//   demo.seed_file                EMG_SEED_FILE              ""           readable transaction Bundle
+//   key                          env var                   default         range / form
+//   server.listen                EMG_LISTEN                127.0.0.1:8080  HOST:PORT (1)
+//   server.threads               EMG_THREADS               0 (per CPU)     0-256, I/O threads
+//   server.handler_threads       EMG_HANDLER_THREADS       16              1-1024, blocking pool
+//   server.header_limit_bytes    EMG_HEADER_LIMIT_BYTES    16384           1024-1048576
+//   server.body_limit_bytes      EMG_BODY_LIMIT_BYTES      16777216        1024-1073741824
+//   server.read_timeout_ms       EMG_READ_TIMEOUT_MS       30000           100-600000 (2)
+//   server.write_timeout_ms      EMG_WRITE_TIMEOUT_MS      30000           100-600000
+//   server.idle_timeout_ms       EMG_IDLE_TIMEOUT_MS       60000           100-3600000 (3)
+//   server.drain_timeout_ms      EMG_DRAIN_TIMEOUT_MS      10000           0-600000 (4)
+//   server.tls.certificate_file  EMG_TLS_CERTIFICATE_FILE  ""              readable PEM chain
+//   server.tls.key_file          EMG_TLS_KEY_FILE          ""              readable PEM key
+//   server.base_url              EMG_BASE_URL              ""              absolute http(s) URL
+//   store.data_dir               EMG_DATA_DIR              ./var           non-empty path
+//   store.read_connections       EMG_READ_CONNECTIONS      4               1-64
+//   store.durable                EMG_DURABLE               true            true/false (env: 1/0)
+//   fhir.default_page_size       EMG_DEFAULT_PAGE_SIZE     50              1-10000, <= max
+//   fhir.max_page_size           EMG_MAX_PAGE_SIZE         1000            1-10000
+//   fhir.max_bundle_entries      EMG_MAX_BUNDLE_ENTRIES    1000            1-100000
+//   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
+//   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
+//
+// (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
+//     picks a free port (the "listening" log line has the real one).
+// (2) Applied to the request header and again to the body, from the first byte.
+// (3) Between requests on a kept-alive connection.
+// (4) Graceful shutdown: how long requests in flight may take to finish.
+// (5) A transaction Bundle (JSON) run at start; relative paths are from the working directory.
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).

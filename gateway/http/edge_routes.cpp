@@ -33,13 +33,13 @@ bool IsEdgeRoute(std::string_view path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
-std::optional<HttpResponse> ServeEdgeRoute(const HttpRequest& request, bool ready,
-                                           bool draining, const Metrics& metrics) {
+std::optional<HttpResponse> ServeEdgeRoute(const HttpRequest& request, bool ready, bool draining,
+                                           const Metrics& metrics) {
   const std::string& path = request.path;
   if (!IsEdgeRoute(path)) return std::nullopt;
   if (request.method != "GET" && request.method != "HEAD") {
-    HttpResponse r = OutcomeResponse(405, "not-supported", "only GET and HEAD are allowed here",
-                                     path);
+    HttpResponse r =
+        OutcomeResponse(405, "not-supported", "only GET and HEAD are allowed here", path);
     r.SetHeader("Allow", "GET, HEAD");
     return r;
   }

@@ -7,13 +7,12 @@
 namespace gateway::http {
 namespace {
 
-constexpr double kLatencyBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                      0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
-                                      1,      2.5,     5,      10};
+constexpr double kLatencyBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 constexpr double kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
-constexpr std::string_view kMethods[] = {"GET",    "HEAD",    "POST",  "PUT",  "DELETE",
-                                         "PATCH",  "OPTIONS", "TRACE", "CONNECT"};
+constexpr std::string_view kMethods[] = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
+                                         "PATCH", "OPTIONS", "TRACE", "CONNECT"};
 
 std::string StatusClass(int status) {
   if (status < 100 || status > 599) return "other";
@@ -33,8 +32,7 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view type
   out += '\n';
 }
 
-void AppendSample(std::string& out, std::string_view name, std::string_view labels,
-                  double value) {
+void AppendSample(std::string& out, std::string_view name, std::string_view labels, double value) {
   out += name;
   if (!labels.empty()) {
     out += '{';
@@ -127,9 +125,9 @@ Metrics::Metrics()
     : commit_duration_(LatencyBuckets()),
       commit_units_(BatchBuckets()),
       start_steady_(std::chrono::steady_clock::now()),
-      start_unix_seconds_(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) {}
+      start_unix_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) {}
 
 std::string_view Metrics::NormalizeMethod(std::string_view method) {
   for (std::string_view m : kMethods) {
@@ -174,8 +172,7 @@ void Metrics::ObserveCommit(double seconds, size_t units) {
   commit_units_.Observe(static_cast<double>(units));
 }
 
-uint64_t Metrics::RequestCount(std::string_view method, std::string_view route,
-                               int status) const {
+uint64_t Metrics::RequestCount(std::string_view method, std::string_view route, int status) const {
   std::shared_lock lock(mutex_);
   auto it = requests_.find(std::make_tuple(NormalizeMethod(method), route, status));
   return it == requests_.end() ? 0 : it->second->load();
@@ -211,8 +208,7 @@ std::string Metrics::Render() const {
       histogram->Render(out, "emg_http_request_duration_seconds", labels);
     }
   }
-  AppendHeader(out, "emg_http_requests_in_flight", "gauge",
-               "Requests read and not yet answered.");
+  AppendHeader(out, "emg_http_requests_in_flight", "gauge", "Requests read and not yet answered.");
   AppendSample(out, "emg_http_requests_in_flight", "", static_cast<double>(InFlight()));
   AppendHeader(out, "emg_http_connections_active", "gauge", "Open client connections.");
   AppendSample(out, "emg_http_connections_active", "",
@@ -232,9 +228,9 @@ std::string Metrics::Render() const {
                "Units of work carried by one store commit.");
   commit_units_.Render(out, "emg_store_commit_batch_units", "");
   AppendHeader(out, "emg_process_uptime_seconds", "gauge", "Seconds since the process started.");
-  AppendSample(out, "emg_process_uptime_seconds", "",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start_steady_)
-                   .count());
+  AppendSample(
+      out, "emg_process_uptime_seconds", "",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_steady_).count());
   AppendHeader(out, "emg_process_start_time_seconds", "gauge",
                "Start time of the process since the Unix epoch in seconds.");
   AppendSample(out, "emg_process_start_time_seconds", "", start_unix_seconds_);

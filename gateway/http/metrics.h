@@ -62,8 +62,7 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   // One finished request (counter and latency histogram).
-  void ObserveRequest(std::string_view method, std::string_view route, int status,
-                      double seconds);
+  void ObserveRequest(std::string_view method, std::string_view route, int status, double seconds);
   void RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
   void RequestFinished() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
   void ConnectionOpened();
@@ -85,8 +84,8 @@ class Metrics {
   static constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
  private:
-  using RequestKey = std::tuple<std::string, std::string, int>;      // method, route, status
-  using DurationKey = std::tuple<std::string, std::string>;          // route, status class
+  using RequestKey = std::tuple<std::string, std::string, int>;  // method, route, status
+  using DurationKey = std::tuple<std::string, std::string>;      // route, status class
 
   mutable std::shared_mutex mutex_;  // guards the maps' structure, not the values
   std::map<RequestKey, std::unique_ptr<std::atomic<uint64_t>>, std::less<>> requests_;

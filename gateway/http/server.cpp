@@ -2,12 +2,6 @@
 
 #include <openssl/ssl.h>
 
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +10,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "common/log.h"
 #include "gateway/http/session.h"
@@ -49,16 +48,16 @@ common::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerOptio
   }
   error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
                    ec);
   SSL_CTX* native = ctx->native_handle();
   if (ec || SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return fail("server.tls", "cannot configure TLS 1.2+");
   }
-  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   ctx->use_certificate_chain_file(options.tls_certificate_file, ec);
   if (ec) {
     return fail("server.tls.certificate_file",
@@ -91,8 +90,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     auto step = [&](std::string_view what) {
       return common::Status(common::Code::kUnavailable,
                             "cannot listen on " + endpoint.address().to_string() + ":" +
-                                std::to_string(endpoint.port()) + ": " + std::string(what) +
-                                ": " + ec.message());
+                                std::to_string(endpoint.port()) + ": " + std::string(what) + ": " +
+                                ec.message());
     };
     acceptor_.open(endpoint.protocol(), ec);
     if (ec) return step("open");
@@ -225,8 +224,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Shutdown(); }
 
 common::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler,
-                                                        ReadinessProbe ready,
-                                                        Metrics& metrics) {
+                                                        ReadinessProbe ready, Metrics& metrics) {
   int io_threads = std::max(1, options.io_threads);
   auto impl = std::make_unique<Impl>(io_threads);
   impl->options = options;
@@ -241,8 +239,8 @@ common::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, H
     ASSIGN_OR_RETURN(impl->tls, MakeTlsContext(options));
   }
   try {
-    impl->ctx = std::make_shared<EdgeContext>(options, std::move(handler), std::move(ready),
-                                              metrics);
+    impl->ctx =
+        std::make_shared<EdgeContext>(options, std::move(handler), std::move(ready), metrics);
   } catch (const std::exception& e) {
     return common::Error(common::Code::kInternal,
                          std::string("cannot start the handler pool: ") + e.what());

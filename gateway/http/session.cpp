@@ -2,19 +2,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <exception>
-#include <optional>
-#include <string>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
 
 #include "common/log.h"
 #include "common/time.h"
@@ -103,7 +102,7 @@ HttpResponse EdgeContext::InvokeHandler(const HttpRequest& request) {
 
 namespace {
 
-// Responses the edge writes on the wire after the last body byte of a kept connection.
+// The interim response to "Expect: 100-continue" (RFC 9110 section 10.1.1).
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Upper bound for lingering close (reading and discarding after our last response).
 constexpr std::chrono::milliseconds kMaxLinger{2000};
@@ -119,8 +118,7 @@ std::string LowerCase(std::string_view s) {
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -149,13 +147,11 @@ class Session : public SessionBase {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(tcp::socket&& socket, std::shared_ptr<EdgeContext> ctx)
-    requires(!kTls)
+  Session(tcp::socket&& socket, std::shared_ptr<EdgeContext> ctx) requires(!kTls)
       : executor_(socket.get_executor()), stream_(std::move(socket)), ctx_(std::move(ctx)) {
     Init();
   }
-  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<EdgeContext> ctx)
-    requires(kTls)
+  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<EdgeContext> ctx) requires(kTls)
       : executor_(socket.get_executor()), stream_(std::move(socket), tls), ctx_(std::move(ctx)) {
     Init();
   }
@@ -187,9 +183,7 @@ class Session : public SessionBase {
  private:
   enum class State { kStarting, kIdle, kReading, kHandling, kWriting, kClosing };
 
-  std::shared_ptr<Session> Self() {
-    return std::static_pointer_cast<Session>(shared_from_this());
-  }
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
   const ServerOptions& Options() const { return ctx_->options; }
 
@@ -413,7 +407,8 @@ class Session : public SessionBase {
     try {
       BuildResponse(r);
     } catch (const std::exception& e) {
-      common::log::Error("response_build_failed", {{"request_id", request_id_}, {"what", e.what()}});
+      common::log::Error("response_build_failed",
+                         {{"request_id", request_id_}, {"what", e.what()}});
       keep_alive_ = false;
       route_ = "unmatched";
       HttpResponse fallback =
@@ -506,7 +501,7 @@ void StartPlainSession(tcp::socket socket, std::shared_ptr<EdgeContext> ctx) {
 
 void StartTlsSession(tcp::socket socket, ssl::context& tls, std::shared_ptr<EdgeContext> ctx) {
   std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), tls,
-                                                                   std::move(ctx))
+                                                                  std::move(ctx))
       ->Run();
 }
 

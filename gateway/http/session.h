@@ -3,6 +3,9 @@
 // registry used for graceful shutdown, and the session entry points (gateway/http/session.cpp).
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -10,10 +13,6 @@
 #include <mutex>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "gateway/http/message.h"
 #include "gateway/http/metrics.h"

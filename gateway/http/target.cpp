@@ -93,8 +93,7 @@ common::StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
   if (!PercentDecode(raw_path, false, &parsed.path)) {
-    return common::Error(common::Code::kInvalidArgument,
-                         "malformed percent-encoding in the path");
+    return common::Error(common::Code::kInvalidArgument, "malformed percent-encoding in the path");
   }
   if (parsed.path.find('\0') != std::string::npos) {
     return common::Error(common::Code::kInvalidArgument, "the path contains a NUL byte");
@@ -120,8 +119,7 @@ std::string ChooseRequestId(std::string_view client_id) {
   return common::NewUuid();
 }
 
-bool IsFormSearch(std::string_view method, std::string_view path,
-                  std::string_view content_type) {
+bool IsFormSearch(std::string_view method, std::string_view path, std::string_view content_type) {
   if (method != "POST") return false;
   if (path != "/_search" && !path.ends_with("/_search")) return false;
   // Media type without parameters, case-insensitive.

@@ -13,8 +13,8 @@ namespace gateway::http {
 using QueryPairs = std::vector<std::pair<std::string, std::string>>;
 
 struct ParsedTarget {
-  std::string path;   // percent-decoded, always starts with '/' (or is "*")
-  QueryPairs query;   // decoded, in order; a name may repeat
+  std::string path;  // percent-decoded, always starts with '/' (or is "*")
+  QueryPairs query;  // decoded, in order; a name may repeat
 };
 
 // Percent-decodes `in`. With `plus_as_space`, '+' decodes to ' ' (form encoding). Returns
@@ -38,7 +38,6 @@ std::string ChooseRequestId(std::string_view client_id);
 
 // True when a request is a FHIR search via POST with a form body:
 // POST [base]/_search or [base]/[type]/_search, Content-Type application/x-www-form-urlencoded.
-bool IsFormSearch(std::string_view method, std::string_view path,
-                  std::string_view content_type);
+bool IsFormSearch(std::string_view method, std::string_view path, std::string_view content_type);
 
 }  // namespace gateway::http

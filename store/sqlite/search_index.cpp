@@ -71,8 +71,7 @@ constexpr const char* kInserts[] = {
 };
 
 common::Status SqliteError(sqlite3* db, std::string_view what) {
-  return common::Status(common::Code::kInternal,
-                        std::string(what) + ": " + sqlite3_errmsg(db));
+  return common::Status(common::Code::kInternal, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 void BindText(sqlite3_stmt* stmt, int index, std::string_view s) {
@@ -116,8 +115,8 @@ SearchIndexWriter::~SearchIndexWriter() {
 common::StatusOr<sqlite3_stmt*> SearchIndexWriter::Statement(Table table) {
   sqlite3_stmt*& stmt = statements_[table];
   if (stmt == nullptr) {
-    if (sqlite3_prepare_v3(db_, kInserts[table], -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                           nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, kInserts[table], -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
       stmt = nullptr;
       return common::Error(SqliteError(db_, "Preparing a search index insert failed"));
     }
@@ -130,14 +129,29 @@ common::Status SearchIndexWriter::Write(int64_t seq, const std::string& type,
   for (const IndexEntry& e : entries) {
     Table table;
     switch (e.type) {
-      case ParamType::kString: table = kString; break;
-      case ParamType::kToken: table = kToken; break;
-      case ParamType::kReference: table = kReference; break;
-      case ParamType::kDate: table = kDate; break;
-      case ParamType::kNumber: table = kNumber; break;
-      case ParamType::kQuantity: table = kQuantity; break;
-      case ParamType::kUri: table = kUri; break;
-      default: continue;  // composite/special: never extracted
+      case ParamType::kString:
+        table = kString;
+        break;
+      case ParamType::kToken:
+        table = kToken;
+        break;
+      case ParamType::kReference:
+        table = kReference;
+        break;
+      case ParamType::kDate:
+        table = kDate;
+        break;
+      case ParamType::kNumber:
+        table = kNumber;
+        break;
+      case ParamType::kQuantity:
+        table = kQuantity;
+        break;
+      case ParamType::kUri:
+        table = kUri;
+        break;
+      default:
+        continue;  // composite/special: never extracted
     }
     auto stmt_or = Statement(table);
     if (!stmt_or) return stmt_or.error();

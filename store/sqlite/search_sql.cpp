@@ -50,7 +50,7 @@ struct Sql {
 
 common::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   common::Code code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? common::Code::kUnavailable
-                                                                  : common::Code::kInternal;
+                                                                 : common::Code::kInternal;
   return common::Status(code, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
@@ -86,8 +86,8 @@ class Statement {
         rc = sqlite3_bind_double(stmt_, index, *d);
       } else {
         const std::string& s = std::get<std::string>(binds[i]);
-        rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()),
-                               SQLITE_TRANSIENT);
+        rc =
+            sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "Binding a search value failed");
     }
@@ -153,21 +153,29 @@ void AppendLive(Sql& sql, const std::string& a, const Live& live) {
     return;
   }
   sql.Add(a + ".seq <= ").Param(live.snapshot);
-  sql.Add(" AND (" + a + ".ended_seq IS NULL OR " + a + ".ended_seq < ").Param(live.snapshot);
+  sql.Add(" AND (" + a + ".ended_seq IS NULL OR " + a + ".ended_seq > ").Param(live.snapshot);
   sql.Add(") AND " + a + ".deleted = 0");
 }
 
 std::string_view TableFor(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "idx_string";
-    case ParamType::kToken: return "idx_token";
-    case ParamType::kReference: return "idx_reference";
-    case ParamType::kDate: return "idx_date";
-    case ParamType::kNumber: return "idx_number";
-    case ParamType::kQuantity: return "idx_quantity";
-    case ParamType::kUri: return "idx_uri";
+    case ParamType::kString:
+      return "idx_string";
+    case ParamType::kToken:
+      return "idx_token";
+    case ParamType::kReference:
+      return "idx_reference";
+    case ParamType::kDate:
+      return "idx_date";
+    case ParamType::kNumber:
+      return "idx_number";
+    case ParamType::kQuantity:
+      return "idx_quantity";
+    case ParamType::kUri:
+      return "idx_uri";
     case ParamType::kComposite:
-    case ParamType::kSpecial: break;
+    case ParamType::kSpecial:
+      break;
   }
   return {};
 }
@@ -204,7 +212,9 @@ class CriteriaBuilder {
     sql.Add(r + ".param = ").Param(link.param);
     sql.Add(" AND " + r + ".target_type = ").Param(link.target_type);
     sql.Add(" AND " + r + ".target_id IN (SELECT " + t + ".id FROM resource_versions " + t +
-            " WHERE " + t + ".type = ").Param(link.target_type).Add(" AND ");
+            " WHERE " + t + ".type = ")
+        .Param(link.target_type)
+        .Add(" AND ");
     AppendLive(sql, t, live_);
     sql.Add(" AND (");
     common::Status s = step + 1 < c.chain.size()
@@ -229,7 +239,9 @@ class CriteriaBuilder {
       std::string i = NewAlias('i');
       sql.Add(missing ? "NOT EXISTS" : "EXISTS");
       sql.Add(" (SELECT 1 FROM " + std::string(TableFor(c.type)) + " " + i + " WHERE " + i +
-              ".seq = " + a + ".seq AND " + i + ".param = ").Param(c.param).Add(")");
+              ".seq = " + a + ".seq AND " + i + ".param = ")
+          .Param(c.param)
+          .Add(")");
       return common::Status::Ok();
     }
     if (id) {
@@ -257,10 +269,10 @@ class CriteriaBuilder {
     std::string i = NewAlias('i');
     if (c.modifier == Modifier::kNot) {
       sql.Add("NOT EXISTS (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE " + i +
-              ".seq = " + a + ".seq AND " + i + ".param = ").Param(c.param);
+              ".seq = " + a + ".seq AND " + i + ".param = ")
+          .Param(c.param);
     } else {
-      sql.Add(a + ".seq IN (SELECT " + i + ".seq FROM " + std::string(table) + " " + i +
-              " WHERE ");
+      sql.Add(a + ".seq IN (SELECT " + i + ".seq FROM " + std::string(table) + " " + i + " WHERE ");
       if (!type.empty()) sql.Add(i + ".type = ").Param(type).Add(" AND ");
       sql.Add(i + ".param = ").Param(c.param);
     }
@@ -378,14 +390,30 @@ class CriteriaBuilder {
     if (!r) return BadCriterion(c, "an invalid date");
     int64_t sl = r->low, sh = r->high;
     switch (v.prefix) {
-      case Prefix::kEq: sql.Add(lo + " >= ").Param(sl).Add(" AND " + hi + " <= ").Param(sh); break;
-      case Prefix::kNe: sql.Add("(" + lo + " < ").Param(sl).Add(" OR " + hi + " > ").Param(sh).Add(")"); break;
-      case Prefix::kGt: sql.Add(hi + " > ").Param(sh); break;
-      case Prefix::kLt: sql.Add(lo + " < ").Param(sl); break;
-      case Prefix::kGe: sql.Add(hi + " >= ").Param(sl); break;
-      case Prefix::kLe: sql.Add(lo + " <= ").Param(sh); break;
-      case Prefix::kSa: sql.Add(lo + " > ").Param(sh); break;
-      case Prefix::kEb: sql.Add(hi + " < ").Param(sl); break;
+      case Prefix::kEq:
+        sql.Add(lo + " >= ").Param(sl).Add(" AND " + hi + " <= ").Param(sh);
+        break;
+      case Prefix::kNe:
+        sql.Add("(" + lo + " < ").Param(sl).Add(" OR " + hi + " > ").Param(sh).Add(")");
+        break;
+      case Prefix::kGt:
+        sql.Add(hi + " > ").Param(sh);
+        break;
+      case Prefix::kLt:
+        sql.Add(lo + " < ").Param(sl);
+        break;
+      case Prefix::kGe:
+        sql.Add(hi + " >= ").Param(sl);
+        break;
+      case Prefix::kLe:
+        sql.Add(lo + " <= ").Param(sh);
+        break;
+      case Prefix::kSa:
+        sql.Add(lo + " > ").Param(sh);
+        break;
+      case Prefix::kEb:
+        sql.Add(hi + " < ").Param(sl);
+        break;
       case Prefix::kAp: {
         int64_t mid = sl / 2 + sh / 2;
         int64_t widen = (now_ > mid ? now_ - mid : mid - now_) / 10;
@@ -411,12 +439,24 @@ class CriteriaBuilder {
         sql.Add("(" + i + ".low < ").Param(r->low).Add(" OR " + i + ".high > ").Param(r->high);
         sql.Add(")");
         break;
-      case Prefix::kGt: sql.Add(vhigh + " > ").Param(sv); break;
-      case Prefix::kLt: sql.Add(vlow + " < ").Param(sv); break;
-      case Prefix::kGe: sql.Add(vhigh + " >= ").Param(sv); break;
-      case Prefix::kLe: sql.Add(vlow + " <= ").Param(sv); break;
-      case Prefix::kSa: sql.Add(vlow + " > ").Param(sv); break;
-      case Prefix::kEb: sql.Add(vhigh + " < ").Param(sv); break;
+      case Prefix::kGt:
+        sql.Add(vhigh + " > ").Param(sv);
+        break;
+      case Prefix::kLt:
+        sql.Add(vlow + " < ").Param(sv);
+        break;
+      case Prefix::kGe:
+        sql.Add(vhigh + " >= ").Param(sv);
+        break;
+      case Prefix::kLe:
+        sql.Add(vlow + " <= ").Param(sv);
+        break;
+      case Prefix::kSa:
+        sql.Add(vlow + " > ").Param(sv);
+        break;
+      case Prefix::kEb:
+        sql.Add(vhigh + " < ").Param(sv);
+        break;
       case Prefix::kAp: {
         double widen = std::max(std::fabs(sv) * 0.1, r->high - sv);
         sql.Add(vlow + " <= ").Param(sv + widen).Add(" AND " + vhigh + " >= ").Param(sv - widen);
@@ -445,8 +485,7 @@ class CriteriaBuilder {
 };
 
 // " WHERE ..." for the resources of `query` (type, liveness, criteria) on alias A.
-common::StatusOr<Sql> BuildWhere(const Query& query, const Live& live,
-                                 CriteriaBuilder& builder) {
+common::StatusOr<Sql> BuildWhere(const Query& query, const Live& live, CriteriaBuilder& builder) {
   Sql where;
   where.Add(" WHERE ");
   if (!query.type.empty()) where.Add("A.type = ").Param(query.type).Add(" AND ");
@@ -473,15 +512,25 @@ void AppendSortValue(Sql& sql, const fhir::search::SortKey& key) {
   std::string_view agg = key.descending ? "max" : "min";
   std::string column;
   switch (key.type) {
-    case ParamType::kString: column = "norm"; break;
-    case ParamType::kToken: column = "code"; break;
+    case ParamType::kString:
+      column = "norm";
+      break;
+    case ParamType::kToken:
+      column = "code";
+      break;
     case ParamType::kReference:
       column = "coalesce(target_type || '/' || target_id, url, ident_value)";
       break;
-    case ParamType::kDate: column = key.descending ? "high" : "low"; break;
+    case ParamType::kDate:
+      column = key.descending ? "high" : "low";
+      break;
     case ParamType::kNumber:
-    case ParamType::kQuantity: column = key.descending ? "vhigh" : "vlow"; break;
-    case ParamType::kUri: column = "uri"; break;
+    case ParamType::kQuantity:
+      column = key.descending ? "vhigh" : "vlow";
+      break;
+    case ParamType::kUri:
+      column = "uri";
+      break;
     case ParamType::kComposite:
     case ParamType::kSpecial:
       sql.Add("NULL");
@@ -530,7 +579,7 @@ class Includer {
   }
 
  private:
-  bool Full() const { return result_.included.size() + pending_ >= kMaxIncluded; }
+  bool Full() const { return added_ >= kMaxIncluded; }
 
   common::StatusOr<Statement*> Cached(const std::string& text) {
     auto it = cache_.find(text);
@@ -554,7 +603,7 @@ class Includer {
       ResourceVersion v = ReadVersion(*stmt);
       if (v.deleted || !seen_.insert({v.type, v.id}).second) continue;
       added.push_back(std::move(v));
-      ++pending_;
+      ++added_;
     }
     return common::Status::Ok();
   }
@@ -615,7 +664,7 @@ class Includer {
   Live live_;
   SearchResult& result_;
   std::set<Key> seen_;
-  size_t pending_ = 0;
+  size_t added_ = 0;  // resources included so far, over all levels
   std::map<std::string, Statement> cache_;
 };
 
@@ -653,7 +702,7 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
     select.Add(" FROM resource_versions A").Append(where).Add(" ORDER BY ");
     for (size_t k = 0; k < query.sort.size(); ++k) {
       std::string s = "s" + std::to_string(k);
-      select.Add(s + " IS NULL, " + s + (query.sort[k].descending ? " DESC, " : " ASC, "));
+      select.Add(s + (query.sort[k].descending ? " DESC NULLS LAST, " : " ASC NULLS LAST, "));
     }
     select.Add("A.seq LIMIT ").Param(int64_t{count}).Add(" OFFSET ").Param(int64_t{offset});
     ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, select));

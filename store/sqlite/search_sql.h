@@ -32,7 +32,6 @@
 #include <vector>
 
 #include "common/status.h"
-#include "fhir/json/value.h"  // fhir/store/store.h uses json::Value without including it
 #include "fhir/search/query.h"
 #include "fhir/store/store.h"
 
@@ -54,7 +53,6 @@ common::StatusOr<fhir::store::SearchResult> ExecuteSearch(sqlite3* db,
 // Ids of the live-now resources of query.type matching query's criteria (sort, paging,
 // includes ignored), ordered by seq. Sees uncommitted writes of `db`'s own transaction; for
 // conditional create/update/delete. query.type must not be empty.
-common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db,
-                                                    const fhir::search::Query& query);
+common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const fhir::search::Query& query);
 
 }  // namespace store::sqlite

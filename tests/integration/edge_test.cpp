@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -12,10 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
@@ -61,15 +60,16 @@ TEST(EdgeConfig, ErrorsStopTheProcessAndNameTheKey) {
                       std::vector<std::pair<std::string, std::string>> env = {}) {
     std::string path = dir + "/c.json";
     std::ofstream(path) << json;
-    std::vector<std::string> args = {"serve", "--config", path, "--data", dir + "/data",
-                                     "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args = {"serve",       "--config", path,         "--data",
+                                     dir + "/data", "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunGateway(args, env);
   };
   RunResult r = run_with(R"({"server": {"read_timeout_ms": 5}})");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(Contains(r.err, "config error: server.read_timeout_ms: must be an integer between "
-                              "100 and 600000"))
+  EXPECT_TRUE(Contains(r.err,
+                       "config error: server.read_timeout_ms: must be an integer between "
+                       "100 and 600000"))
       << r.err;
   r = run_with(R"({"server": {"tls": {"certificate": "x"}}})");
   EXPECT_EQ(r.exit_code, 1);
@@ -96,8 +96,8 @@ TEST(EdgeConfig, PortInUseFailsTheStart) {
   GatewayProcess first;
   ASSERT_TRUE(first.Start()) << first.error() << "\n" << first.StderrText();
   std::string dir = MakeTempDir("emg-port-it");
-  RunResult r = RunGateway({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()),
-                            "--data", dir});
+  RunResult r =
+      RunGateway({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--data", dir});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Contains(r.err, R"("event":"listen_failed")")) << r.err;
   EXPECT_TRUE(Contains(r.err, "cannot listen on 127.0.0.1:")) << r.err;
@@ -136,8 +136,9 @@ TEST_F(EdgeTest, HealthReadinessAndMetrics) {
   r = client.Get("/metrics");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_TRUE(Contains(r.body, "emg_http_requests_total{method=\"GET\",route=\"/healthz\","
-                               "status=\"200\"} 1"))
+  EXPECT_TRUE(Contains(r.body,
+                       "emg_http_requests_total{method=\"GET\",route=\"/healthz\","
+                       "status=\"200\"} 1"))
       << r.body;
   EXPECT_TRUE(Contains(r.body, "# TYPE emg_http_request_duration_seconds histogram"));
   EXPECT_TRUE(Contains(r.body, "emg_http_requests_in_flight "));
@@ -148,8 +149,8 @@ TEST_F(EdgeTest, HealthReadinessAndMetrics) {
 
 TEST_F(EdgeTest, StoreCommitsAreMeasured) {
   HttpClient client = Client();
-  HttpResult r = client.Request("POST", "/Patient", {{"Content-Type", "application/fhir+json"}},
-                                kPatient);
+  HttpResult r =
+      client.Request("POST", "/Patient", {{"Content-Type", "application/fhir+json"}}, kPatient);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.status, 201) << r.body;
   r = client.Get("/metrics");
@@ -198,7 +199,7 @@ TEST_F(EdgeTest, MalformedRequestGets400OperationOutcome) {
 
 TEST_F(EdgeTest, HugeHeaderGets431) {
   HttpClient client = Client();
-  HttpResult r = client.Get("/healthz", {{"X-Filler", std::string(64 * 1024, 'h')}});
+  HttpResult r = client.Get("/healthz", {{"X-Filler", std::string(20 * 1024, 'h')}});
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.status, 431);
   EXPECT_TRUE(Contains(r.body, R"("resourceType":"OperationOutcome")"));
@@ -239,8 +240,10 @@ TEST_F(EdgeTest, SigtermWaitsForTheRequestInFlightThenExitsZero) {
   net::io_context ioc;
   net::ip::tcp::socket socket(ioc);
   socket.connect({net::ip::make_address("127.0.0.1"), gateway_->port()});
-  std::string head = "POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json"
-                     "\r\nContent-Length: " + std::to_string(kPatient.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json"
+      "\r\nContent-Length: " +
+      std::to_string(kPatient.size()) + "\r\n\r\n";
   size_t half = kPatient.size() / 2;
   net::write(socket, net::buffer(head + std::string(kPatient.substr(0, half))));
   std::this_thread::sleep_for(300ms);
@@ -277,8 +280,8 @@ TEST_F(EdgeTest, SigintAlsoShutsDownCleanly) {
 
 TEST_F(EdgeTest, DataSurvivesARestartInTheSameDataDir) {
   HttpClient client = Client();
-  HttpResult created = client.Request("POST", "/Patient",
-                                      {{"Content-Type", "application/fhir+json"}}, kPatient);
+  HttpResult created =
+      client.Request("POST", "/Patient", {{"Content-Type", "application/fhir+json"}}, kPatient);
   ASSERT_EQ(created.status, 201) << created.body;
   std::string location = created.Header("location");
   size_t at = location.find("/Patient/");
@@ -308,8 +311,8 @@ class EdgeLimitsTest : public EdgeTest {
 TEST_F(EdgeLimitsTest, TooLargeBodyGets413OperationOutcome) {
   HttpClient client = Client();
   std::string body(64 * 1024, ' ');  // whitespace: the size is all that matters here
-  HttpResult r = client.Request("POST", "/Patient", {{"Content-Type", "application/fhir+json"}},
-                                body);
+  HttpResult r =
+      client.Request("POST", "/Patient", {{"Content-Type", "application/fhir+json"}}, body);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.status, 413);
   EXPECT_TRUE(Contains(r.body, R"("resourceType":"OperationOutcome")")) << r.body;

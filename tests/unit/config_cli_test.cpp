@@ -54,8 +54,9 @@ TEST(CommandLine, UsageErrors) {
 
 TEST(CommandLine, UsageListsCommandsAndEnvironment) {
   std::string usage = Usage();
-  EXPECT_NE(usage.find("emeistring-gateway serve [--config FILE] [--listen HOST:PORT] [--data DIR]"),
-            std::string::npos);
+  EXPECT_NE(
+      usage.find("emeistring-gateway serve [--config FILE] [--listen HOST:PORT] [--data DIR]"),
+      std::string::npos);
   EXPECT_NE(usage.find("EMG_LISTEN"), std::string::npos);
   EXPECT_NE(usage.find("server.read_timeout_ms"), std::string::npos);
 }

@@ -77,8 +77,8 @@ TEST(ConfigJson, AppliesEveryKnownSection) {
   })");
   EXPECT_EQ(error, "");
   Config c;
-  ASSERT_TRUE(ApplyJson(R"({"server":{"listen":"[::1]:9091","base_url":"http://h/fhir/"}})", c)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyJson(R"({"server":{"listen":"[::1]:9091","base_url":"http://h/fhir/"}})", c).ok());
   ASSERT_TRUE(Validate(c).ok());
   EXPECT_EQ(c.server.host, "::1");
   EXPECT_EQ(c.server.port, 9091);
@@ -165,7 +165,8 @@ TEST(ConfigValidate, TlsNeedsBothReadableFiles) {
   EXPECT_EQ(JsonError(R"({"server": {"tls": {"key_file": ")" + cert.path() + R"("}}})"),
             "server.tls.certificate_file: required when server.tls.key_file is set");
   std::string error = JsonError(R"({"server": {"tls": {"certificate_file": "/nonexistent/c.pem",
-                                                        "key_file": ")" + cert.path() + R"("}}})");
+                                                        "key_file": ")" +
+                                cert.path() + R"("}}})");
   EXPECT_EQ(error.rfind("server.tls.certificate_file: cannot read '/nonexistent/c.pem': ", 0), 0u)
       << error;
   error = JsonError(R"({"server": {"tls": {"certificate_file": ")" + cert.path() +
@@ -178,8 +179,7 @@ TEST(ConfigValidate, TlsNeedsBothReadableFiles) {
 
 TEST(ConfigValidate, SeedFileMustBeReadable) {
   std::string error = JsonError(R"({"demo": {"seed_file": "/nonexistent/seed.json"}})");
-  EXPECT_EQ(error.rfind("demo.seed_file: cannot read '/nonexistent/seed.json': ", 0), 0u)
-      << error;
+  EXPECT_EQ(error.rfind("demo.seed_file: cannot read '/nonexistent/seed.json': ", 0), 0u) << error;
 }
 
 TEST(ConfigEnv, OverridesAndErrorsNameVariableAndKey) {
@@ -208,8 +208,7 @@ TEST(ConfigEnv, OverridesAndErrorsNameVariableAndKey) {
             "query or fragment");
   EXPECT_EQ(EnvError({{"EMG_DURABLE", "maybe"}}),
             "EMG_DURABLE (store.durable): must be true or false");
-  EXPECT_EQ(EnvError({{"EMG_LISTEN", "nope"}}).rfind("EMG_LISTEN (server.listen): must be", 0),
-            0u);
+  EXPECT_EQ(EnvError({{"EMG_LISTEN", "nope"}}).rfind("EMG_LISTEN (server.listen): must be", 0), 0u);
 }
 
 TEST(ConfigLoad, PrecedenceIsDefaultsFileEnvironmentCommandLine) {
@@ -221,9 +220,9 @@ TEST(ConfigLoad, PrecedenceIsDefaultsFileEnvironmentCommandLine) {
   o.listen = "127.0.0.1:3333";
   auto c = Load(o, FakeEnv({{"EMG_LISTEN", "127.0.0.1:2222"}, {"EMG_READ_TIMEOUT_MS", "2000"}}));
   ASSERT_TRUE(c.has_value()) << c.error().message();
-  EXPECT_EQ(c->server.port, 3333);               // command line beats environment
-  EXPECT_EQ(c->server.read_timeout_ms, 2000);    // environment beats file
-  EXPECT_EQ(c->server.write_timeout_ms, 1000);   // file beats default
+  EXPECT_EQ(c->server.port, 3333);              // command line beats environment
+  EXPECT_EQ(c->server.read_timeout_ms, 2000);   // environment beats file
+  EXPECT_EQ(c->server.write_timeout_ms, 1000);  // file beats default
   EXPECT_EQ(c->store.data_dir, "/from-file");
   o.data_dir = "/from-flag";
   c = Load(o, FakeEnv({{"EMG_DATA_DIR", "/from-env"}}));
@@ -289,9 +288,9 @@ TEST(ConfigListen, ParsesAddressForms) {
   EXPECT_EQ(host, "127.0.0.1");
   EXPECT_TRUE(ParseListen("0.0.0.0:65535", &host, &port));
   EXPECT_EQ(port, 65535);
-  for (const char* bad : {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "host:80",
-                          "[::1:80", "::1:80", "127.0.0.1:-1", "1.2.3:80", "127.0.0.1:8o",
-                          "[]:80", "127.0.0.1:000080"}) {
+  for (const char* bad :
+       {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "host:80", "[::1:80", "::1:80",
+        "127.0.0.1:-1", "1.2.3:80", "127.0.0.1:8o", "[]:80", "127.0.0.1:000080"}) {
     EXPECT_FALSE(ParseListen(bad, &host, &port)) << bad;
   }
 }

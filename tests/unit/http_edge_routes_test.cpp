@@ -51,7 +51,8 @@ TEST(EdgeRoutes, OtherMethodsGet405AndOtherPathsAreNotEdgeRoutes) {
 }
 
 TEST(EdgeRoutes, OutcomeResponseIsAnOperationOutcome) {
-  HttpResponse r = OutcomeResponse(413, "too-long", "the request body exceeds 10 bytes", "too_large");
+  HttpResponse r =
+      OutcomeResponse(413, "too-long", "the request body exceeds 10 bytes", "too_large");
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.route, "too_large");
   EXPECT_EQ(r.Header("Content-Type"), "application/fhir+json; charset=utf-8");

@@ -23,10 +23,12 @@ TEST(Metrics, RequestCounterByMethodRouteStatus) {
   EXPECT_EQ(m.RequestCount("OTHER", "/{type}", 405), 1u);
   std::string text = m.Render();
   EXPECT_TRUE(Contains(text, "# TYPE emg_http_requests_total counter\n"));
-  EXPECT_TRUE(Contains(text, "emg_http_requests_total{method=\"GET\",route=\"/{type}/{id}\","
-                             "status=\"200\"} 2\n"));
-  EXPECT_TRUE(Contains(text, "emg_http_requests_total{method=\"POST\",route=\"/{type}\","
-                             "status=\"201\"} 1\n"));
+  EXPECT_TRUE(Contains(text,
+                       "emg_http_requests_total{method=\"GET\",route=\"/{type}/{id}\","
+                       "status=\"200\"} 2\n"));
+  EXPECT_TRUE(Contains(text,
+                       "emg_http_requests_total{method=\"POST\",route=\"/{type}\","
+                       "status=\"201\"} 1\n"));
   EXPECT_TRUE(Contains(text, "method=\"OTHER\""));
   EXPECT_FALSE(Contains(text, "BREW"));
 }
@@ -35,20 +37,23 @@ TEST(Metrics, DurationHistogramIsCumulativeByRouteAndStatusClass) {
   Metrics m;
   m.ObserveRequest("GET", "/metadata", 200, 0.00006103515625);  // below the first bucket
   m.ObserveRequest("GET", "/metadata", 204, 0.00390625);
-  m.ObserveRequest("GET", "/metadata", 200, 20.0);     // above the last bucket
+  m.ObserveRequest("GET", "/metadata", 200, 20.0);  // above the last bucket
   std::string text = m.Render();
-  const std::string series = "emg_http_request_duration_seconds_bucket{route=\"/metadata\","
-                             "status_class=\"2xx\",";
+  const std::string series =
+      "emg_http_request_duration_seconds_bucket{route=\"/metadata\","
+      "status_class=\"2xx\",";
   EXPECT_TRUE(Contains(text, "# TYPE emg_http_request_duration_seconds histogram\n"));
   EXPECT_TRUE(Contains(text, series + "le=\"0.0001\"} 1\n"));
   EXPECT_TRUE(Contains(text, series + "le=\"0.0025\"} 1\n"));
   EXPECT_TRUE(Contains(text, series + "le=\"0.005\"} 2\n"));
   EXPECT_TRUE(Contains(text, series + "le=\"10\"} 2\n"));
   EXPECT_TRUE(Contains(text, series + "le=\"+Inf\"} 3\n"));
-  EXPECT_TRUE(Contains(text, "emg_http_request_duration_seconds_count{route=\"/metadata\","
-                             "status_class=\"2xx\"} 3\n"));
-  EXPECT_TRUE(Contains(text, "emg_http_request_duration_seconds_sum{route=\"/metadata\","
-                             "status_class=\"2xx\"} 20.00396728515625\n"));
+  EXPECT_TRUE(Contains(text,
+                       "emg_http_request_duration_seconds_count{route=\"/metadata\","
+                       "status_class=\"2xx\"} 3\n"));
+  EXPECT_TRUE(Contains(text,
+                       "emg_http_request_duration_seconds_sum{route=\"/metadata\","
+                       "status_class=\"2xx\"} 20.00396728515625\n"));
 }
 
 TEST(Metrics, LatencyBucketsSpanATenthOfAMillisecondToTenSeconds) {
@@ -69,7 +74,8 @@ TEST(Metrics, GaugesCountersAndStoreHistograms) {
   m.ObserveCommit(0.004, 3);
   m.ObserveCommit(0.002, 1);
   std::string text = m.Render();
-  EXPECT_TRUE(Contains(text, "# TYPE emg_http_requests_in_flight gauge\nemg_http_requests_in_flight 1\n"));
+  EXPECT_TRUE(
+      Contains(text, "# TYPE emg_http_requests_in_flight gauge\nemg_http_requests_in_flight 1\n"));
   EXPECT_TRUE(Contains(text, "emg_http_connections_active 1\n"));
   EXPECT_TRUE(Contains(text, "emg_http_connections_accepted_total 1\n"));
   EXPECT_TRUE(Contains(text, "emg_http_handler_exceptions_total 1\n"));

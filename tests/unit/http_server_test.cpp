@@ -8,15 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <future>
-#include <mutex>
-#include <stdexcept>
-#include <string>
-#include <thread>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,6 +16,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
 
 #include "gateway/http/server.h"
 
@@ -50,10 +49,9 @@ class Connection {
     stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   }
 
-  bhttp::response<bhttp::string_body> Send(bhttp::verb verb, std::string target,
-                                           std::vector<std::pair<std::string, std::string>>
-                                               headers = {},
-                                           std::string body = {}) {
+  bhttp::response<bhttp::string_body> Send(
+      bhttp::verb verb, std::string target,
+      std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {}) {
     bhttp::request<bhttp::string_body> req{verb, target, 11};
     req.set(bhttp::field::host, "localhost");
     for (auto& [k, v] : headers) req.set(k, v);
@@ -146,8 +144,8 @@ class ServerTest : public ::testing::Test {
   }
 
   void Start(Handler handler, ServerOptions options = Options()) {
-    auto s = Server::Start(std::move(options), std::move(handler), [this] { return ready_.load(); },
-                           metrics_);
+    auto s = Server::Start(
+        std::move(options), std::move(handler), [this] { return ready_.load(); }, metrics_);
     ASSERT_TRUE(s.has_value()) << s.error().message();
     server_ = std::move(*s);
     ASSERT_NE(server_->port(), 0);
@@ -182,8 +180,9 @@ TEST_F(ServerTest, EdgeRoutesAndGeneratedRequestId) {
   r = c.Send(bhttp::verb::get, "/metrics");
   EXPECT_EQ(r.result_int(), 200u);
   EXPECT_EQ(r[bhttp::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_TRUE(Contains(r.body(), "emg_http_requests_total{method=\"GET\",route=\"/healthz\","
-                                 "status=\"200\"} 1"));
+  EXPECT_TRUE(Contains(r.body(),
+                       "emg_http_requests_total{method=\"GET\",route=\"/healthz\","
+                       "status=\"200\"} 1"));
   EXPECT_TRUE(Contains(r.body(), "emg_http_requests_in_flight 1"));  // this very request
 }
 
@@ -274,9 +273,10 @@ TEST_F(ServerTest, BodyTooLargeByContentLengthGets413BeforeReading) {
     return Echo(r);
   });
   std::string body(4000, 'x');
-  std::string raw = RawExchange(port(), "POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                                        "application/fhir+json\r\nContent-Length: 4000\r\n\r\n" +
-                                            body);
+  std::string raw = RawExchange(port(),
+                                "POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                "application/fhir+json\r\nContent-Length: 4000\r\n\r\n" +
+                                    body);
   EXPECT_EQ(StatusOf(raw), 413) << raw;
   EXPECT_TRUE(Contains(raw, "Connection: close"));
   EXPECT_TRUE(Contains(raw, "X-Request-Id: "));
@@ -297,7 +297,8 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413WhileReading) {
   std::string chunk(800, 'z');
   std::string raw = RawExchange(port(),
                                 "POST /Patient HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
-                                "\r\n\r\n320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
+                                "\r\n\r\n320\r\n" +
+                                    chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(StatusOf(raw), 413) << raw;
   EXPECT_TRUE(Contains(raw, R"("resourceType":"OperationOutcome")"));
 }
@@ -305,8 +306,9 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413WhileReading) {
 TEST_F(ServerTest, ExpectContinueIsHonoured) {
   Start(Echo);
   Connection c(port());
-  c.WriteRaw("POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-             "Expect: 100-continue\r\n\r\n");
+  c.WriteRaw(
+      "POST /Patient HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "Expect: 100-continue\r\n\r\n");
   auto interim = c.Read();
   EXPECT_EQ(interim.result_int(), 100u);
   c.WriteRaw("hello");
@@ -317,8 +319,8 @@ TEST_F(ServerTest, ExpectContinueIsHonoured) {
 
 TEST_F(ServerTest, HeaderTooLargeGets431) {
   Start(Echo);
-  std::string raw = RawExchange(port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                            std::string(8000, 'a') + "\r\n\r\n");
+  std::string raw = RawExchange(
+      port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n");
   EXPECT_EQ(StatusOf(raw), 431) << raw.substr(0, 200);
   EXPECT_TRUE(Contains(raw, R"("resourceType":"OperationOutcome")"));
 }
@@ -516,8 +518,8 @@ TEST_F(ServerTest, BindFailureIsAStatusNotACrash) {
   o.port = port();
   auto second = Server::Start(o, Echo, nullptr, metrics_);
   ASSERT_FALSE(second.has_value());
-  EXPECT_TRUE(Contains(second.error().message(), "cannot listen on 127.0.0.1:")) <<
-      second.error().message();
+  EXPECT_TRUE(Contains(second.error().message(), "cannot listen on 127.0.0.1:"))
+      << second.error().message();
 }
 
 // --- TLS -------------------------------------------------------------------------------------
@@ -534,8 +536,9 @@ struct TlsFiles {
 
 // A self-signed P-256 certificate for localhost.
 bool MakeSelfSigned(TlsFiles* files) {
-  files->dir = (std::filesystem::temp_directory_path() /
-                ("emg-tls-test-" + std::to_string(::getpid()))).string();
+  files->dir =
+      (std::filesystem::temp_directory_path() / ("emg-tls-test-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::create_directories(files->dir);
   files->cert = files->dir + "/cert.pem";
   files->key = files->dir + "/key.pem";

@@ -42,7 +42,8 @@ TEST(ParseTarget, DecodesPathButKeepsPlus) {
 }
 
 TEST(ParseTarget, QueryKeepsOrderRepeatsAndEmptyValues) {
-  auto t = ParseTarget("/Observation?code=a&&code=b&flag&x=&date=ge2020-01-01T00%3A00%3A00%2B01%3A00");
+  auto t =
+      ParseTarget("/Observation?code=a&&code=b&flag&x=&date=ge2020-01-01T00%3A00%3A00%2B01%3A00");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->query, Pairs({{"code", "a"},
                              {"code", "b"},
@@ -85,8 +86,8 @@ TEST(ParseTarget, AbsoluteFormAsteriskAndFragment) {
 }
 
 TEST(ParseTarget, RejectsMalformedTargets) {
-  for (const char* bad : {"", "Patient", "example.org:80", "/Patient/%zz", "/Patient?a=%G1",
-                          "/a%00b", "/x?%=1"}) {
+  for (const char* bad :
+       {"", "Patient", "example.org:80", "/Patient/%zz", "/Patient?a=%G1", "/a%00b", "/x?%=1"}) {
     auto t = ParseTarget(bad);
     EXPECT_FALSE(t.has_value()) << bad;
     if (!t.has_value()) {
@@ -98,7 +99,8 @@ TEST(ParseTarget, RejectsMalformedTargets) {
 TEST(ParseQuery, FormBody) {
   auto q = ParseQuery("name=Kari+Nordmann&birthdate=ge1980-01-01&_count=10");
   ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(*q, Pairs({{"name", "Kari Nordmann"}, {"birthdate", "ge1980-01-01"}, {"_count", "10"}}));
+  EXPECT_EQ(*q,
+            Pairs({{"name", "Kari Nordmann"}, {"birthdate", "ge1980-01-01"}, {"_count", "10"}}));
   q = ParseQuery("");
   ASSERT_TRUE(q.has_value());
   EXPECT_TRUE(q->empty());

@@ -1,10 +1,11 @@
+#include "fhir/model/model.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 #include <string>
 
-#include "fhir/model/model.h"
 #include "fhir/validation/invariants.h"
 
 namespace fhir::model {

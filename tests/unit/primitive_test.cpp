@@ -43,8 +43,8 @@ TEST(PrimitiveDateTime, RequiresTimezoneAndSecondsWithATime) {
   EXPECT_TRUE(IsValidDateTime("2023-05-06T23:59:60-14:00"));  // leap second, extreme zone
   EXPECT_FALSE(IsValidDateTime("2023-05-06T10:00:00+14:01"));
   EXPECT_FALSE(IsValidDateTime("2023-05-06T10:00:00+15:00"));
-  EXPECT_FALSE(IsValidDateTime("2023-05-06T10:11:12"));                // no timezone
-  EXPECT_FALSE(IsValidDateTime("2023-05-06T10:11Z"));                  // no seconds
+  EXPECT_FALSE(IsValidDateTime("2023-05-06T10:11:12"));  // no timezone
+  EXPECT_FALSE(IsValidDateTime("2023-05-06T10:11Z"));    // no seconds
   EXPECT_FALSE(IsValidDateTime("2023-05-06T24:00:00Z"));
   EXPECT_FALSE(IsValidDateTime("2023-05-06T10:60:00Z"));
   EXPECT_FALSE(IsValidDateTime("2023-05-06T10:11:12.Z"));
@@ -147,8 +147,8 @@ TEST(PrimitiveStringLike, StringsMarkdownBase64Xhtml) {
   EXPECT_TRUE(IsValidBase64Binary("aGVsbG8="));
   EXPECT_TRUE(IsValidBase64Binary("aGVs bG8h\n"));
   EXPECT_TRUE(IsValidBase64Binary("ab/+"));
-  EXPECT_FALSE(IsValidBase64Binary("aGVsbG8"));   // not a multiple of 4
-  EXPECT_FALSE(IsValidBase64Binary("aG=sbG8="));  // padding inside
+  EXPECT_FALSE(IsValidBase64Binary("aGVsbG8"));    // not a multiple of 4
+  EXPECT_FALSE(IsValidBase64Binary("aG=sbG8="));   // padding inside
   EXPECT_FALSE(IsValidBase64Binary("aGV sbG8="));  // whitespace inside a group
   EXPECT_FALSE(IsValidBase64Binary("aGVs*G8="));
   EXPECT_TRUE(IsValidXhtml("<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"));

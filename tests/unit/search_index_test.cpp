@@ -40,8 +40,8 @@ TEST(SearchIndex, HumanNameAndAddressGiveEveryPart) {
     "address":[{"line":["Storgata 1","Oppgang B"],"city":"Tromsø","district":"Troms",
                 "state":"TF","postalCode":"9008","country":"NO","text":"Storgata 1, Tromsø"}]})");
   auto name = For(all, "name");
-  EXPECT_EQ(Exacts(name), (std::vector<std::string>{"Dr", "Dr Åse Marie Østby", "Jr", "Marie",
-                                                    "Åse", "Østby"}));
+  EXPECT_EQ(Exacts(name),
+            (std::vector<std::string>{"Dr", "Dr Åse Marie Østby", "Jr", "Marie", "Åse", "Østby"}));
   for (const IndexEntry& e : name) {
     EXPECT_EQ(e.type, ParamType::kString);
     EXPECT_EQ(e.text, NormalizeString(e.exact));
@@ -51,8 +51,8 @@ TEST(SearchIndex, HumanNameAndAddressGiveEveryPart) {
   EXPECT_EQ(family[0].text, "\xc3\xb8stby");
   EXPECT_EQ(Exacts(For(all, "given")), (std::vector<std::string>{"Marie", "Åse"}));
   EXPECT_EQ(Exacts(For(all, "address")),
-            (std::vector<std::string>{"9008", "NO", "Oppgang B", "Storgata 1",
-                                      "Storgata 1, Tromsø", "TF", "Troms", "Tromsø"}));
+            (std::vector<std::string>{"9008", "NO", "Oppgang B", "Storgata 1", "Storgata 1, Tromsø",
+                                      "TF", "Troms", "Tromsø"}));
   EXPECT_EQ(Exacts(For(all, "address-city")), std::vector<std::string>{"Tromsø"});
   EXPECT_EQ(Exacts(For(all, "address-postalcode")), std::vector<std::string>{"9008"});
 }
@@ -80,7 +80,9 @@ TEST(SearchIndex, TokensFromCodesIdentifiersContactPointsAndBooleans) {
   ASSERT_NE(fnr, ids.end());
   EXPECT_EQ(*fnr->system, "urn:oid:2.16.578.1.12.4.1.4.1");
   EXPECT_EQ(fnr->code, "12345678901");
-  EXPECT_EQ(fnr->text, "f\xc3\xb8" "dselsnummer");
+  EXPECT_EQ(fnr->text,
+            "f\xc3\xb8"
+            "dselsnummer");
 
   auto phone = For(all, "phone");
   ASSERT_EQ(phone.size(), 1u);
@@ -93,14 +95,14 @@ TEST(SearchIndex, TokensFromCodesIdentifiersContactPointsAndBooleans) {
 
   auto language = For(all, "language");
   ASSERT_EQ(language.size(), 2u);  // the coding and the text
-  auto coding = std::find_if(language.begin(), language.end(),
-                             [](auto& e) { return e.code.has_value(); });
+  auto coding =
+      std::find_if(language.begin(), language.end(), [](auto& e) { return e.code.has_value(); });
   ASSERT_NE(coding, language.end());
   EXPECT_EQ(coding->system, "urn:ietf:bcp:47");
   EXPECT_EQ(coding->code, "nb");
   EXPECT_EQ(coding->text, "norsk bokm\xc3\xa5l");
-  auto text = std::find_if(language.begin(), language.end(),
-                           [](auto& e) { return !e.code.has_value(); });
+  auto text =
+      std::find_if(language.begin(), language.end(), [](auto& e) { return !e.code.has_value(); });
   ASSERT_NE(text, language.end());
   EXPECT_EQ(text->text, "norsk");
 }
@@ -125,18 +127,18 @@ TEST(SearchIndex, ReferencesRelativeVersionedAbsoluteAndFiltered) {
 
   auto performer = For(all, "performer");
   ASSERT_EQ(performer.size(), 3u);  // the local #contained reference is not indexed
-  auto versioned = std::find_if(performer.begin(), performer.end(),
-                                [](auto& e) { return e.target_id == "dr"; });
+  auto versioned =
+      std::find_if(performer.begin(), performer.end(), [](auto& e) { return e.target_id == "dr"; });
   ASSERT_NE(versioned, performer.end());
   EXPECT_EQ(versioned->target_type, "Practitioner");
   EXPECT_EQ(versioned->target_version, "3");
-  auto absolute = std::find_if(performer.begin(), performer.end(),
-                               [](auto& e) { return !e.url.empty(); });
+  auto absolute =
+      std::find_if(performer.begin(), performer.end(), [](auto& e) { return !e.url.empty(); });
   ASSERT_NE(absolute, performer.end());
   EXPECT_EQ(absolute->url, "http://other.org/fhir/Organization/9");
   EXPECT_TRUE(absolute->target_id.empty());
-  auto ident = std::find_if(performer.begin(), performer.end(),
-                            [](auto& e) { return e.code.has_value(); });
+  auto ident =
+      std::find_if(performer.begin(), performer.end(), [](auto& e) { return e.code.has_value(); });
   ASSERT_NE(ident, performer.end());
   EXPECT_EQ(ident->system, "urn:hpr");
   EXPECT_EQ(ident->code, "42");
@@ -227,7 +229,8 @@ TEST(SearchIndex, NumbersQuantitiesAndRanges) {
   EXPECT_EQ(q[0].unit, "mmol/L");
 
   auto cond = Extract(R"({"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},
-    "onsetRange":{"low":{"value":10,"unit":"a","system":"http://unitsofmeasure.org","code":"a"}}})");
+    "onsetRange":{"low":{"value":10,"unit":"a","system":"http://unitsofmeasure.org",
+                         "code":"a"}}})");
   auto onset = For(cond, "onset-age");
   ASSERT_EQ(onset.size(), 1u);
   EXPECT_DOUBLE_EQ(onset[0].value_low, 10);

@@ -14,10 +14,17 @@ constexpr int64_t k2020 = 1577836800 * kSecond;  // 2020-01-01T00:00:00Z
 
 TEST(SearchNormalize, LowerCasesAndRemovesAccents) {
   EXPECT_EQ(NormalizeString("HELLO World"), "hello world");
-  EXPECT_EQ(NormalizeString("Jos\xc3\xa9 M\xc3\xbcller"), "jose muller");       // José Müller
-  EXPECT_EQ(NormalizeString("\xc3\x87" "a\xc3\xb1" "ada"), "canada");           // Çañada
-  EXPECT_EQ(NormalizeString("Stra\xc3\x9f" "e"), "strasse");                      // Straße
-  EXPECT_EQ(NormalizeString("\xc5\x81\xc3\xb3" "d\xc5\xba"), "lodz");           // Łódź
+  EXPECT_EQ(NormalizeString("Jos\xc3\xa9 M\xc3\xbcller"), "jose muller");  // José Müller
+  EXPECT_EQ(NormalizeString("\xc3\x87"
+                            "a\xc3\xb1"
+                            "ada"),
+            "canada");  // Çañada
+  EXPECT_EQ(NormalizeString("Stra\xc3\x9f"
+                            "e"),
+            "strasse");  // Straße
+  EXPECT_EQ(NormalizeString("\xc5\x81\xc3\xb3"
+                            "d\xc5\xba"),
+            "lodz");  // Łódź
   EXPECT_EQ(NormalizeString("123-456 x"), "123-456 x");
 }
 
@@ -35,7 +42,10 @@ TEST(SearchNormalize, KeepsNorwegianLettersDistinct) {
 
 TEST(SearchNormalize, KeepsOtherScriptsAndInvalidBytes) {
   EXPECT_EQ(NormalizeString("\xce\xb1\xce\xb2"), "\xce\xb1\xce\xb2");  // Greek kept
-  EXPECT_EQ(NormalizeString("A\xff" "B"), "a\xff" "b");
+  EXPECT_EQ(NormalizeString("A\xff"
+                            "B"),
+            "a\xff"
+            "b");
 }
 
 TEST(SearchDates, CoversTheRangeOfEachPrecision) {

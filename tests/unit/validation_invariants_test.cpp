@@ -36,13 +36,21 @@ std::string Ext(std::string_view value) {
   return R("Patient", R"("extension":[{"url":"http://e.org/x",)" + std::string(value) + "}]");
 }
 
+// A Patient whose narrative div holds `inner`.
+std::string Narrative(std::string_view inner) {
+  return R("Patient", R"("text":{"status":"generated","div":)"
+                      R"("<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+                          std::string(inner) + R"(</div>"})");
+}
+
 std::string Obs(std::string_view members) {
   return R("Observation", R"("status":"final","code":{"text":"x"},)" + std::string(members));
 }
 
 std::string Timing(std::string_view repeat) {
   return R("ServiceRequest", R"("status":"active","intent":"order","subject":{"reference":
-      "Patient/1"},"occurrenceTiming":{"repeat":)" + std::string(repeat) + "}");
+      "Patient/1"},"occurrenceTiming":{"repeat":)" +
+                                 std::string(repeat) + "}");
 }
 
 constexpr std::string_view kTimingPath = "ServiceRequest.occurrence.ofType(Timing).repeat";
@@ -81,14 +89,13 @@ std::string Snap(std::string_view elements, std::string_view derivation = "const
   return R"({"resourceType":"StructureDefinition","url":"http://example.org/sd","name":"Test",
       "status":"draft","kind":"resource","abstract":false,"type":"Patient",
       "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":")" +
-         std::string(derivation) + R"(","snapshot":{"element":[)" + std::string(elements) +
-         "]}}";
+         std::string(derivation) + R"(","snapshot":{"element":[)" + std::string(elements) + "]}}";
 }
 
 std::string SnapEl(std::string_view id, std::string_view path, std::string_view more = {}) {
   std::string out = R"({"id":")" + std::string(id) + R"(","path":")" + std::string(path) +
-                    R"(","definition":"d","min":0,"max":"*","base":{"path":")" +
-                    std::string(path) + R"(","min":0,"max":"*"})";
+                    R"(","definition":"d","min":0,"max":"*","base":{"path":")" + std::string(path) +
+                    R"(","min":0,"max":"*"})";
   if (!more.empty()) out += "," + std::string(more);
   return out + "}";
 }
@@ -112,8 +119,7 @@ std::string Que(std::string_view item) {
 }
 
 std::string Qr(std::string_view items) {
-  return R("QuestionnaireResponse", R"("status":"completed","item":[)" + std::string(items) +
-                                        "]");
+  return R("QuestionnaireResponse", R"("status":"completed","item":[)" + std::string(items) + "]");
 }
 
 const std::vector<Case>& Cases() {
@@ -127,8 +133,7 @@ const std::vector<Case>& Cases() {
       {"cpt-2", R("Patient", R"("telecom":[{"value":"123"}])"), "Patient.telecom[0]"},
       {"per-1", R("Patient", R"("name":[{"period":{"start":"2020-02-01","end":"2020-01"}}])"),
        "Patient.name[0].period"},
-      {"per-1",
-       R("Patient", R"("name":[{"period":{"start":"2020-01-01T10:00:00-01:00",
+      {"per-1", R("Patient", R"("name":[{"period":{"start":"2020-01-01T10:00:00-01:00",
            "end":"2020-01-01T09:30:00Z"}}])"),
        "Patient.name[0].period"},
       {"qty-3", Obs(R"("valueQuantity":{"value":1,"code":"mg"})"),
@@ -159,8 +164,7 @@ const std::vector<Case>& Cases() {
       {"tim-8", Timing(R"({"countMax":2})"), std::string(kTimingPath)},
       {"tim-9", Timing(R"({"offset":10,"when":["C"]})"), std::string(kTimingPath)},
       {"tim-9", Timing(R"({"offset":10})"), std::string(kTimingPath)},
-      {"tim-10", Timing(R"({"timeOfDay":["10:00:00"],"when":["MORN"]})"),
-       std::string(kTimingPath)},
+      {"tim-10", Timing(R"({"timeOfDay":["10:00:00"],"when":["MORN"]})"), std::string(kTimingPath)},
       {"exp-1",
        R("PlanDefinition", R"("status":"draft","action":[{"condition":[{"kind":"applicability",
            "expression":{"language":"text/cql"}}]}])"),
@@ -173,26 +177,19 @@ const std::vector<Case>& Cases() {
        R("Library", R"("status":"draft","type":{"text":"x"},"dataRequirement":[{"type":"Patient",
            "dateFilter":[{"path":"a","searchParam":"b"}]}])"),
        "Library.dataRequirement[0].dateFilter[0]"},
-      {"trd-1",
-       R("PlanDefinition", R"("status":"draft","action":[{"trigger":[{"type":"periodic",
+      {"trd-1", R("PlanDefinition", R"("status":"draft","action":[{"trigger":[{"type":"periodic",
            "timingDateTime":"2020","data":[{"type":"Patient"}]}]}])"),
        "PlanDefinition.action[0].trigger[0]"},
-      {"trd-2",
-       R("PlanDefinition", R"("status":"draft","action":[{"trigger":[{"type":"periodic",
+      {"trd-2", R("PlanDefinition", R"("status":"draft","action":[{"trigger":[{"type":"periodic",
            "timingDateTime":"2020","condition":{"language":"text/cql","expression":"x"}}]}])"),
        "PlanDefinition.action[0].trigger[0]"},
       {"trd-3",
        R("PlanDefinition", R"("status":"draft","action":[{"trigger":[{"type":"named-event"}]}])"),
        "PlanDefinition.action[0].trigger[0]"},
-      {"txt-1",
-       R("Patient", R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x</script></div>"})"),
-       "Patient.text.div"},
-      {"txt-1",
-       R("Patient", R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p title='a onclick' onclick=\"x\">y</p></div>"})"),
-       "Patient.text.div"},
-      {"txt-2",
-       R("Patient", R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"> <p/> </div>"})"),
-       "Patient.text.div"},
+      {"txt-1", Narrative(R"(<script>x</script>)"), "Patient.text.div"},
+      {"txt-1", Narrative(R"(<p title='a onclick' onclick=\"x\">y</p>)"), "Patient.text.div"},
+      {"txt-1", Narrative(R"(<a href=\"JavaScript:x()\">y</a>)"), "Patient.text.div"},
+      {"txt-2", Narrative(R"( <p/> )"), "Patient.text.div"},
       // --- ElementDefinition ---
       {"eld-1", Sd(El(R"("slicing":{"rules":"open"})")), std::string(kEl1) + ".slicing"},
       {"eld-2", Sd(El(R"("min":2,"max":"1")")), std::string(kEl1)},
@@ -207,8 +204,7 @@ const std::vector<Case>& Cases() {
        std::string(kEl1)},
       {"eld-8", Sd(El(R"("patternString":"a","fixedString":"a","type":[{"code":"string"}])")),
        std::string(kEl1)},
-      {"eld-11",
-       Sd(El(R"("binding":{"strength":"required","valueSet":"http://x"},
+      {"eld-11", Sd(El(R"("binding":{"strength":"required","valueSet":"http://x"},
            "type":[{"code":"boolean"}])")),
        std::string(kEl1)},
       {"eld-12", Sd(El(R"("binding":{"strength":"required","valueSet":"ftp://x"})")),
@@ -218,8 +214,7 @@ const std::vector<Case>& Cases() {
        Sd(El(R"("constraint":[{"key":"a","severity":"error","human":"x","expression":"true"},
            {"key":"a","severity":"error","human":"y","expression":"true"}])")),
        std::string(kEl1)},
-      {"eld-15", Sd(El(R"("defaultValueString":"a","meaningWhenMissing":"b")")),
-       std::string(kEl1)},
+      {"eld-15", Sd(El(R"("defaultValueString":"a","meaningWhenMissing":"b")")), std::string(kEl1)},
       {"eld-16", Sd(R"({"id":"Patient.name:a b","path":"Patient.name","sliceName":"a b"})"),
        std::string(kEl1)},
       {"eld-17", Sd(El(R"("type":[{"code":"string","targetProfile":["http://x"]}])")),
@@ -227,14 +222,12 @@ const std::vector<Case>& Cases() {
       {"eld-18", Sd(El(R"("isModifier":true)")), std::string(kEl1)},
       {"eld-19", Sd(R"({"id":"Patient.na me","path":"Patient.na me"})"),
        std::string(kEl1) + ".path"},
-      {"eld-20", Sd(R"({"id":"Patient.Name","path":"Patient.Name"})"),
-       std::string(kEl1) + ".path"},
+      {"eld-20", Sd(R"({"id":"Patient.Name","path":"Patient.Name"})"), std::string(kEl1) + ".path"},
       {"eld-21", Sd(El(R"("constraint":[{"key":"a","severity":"error","human":"x"}])")),
        std::string(kEl1) + ".constraint[0]"},
       {"eld-22", Sd(El(R"("sliceIsConstraining":true)")), std::string(kEl1)},
       // --- StructureDefinition ---
-      {"sdf-0", Replace(Sd(""), "\"Test\"", "\"bad name\""),
-       "StructureDefinition.name"},
+      {"sdf-0", Replace(Sd(""), "\"Test\"", "\"bad name\""), "StructureDefinition.name"},
       {"sdf-1",
        Snap(SnapEl("Patient", "Patient") + "," + SnapEl("Patient.a", "Patient.a") + "," +
                 SnapEl("Patient.b", "Patient.a"),
@@ -244,19 +237,16 @@ const std::vector<Case>& Cases() {
       {"sdf-3", Snap(R"({"id":"Patient","path":"Patient","min":0,"max":"*","base":{
            "path":"Patient","min":0,"max":"*"}})"),
        "StructureDefinition.snapshot.element[0]"},
-      {"sdf-4",
-       R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
+      {"sdf-4", R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
            "kind":"resource","abstract":false,"type":"Patient","differential":{"element":[
            {"id":"Patient","path":"Patient"}]})"),
        "StructureDefinition"},
-      {"sdf-5",
-       R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
+      {"sdf-5", R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
            "kind":"complex-type","abstract":false,"type":"Extension","derivation":"constraint",
            "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
            "differential":{"element":[{"id":"Extension","path":"Extension"}]})"),
        "StructureDefinition"},
-      {"sdf-6",
-       R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
+      {"sdf-6", R("StructureDefinition", R"("url":"http://e.org/sd","name":"T","status":"draft",
            "kind":"resource","abstract":true,"type":"Patient")"),
        "StructureDefinition"},
       {"sdf-8", Snap(SnapEl("Patient", "Patient") + "," + SnapEl("Other.a", "Other.a")),
@@ -267,8 +257,9 @@ const std::vector<Case>& Cases() {
        "StructureDefinition.snapshot.element[0]"},
       {"sdf-9", Sd("", {}, R"({"id":"Patient","path":"Patient","label":"x"})"),
        "StructureDefinition.differential.element[0]"},
-      {"sdf-10", Snap(SnapEl("Patient", "Patient") + "," +
-                      SnapEl("Patient.a", "Patient.a", R"("binding":{"strength":"example"})")),
+      {"sdf-10",
+       Snap(SnapEl("Patient", "Patient") + "," +
+            SnapEl("Patient.a", "Patient.a", R"("binding":{"strength":"example"})")),
        "StructureDefinition.snapshot.element[1].binding"},
       {"sdf-11", Snap(SnapEl("Observation", "Observation")), "StructureDefinition.snapshot"},
       {"sdf-14", Sd(R"({"path":"Patient.name"})"), "StructureDefinition.differential"},
@@ -278,8 +269,7 @@ const std::vector<Case>& Cases() {
        "StructureDefinition.differential"},
       {"sdf-16", Snap(SnapEl("Patient", "Patient") + "," + SnapEl("Patient", "Patient.a")),
        "StructureDefinition.snapshot"},
-      {"sdf-17", Sd(R"({"id":"Patient","path":"Patient.a"})"),
-       "StructureDefinition.differential"},
+      {"sdf-17", Sd(R"({"id":"Patient","path":"Patient.a"})"), "StructureDefinition.differential"},
       {"sdf-18", Sd("", R"("contextInvariant":["true"])"), "StructureDefinition"},
       {"sdf-19", Replace(Sd(El(R"("type":[{"code":"a-b"}])")), "http://example.org/sd", kCoreUrl),
        std::string(kEl1)},
@@ -313,53 +303,46 @@ const std::vector<Case>& Cases() {
       // --- Clinical and infrastructure resources ---
       {"app-1", R("Appointment", R"("status":"proposed","participant":[{"status":"accepted"}])"),
        "Appointment.participant[0]"},
-      {"app-2",
-       R("Appointment", R"("status":"proposed","start":"2020-01-01T10:00:00Z",
+      {"app-2", R("Appointment", R"("status":"proposed","start":"2020-01-01T10:00:00Z",
            "participant":[{"status":"accepted","type":[{"text":"x"}]}])"),
        "Appointment"},
       {"app-3", R("Appointment", R"("status":"booked","participant":[{"status":"accepted",
            "type":[{"text":"x"}]}])"),
        "Appointment"},
-      {"app-4",
-       R("Appointment", R"("status":"proposed","cancelationReason":{"text":"x"},
+      {"app-4", R("Appointment", R"("status":"proposed","cancelationReason":{"text":"x"},
            "participant":[{"status":"accepted","type":[{"text":"x"}]}])"),
        "Appointment"},
-      {"sev-1",
-       R("AuditEvent", R"("type":{"code":"rest"},"recorded":"2020-01-01T00:00:00Z",
+      {"sev-1", R("AuditEvent", R"("type":{"code":"rest"},"recorded":"2020-01-01T00:00:00Z",
            "agent":[{"requestor":true}],"source":{"observer":{"display":"x"}},
            "entity":[{"name":"x","query":"aGVsbG8="}])"),
        "AuditEvent.entity[0]"},
       {"bdl-1", Bundle("collection", R"("total":1)"), "Bundle.total"},
-      {"bdl-2", Bundle("collection", R"("entry":[{"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
+      {"bdl-2",
+       Bundle("collection", R"("entry":[{"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
            "resource":{"resourceType":"Patient"},"search":{"mode":"match"}}])"),
        "Bundle.entry[0].search"},
       {"bdl-3", Bundle("transaction", R"("entry":[{"resource":{"resourceType":"Patient"}}])"),
        "Bundle.entry[0]"},
-      {"bdl-3",
-       Bundle("collection", R"("entry":[{"resource":{"resourceType":"Patient"},
+      {"bdl-3", Bundle("collection", R"("entry":[{"resource":{"resourceType":"Patient"},
            "request":{"method":"POST","url":"Patient"}}])"),
        "Bundle.entry[0].request"},
       {"bdl-4", Bundle("batch-response", R"("entry":[{"resource":{"resourceType":"Patient"}}])"),
        "Bundle.entry[0]"},
-      {"bdl-4",
-       Bundle("collection", R"("entry":[{"resource":{"resourceType":"Patient"},
+      {"bdl-4", Bundle("collection", R"("entry":[{"resource":{"resourceType":"Patient"},
            "response":{"status":"200"}}])"),
        "Bundle.entry[0].response"},
       {"bdl-5", Bundle("collection", R"("entry":[{"fullUrl":"http://e.org/Patient/1"}])"),
        "Bundle.entry[0]"},
-      {"bdl-7",
-       Bundle("collection", R"("entry":[{"fullUrl":"http://e.org/Patient/1","resource":{
+      {"bdl-7", Bundle("collection", R"("entry":[{"fullUrl":"http://e.org/Patient/1","resource":{
            "resourceType":"Patient"}},{"fullUrl":"http://e.org/Patient/1","resource":{
            "resourceType":"Patient"}}])"),
        "Bundle.entry[1].fullUrl"},
-      {"bdl-8",
-       Bundle("collection", R"("entry":[{"fullUrl":"http://e.org/Patient/1/_history/1",
+      {"bdl-8", Bundle("collection", R"("entry":[{"fullUrl":"http://e.org/Patient/1/_history/1",
            "resource":{"resourceType":"Patient"}}])"),
        "Bundle.entry[0].fullUrl"},
       {"bdl-9", Bundle("document", R"("timestamp":"2020-01-01T00:00:00Z")"), "Bundle"},
       {"bdl-10", Bundle("document", R"("identifier":{"system":"urn:x","value":"1"})"), "Bundle"},
-      {"bdl-11",
-       Bundle("document", R"("identifier":{"system":"urn:x","value":"1"},
+      {"bdl-11", Bundle("document", R"("identifier":{"system":"urn:x","value":"1"},
            "timestamp":"2020-01-01T00:00:00Z","entry":[{"resource":{"resourceType":"Patient"}}])"),
        "Bundle"},
       {"bdl-12", Bundle("message", R"("entry":[{"resource":{"resourceType":"Patient"}}])"),
@@ -372,12 +355,12 @@ const std::vector<Case>& Cases() {
       {"con-1", Condition(R"("stage":[{"type":{"text":"x"}}])"), "Condition.stage[0]"},
       {"con-2", Condition(R"("evidence":[{"id":"e"}])"), "Condition.evidence[0]"},
       {"con-3",
-       Condition(R"("category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-category",
+       Condition(R"("category":[{"coding":[{"system":)"
+                 R"("http://terminology.hl7.org/CodeSystem/condition-category",
            "code":"problem-list-item"}]}])"),
        "Condition"},
       {"con-4", Condition(R"("abatementString":"gone")"), "Condition"},
-      {"con-5",
-       Condition(R"("clinicalStatus":{"coding":[{"system":
+      {"con-5", Condition(R"("clinicalStatus":{"coding":[{"system":
            "http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
            "verificationStatus":{"coding":[{"system":
            "http://terminology.hl7.org/CodeSystem/condition-ver-status",
@@ -385,32 +368,25 @@ const std::vector<Case>& Cases() {
        "Condition"},
       {"ppc-1", R("Consent", R"("status":"active","scope":{"text":"x"},"category":[{"text":"x"}])"),
        "Consent"},
-      {"ppc-2",
-       R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
+      {"ppc-2", R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
            "code":"patient-privacy"}]},"category":[{"text":"x"}],"policyRule":{"text":"x"})"),
        "Consent"},
-      {"ppc-3",
-       R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
+      {"ppc-3", R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
            "code":"research"}]},"category":[{"text":"x"}],"policyRule":{"text":"x"})"),
        "Consent"},
-      {"ppc-4",
-       R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
+      {"ppc-4", R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
            "code":"adr"}]},"category":[{"text":"x"}],"policyRule":{"text":"x"})"),
        "Consent"},
-      {"ppc-5",
-       R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
+      {"ppc-5", R("Consent", R"("status":"active","scope":{"coding":[{"system":"something",
            "code":"treatment"}]},"category":[{"text":"x"}],"policyRule":{"text":"x"})"),
        "Consent"},
-      {"grp-1",
-       R("Group", R"("type":"person","actual":false,"member":[{"entity":{
+      {"grp-1", R("Group", R"("type":"person","actual":false,"member":[{"entity":{
            "reference":"Patient/1"}}])"),
        "Group"},
-      {"mea-1",
-       R("Measure", R"("status":"draft","group":[{"stratifier":[{"code":{"text":"x"},
+      {"mea-1", R("Measure", R"("status":"draft","group":[{"stratifier":[{"code":{"text":"x"},
            "component":[{"criteria":{"language":"text/cql","expression":"x"}}]}]}])"),
        "Measure.group[0].stratifier[0]"},
-      {"mrp-1",
-       R("MeasureReport", R"("status":"complete","type":"data-collection",
+      {"mrp-1", R("MeasureReport", R"("status":"complete","type":"data-collection",
            "measure":"http://e.org/m","period":{"start":"2020"},"group":[{"id":"g"}])"),
        "MeasureReport"},
       {"mrp-2",
@@ -424,8 +400,7 @@ const std::vector<Case>& Cases() {
        Obs(R"("component":[{"code":{"text":"c"},"referenceRange":[{"type":{"text":"x"}}]}])"),
        "Observation.component[0].referenceRange[0]"},
       {"obs-6", Obs(R"("valueString":"x","dataAbsentReason":{"text":"x"})"), "Observation"},
-      {"obs-7",
-       R("Observation", R"("status":"final","code":{"coding":[{"system":"http://loinc.org",
+      {"obs-7", R("Observation", R"("status":"final","code":{"coding":[{"system":"http://loinc.org",
            "code":"1"}]},"valueString":"x","component":[{"code":{"coding":[{"system":
            "http://loinc.org","code":"1"}]},"valueString":"y"}])"),
        "Observation.component[0].code"},
@@ -436,38 +411,30 @@ const std::vector<Case>& Cases() {
            "value":"1"}])"),
        "Organization.telecom[0]"},
       {"inv-1", R("Parameters", R"("parameter":[{"name":"a"}])"), "Parameters.parameter[0]"},
-      {"inv-1",
-       R("Parameters", R"("parameter":[{"name":"a","valueString":"x","resource":{
+      {"inv-1", R("Parameters", R"("parameter":[{"name":"a","valueString":"x","resource":{
            "resourceType":"Patient"}}])"),
        "Parameters.parameter[0]"},
       {"pat-1", R("Patient", R"("contact":[{"gender":"male"}])"), "Patient.contact[0]"},
-      {"ras-1",
-       R("RiskAssessment", R"("status":"final","subject":{"reference":"Patient/1"},
+      {"ras-1", R("RiskAssessment", R"("status":"final","subject":{"reference":"Patient/1"},
            "prediction":[{"probabilityRange":{"low":{"value":1,"unit":"mg"}}}])"),
        "RiskAssessment.prediction[0].probability.ofType(Range)"},
-      {"ras-2",
-       R("RiskAssessment", R"("status":"final","subject":{"reference":"Patient/1"},
+      {"ras-2", R("RiskAssessment", R"("status":"final","subject":{"reference":"Patient/1"},
            "prediction":[{"probabilityDecimal":150}])"),
        "RiskAssessment.prediction[0]"},
-      {"prr-1",
-       R("ServiceRequest", R"("status":"active","intent":"order","subject":{"reference":
+      {"prr-1", R("ServiceRequest", R"("status":"active","intent":"order","subject":{"reference":
            "Patient/1"},"orderDetail":[{"text":"x"}])"),
        "ServiceRequest"},
       // --- Conformance resources ---
       {"cpb-1", Cap(R"("kind":"instance","implementation":{"description":"x"})"),
        "CapabilityStatement"},
-      {"cpb-2", Cap(R"("kind":"requirements","rest":[{"mode":"server"}])"),
-       "CapabilityStatement"},
-      {"cpb-3",
-       Cap(R"("kind":"capability","software":{"name":"x"},"messaging":[{"endpoint":[{
+      {"cpb-2", Cap(R"("kind":"requirements","rest":[{"mode":"server"}])"), "CapabilityStatement"},
+      {"cpb-3", Cap(R"("kind":"capability","software":{"name":"x"},"messaging":[{"endpoint":[{
            "protocol":{"code":"http"},"address":"http://e.org"}]}])"),
        "CapabilityStatement"},
-      {"cpb-7",
-       Cap(R"("kind":"requirements","description":"d","document":[{"mode":"producer",
+      {"cpb-7", Cap(R"("kind":"requirements","description":"d","document":[{"mode":"producer",
            "profile":"http://e.org/p"},{"mode":"producer","profile":"http://e.org/p"}])"),
        "CapabilityStatement"},
-      {"cpb-9",
-       Cap(R"("kind":"requirements","description":"d","rest":[{"mode":"server","resource":[
+      {"cpb-9", Cap(R"("kind":"requirements","description":"d","rest":[{"mode":"server","resource":[
            {"type":"Patient"},{"type":"Patient"}]}])"),
        "CapabilityStatement.rest[0].resource[1]"},
       {"cpb-12",
@@ -479,23 +446,18 @@ const std::vector<Case>& Cases() {
        "CapabilityStatement"},
       {"cpb-15", Cap(R"("kind":"capability","description":"d","rest":[{"mode":"server"}])"),
        "CapabilityStatement"},
-      {"cpb-16",
-       Cap(R"("kind":"requirements","software":{"name":"x"},"rest":[{"mode":"server"}])"),
+      {"cpb-16", Cap(R"("kind":"requirements","software":{"name":"x"},"rest":[{"mode":"server"}])"),
        "CapabilityStatement"},
-      {"csd-1",
-       R("CodeSystem", R"("status":"draft","content":"complete","concept":[{"code":"a",
+      {"csd-1", R("CodeSystem", R"("status":"draft","content":"complete","concept":[{"code":"a",
            "concept":[{"code":"b"},{"code":"a"}]}])"),
        "CodeSystem"},
-      {"cmd-1",
-       R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a","target":[{
+      {"cmd-1", R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a","target":[{
            "code":"b","equivalence":"narrower"}]}]}])"),
        "ConceptMap.group[0].element[0].target[0]"},
-      {"cmd-2",
-       R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a"}],
+      {"cmd-2", R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a"}],
            "unmapped":{"mode":"fixed"}}])"),
        "ConceptMap.group[0].unmapped"},
-      {"cmd-3",
-       R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a"}],
+      {"cmd-3", R("ConceptMap", R"("status":"draft","group":[{"element":[{"code":"a"}],
            "unmapped":{"mode":"other-map"}}])"),
        "ConceptMap.group[0].unmapped"},
       {"opd-1",
@@ -513,42 +475,34 @@ const std::vector<Case>& Cases() {
            "system":false,"type":false,"instance":true,"parameter":[{"name":"a","use":"in",
            "min":0,"max":"1","type":"string","targetProfile":["http://e.org/p"]}])"),
        "OperationDefinition.parameter[0]"},
-      {"spd-1",
-       R("SearchParameter", R"("url":"http://e.org/sp","name":"X","status":"draft",
+      {"spd-1", R("SearchParameter", R"("url":"http://e.org/sp","name":"X","status":"draft",
            "description":"d","code":"x","base":["Patient"],"type":"token","xpath":"f:x")"),
        "SearchParameter"},
-      {"spd-2",
-       R("SearchParameter", R"("url":"http://e.org/sp","name":"X","status":"draft",
+      {"spd-2", R("SearchParameter", R"("url":"http://e.org/sp","name":"X","status":"draft",
            "description":"d","code":"x","base":["Patient"],"type":"token","chain":["a"])"),
        "SearchParameter"},
       {"vsd-1", R("ValueSet", R"("status":"draft","compose":{"include":[{"version":"1"}]})"),
        "ValueSet.compose.include[0]"},
-      {"vsd-1",
-       R("ValueSet", R"("status":"draft","compose":{"include":[{"system":"http://e.org"}],
+      {"vsd-1", R("ValueSet", R"("status":"draft","compose":{"include":[{"system":"http://e.org"}],
            "exclude":[{"version":"1"}]})"),
        "ValueSet.compose.exclude[0]"},
       {"vsd-2",
        R("ValueSet", R"("status":"draft","compose":{"include":[{"valueSet":["http://e.org/v"],
            "concept":[{"code":"a"}]}]})"),
        "ValueSet.compose.include[0]"},
-      {"vsd-3",
-       R("ValueSet", R"("status":"draft","compose":{"include":[{"system":"http://e.org",
+      {"vsd-3", R("ValueSet", R"("status":"draft","compose":{"include":[{"system":"http://e.org",
            "concept":[{"code":"a"}],"filter":[{"property":"p","op":"=","value":"v"}]}]})"),
        "ValueSet.compose.include[0]"},
-      {"vsd-6",
-       R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
+      {"vsd-6", R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
            "contains":[{"abstract":true}]})"),
        "ValueSet.expansion.contains[0]"},
-      {"vsd-9",
-       R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
+      {"vsd-9", R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
            "contains":[{"display":"x"}]})"),
        "ValueSet.expansion.contains[0]"},
-      {"vsd-10",
-       R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
+      {"vsd-10", R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
            "contains":[{"code":"a"}]})"),
        "ValueSet.expansion.contains[0]"},
-      {"vsd-10",
-       R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
+      {"vsd-10", R("ValueSet", R"("status":"draft","expansion":{"timestamp":"2020-01-01T00:00:00Z",
            "contains":[{"system":"http://e.org","code":"a","contains":[{"code":"b"}]}]})"),
        "ValueSet.expansion.contains[0].contains[0]"},
       {"adf-0", R("ActivityDefinition", R"("status":"draft","name":"lower")"),
@@ -568,61 +522,48 @@ const std::vector<Case>& Cases() {
        "OperationDefinition.name"},
       {"pdf-0", R("PlanDefinition", R"("status":"draft","name":"pd")"), "PlanDefinition.name"},
       {"que-0", R("Questionnaire", R"("status":"draft","name":"q")"), "Questionnaire.name"},
-      {"spd-0",
-       R("SearchParameter", R"("url":"http://e.org/sp","name":"x","status":"draft",
+      {"spd-0", R("SearchParameter", R"("url":"http://e.org/sp","name":"x","status":"draft",
            "description":"d","code":"x","base":["Patient"],"type":"token")"),
        "SearchParameter.name"},
       {"vsd-0", R("ValueSet", R"("status":"draft","name":"v s")"), "ValueSet.name"},
       // --- Questionnaire and QuestionnaireResponse ---
       {"que-1", Que(R"({"linkId":"1","type":"group"})"), "Questionnaire.item[0]"},
-      {"que-1",
-       Que(R"({"linkId":"1","type":"display","text":"t","item":[{"linkId":"2",
+      {"que-1", Que(R"({"linkId":"1","type":"display","text":"t","item":[{"linkId":"2",
            "type":"string"}]})"),
        "Questionnaire.item[0]"},
-      {"que-2",
-       Que(R"({"linkId":"1","type":"group","item":[{"linkId":"2","type":"string"}]},
+      {"que-2", Que(R"({"linkId":"1","type":"group","item":[{"linkId":"2","type":"string"}]},
            {"linkId":"3","type":"group","item":[{"linkId":"2","type":"string"}]})"),
        "Questionnaire.item[1].item[0].linkId"},
       {"que-3", Que(R"({"linkId":"1","type":"display","code":[{"code":"x"}]})"),
        "Questionnaire.item[0]"},
-      {"que-4",
-       Que(R"({"linkId":"1","type":"choice","answerValueSet":"http://e.org/vs",
+      {"que-4", Que(R"({"linkId":"1","type":"choice","answerValueSet":"http://e.org/vs",
            "answerOption":[{"valueString":"a"}]})"),
        "Questionnaire.item[0]"},
       {"que-5", Que(R"({"linkId":"1","type":"boolean","answerOption":[{"valueString":"a"}]})"),
        "Questionnaire.item[0]"},
-      {"que-6", Que(R"({"linkId":"1","type":"display","required":true})"),
-       "Questionnaire.item[0]"},
-      {"que-7",
-       Que(R"({"linkId":"1","type":"string"},{"linkId":"2","type":"string","enableWhen":[{
+      {"que-6", Que(R"({"linkId":"1","type":"display","required":true})"), "Questionnaire.item[0]"},
+      {"que-7", Que(R"({"linkId":"1","type":"string"},{"linkId":"2","type":"string","enableWhen":[{
            "question":"1","operator":"exists","answerString":"x"}]})"),
        "Questionnaire.item[1].enableWhen[0]"},
-      {"que-8",
-       Que(R"({"linkId":"1","type":"group","initial":[{"valueString":"a"}],"item":[{
+      {"que-8", Que(R"({"linkId":"1","type":"group","initial":[{"valueString":"a"}],"item":[{
            "linkId":"2","type":"string"}]})"),
        "Questionnaire.item[0]"},
-      {"que-9", Que(R"({"linkId":"1","type":"display","readOnly":true})"),
-       "Questionnaire.item[0]"},
+      {"que-9", Que(R"({"linkId":"1","type":"display","readOnly":true})"), "Questionnaire.item[0]"},
       {"que-10", Que(R"({"linkId":"1","type":"date","maxLength":10})"), "Questionnaire.item[0]"},
-      {"que-11",
-       Que(R"({"linkId":"1","type":"choice","answerOption":[{"valueString":"a"}],
+      {"que-11", Que(R"({"linkId":"1","type":"choice","answerOption":[{"valueString":"a"}],
            "initial":[{"valueString":"a"}]})"),
        "Questionnaire.item[0]"},
-      {"que-12",
-       Que(R"({"linkId":"1","type":"boolean"},{"linkId":"2","type":"string","enableWhen":[
+      {"que-12", Que(R"({"linkId":"1","type":"boolean"},{"linkId":"2","type":"string","enableWhen":[
            {"question":"1","operator":"=","answerBoolean":true},
            {"question":"1","operator":"!=","answerBoolean":false},
            {"question":"1","operator":"exists","answerBoolean":true}]})"),
        "Questionnaire.item[1]"},
-      {"que-13",
-       Que(R"({"linkId":"1","type":"string","initial":[{"valueString":"a"},
+      {"que-13", Que(R"({"linkId":"1","type":"string","initial":[{"valueString":"a"},
            {"valueString":"b"}]})"),
        "Questionnaire.item[0]"},
-      {"qrs-1",
-       Qr(R"({"linkId":"1","answer":[{"valueString":"a"}],"item":[{"linkId":"2"}]})"),
+      {"qrs-1", Qr(R"({"linkId":"1","answer":[{"valueString":"a"}],"item":[{"linkId":"2"}]})"),
        "QuestionnaireResponse.item[0]"},
-      {"qrs-2",
-       Qr(R"({"linkId":"1","answer":[{"valueString":"a"}]},{"linkId":"1",
+      {"qrs-2", Qr(R"({"linkId":"1","answer":[{"valueString":"a"}]},{"linkId":"1",
            "answer":[{"valueString":"b"}]})"),
        "QuestionnaireResponse.item[1]"},
   };

@@ -29,10 +29,10 @@ TEST(ValidatorCodes, RequiredBindingOnCode) {
                                     "code":{"text":"x"}})"),
                        "code-invalid", "Observation.status"));
   // Codes in a repeating element and in a backbone element.
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
           "type":"textarea"}]})"),
-      "code-invalid", "Questionnaire.item[0].type"));
+               "code-invalid", "Questionnaire.item[0].type"));
   EXPECT_TRUE(NoIssues(Validate(R"({"resourceType":"Patient","gender":"other"})")));
   // A binding to an external code system (BCP-13 mime types) is not checked.
   EXPECT_TRUE(NoIssues(Validate(
@@ -64,12 +64,11 @@ TEST(ValidatorReferences, AcceptedForms) {
 
 TEST(ValidatorReferences, MalformedReferences) {
   for (std::string_view ref :
-       {R"({"reference":"Patient"})", R"({"reference":"Foo/1"})",
-        R"({"reference":"Patient/a_b"})", R"({"reference":"Patient/1/history/2"})",
-        R"({"reference":"urn:uuid:not-a-uuid"})", R"({"reference":"urn:oid:x"})",
-        R"({"reference":"/Patient/1"})"}) {
-    EXPECT_TRUE(HasIssue(Validate(ObservationWithSubject(ref)), "value",
-                         "Observation.subject.reference"))
+       {R"({"reference":"Patient"})", R"({"reference":"Foo/1"})", R"({"reference":"Patient/a_b"})",
+        R"({"reference":"Patient/1/history/2"})", R"({"reference":"urn:uuid:not-a-uuid"})",
+        R"({"reference":"urn:oid:x"})", R"({"reference":"/Patient/1"})"}) {
+    EXPECT_TRUE(
+        HasIssue(Validate(ObservationWithSubject(ref)), "value", "Observation.subject.reference"))
         << ref;
   }
 }
@@ -87,18 +86,18 @@ TEST(ValidatorReferences, TargetTypeMustBeAllowed) {
   EXPECT_TRUE(HasIssue(
       Validate(R"({"resourceType":"Patient","generalPractitioner":[{"reference":"Patient/2"}]})"),
       "invalid", "Patient.generalPractitioner[0].reference"));
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Patient","link":[{"other":{"reference":"Group/1"},
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","link":[{"other":{"reference":"Group/1"},
           "type":"seealso"}]})"),
-      "invalid", "Patient.link[0].other.reference"));
+               "invalid", "Patient.link[0].other.reference"));
 }
 
 TEST(ValidatorReferences, TypeElementMustAgree) {
-  EXPECT_TRUE(HasIssue(
-      Validate(ObservationWithSubject(R"({"reference":"Patient/1","type":"Group"})")), "value",
-      "Observation.subject.type"));
-  EXPECT_TRUE(HasIssue(Validate(ObservationWithSubject(R"({"type":"Organization"})")),
-                       "invalid", "Observation.subject.type"));
+  EXPECT_TRUE(
+      HasIssue(Validate(ObservationWithSubject(R"({"reference":"Patient/1","type":"Group"})")),
+               "value", "Observation.subject.type"));
+  EXPECT_TRUE(HasIssue(Validate(ObservationWithSubject(R"({"type":"Organization"})")), "invalid",
+                       "Observation.subject.type"));
   EXPECT_TRUE(HasIssue(Validate(ObservationWithSubject(R"({"type":"NotAType"})")), "value",
                        "Observation.subject.type"));
 }
@@ -148,13 +147,13 @@ TEST(ValidatorContained, DomInvariants) {
 }
 
 TEST(ValidatorContained, LocalReferencesMustResolve) {
-  IssueList issues = Validate(
-      R"({"resourceType":"Patient","managingOrganization":{"reference":"#missing"}})");
+  IssueList issues =
+      Validate(R"({"resourceType":"Patient","managingOrganization":{"reference":"#missing"}})");
   EXPECT_TRUE(HasInvariant(issues, "ref-1", "Patient.managingOrganization.reference"));
   // "#" only makes sense inside a contained resource.
   EXPECT_TRUE(HasInvariant(
-      Validate(R"({"resourceType":"Patient","managingOrganization":{"reference":"#"}})"),
-      "ref-1", "Patient.managingOrganization.reference"));
+      Validate(R"({"resourceType":"Patient","managingOrganization":{"reference":"#"}})"), "ref-1",
+      "Patient.managingOrganization.reference"));
 }
 
 TEST(ValidatorBundle, EntriesAreValidatedRecursively) {

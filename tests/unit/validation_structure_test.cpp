@@ -44,20 +44,25 @@ TEST(ValidatorResourceType, TypedResourceElementMustHoldThatType) {
 }
 
 TEST(ValidatorElements, UnknownElementsAreRejectedAtAnyDepth) {
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","foo":1})"), "structure",
-                       "Patient.foo"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","foo":1})"), "structure", "Patient.foo"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{"family":"x","nick":"y"}]})"),
                        "structure", "Patient.name[0].nick"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","Gender":"male"})"), "structure",
                        "Patient.Gender"));
   // A choice type that is not among the allowed types is an unknown element.
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
                    "valueMoney":{"value":1}})"),
-      "structure", "Observation.valueMoney"));
+               "structure", "Observation.valueMoney"));
   // `_name` is only for primitives.
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","_name":[{"id":"a"}]})"),
-                       "structure", "Patient._name"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","_name":[{"id":"a"}]})"), "structure",
+                       "Patient._name"));
+  // A key that is not a plausible element name is not repeated (it may be data).
+  IssueList odd = Validate(R"({"resourceType":"Patient","Kari Nordmann":1})");
+  EXPECT_TRUE(HasIssue(odd, "structure", "Patient"));
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_EQ(odd[0].diagnostics.find("Kari"), std::string::npos);
   // resourceType is only allowed on resources.
   EXPECT_TRUE(HasIssue(
       Validate(R"({"resourceType":"Patient","name":[{"resourceType":"HumanName","text":"x"}]})"),
@@ -81,16 +86,16 @@ TEST(ValidatorJsonShape, NullsAreRejectedExceptAsExtensionPlaceholders) {
 }
 
 TEST(ValidatorJsonShape, EmptyObjectsArraysAndStringsAreRejected) {
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","maritalStatus":{}})"),
-                       "structure", "Patient.maritalStatus"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[]})"), "structure",
-                       "Patient.name"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","maritalStatus":{}})"), "structure",
+                       "Patient.maritalStatus"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","name":[]})"), "structure", "Patient.name"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{}]})"), "structure",
                        "Patient.name[0]"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","gender":""})"), "value",
-                       "Patient.gender"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{"given":[""]}]})"),
-                       "value", "Patient.name[0].given[0]"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","gender":""})"), "value", "Patient.gender"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{"given":[""]}]})"), "value",
+                       "Patient.name[0].given[0]"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","_birthDate":{}})"), "structure",
                        "Patient.birthDate"));
 }
@@ -98,8 +103,8 @@ TEST(ValidatorJsonShape, EmptyObjectsArraysAndStringsAreRejected) {
 TEST(ValidatorJsonShape, ArrayVersusSingleValue) {
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","gender":["male"]})"), "structure",
                        "Patient.gender"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":{"family":"x"}})"),
-                       "structure", "Patient.name"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":{"family":"x"}})"), "structure",
+                       "Patient.name"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{"given":"Kari"}]})"),
                        "structure", "Patient.name[0].given"));
 }
@@ -111,19 +116,29 @@ TEST(ValidatorPrimitives, JsonTypesMustMatch) {
                        "Patient.active"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","multipleBirthInteger":"2"})"),
                        "structure", "Patient.multipleBirth.ofType(integer)"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","birthDate":20230101})"),
-                       "structure", "Patient.birthDate"));
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","birthDate":20230101})"), "structure",
+                       "Patient.birthDate"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
                    "valueQuantity":{"value":"1.0"}})"),
-      "structure", "Observation.value.ofType(Quantity).value"));
+               "structure", "Observation.value.ofType(Quantity).value"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","name":[{"family":{"a":1}}]})"),
                        "structure", "Patient.name[0].family"));
 }
 
+TEST(ValidatorPrimitives, NarrativeIsChecked) {
+  EXPECT_TRUE(NoIssues(Validate(
+      R"({"resourceType":"Patient","text":{"status":"generated","div":
+          "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p title=\"x onclick y\">Kari</p>\n)"
+      R"(<a href=\"http://e.org\">link</a></div>"}})")));
+  EXPECT_TRUE(NoIssues(Validate(
+      R"({"resourceType":"Patient","text":{"status":"empty","div":
+          "<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src=\"#a\"/></div>"}})")));
+}
+
 TEST(ValidatorPrimitives, FormatsAreChecked) {
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","birthDate":"2023-02-30"})"),
-                       "value", "Patient.birthDate"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","birthDate":"2023-02-30"})"), "value",
+                       "Patient.birthDate"));
   EXPECT_TRUE(HasIssue(
       Validate(R"({"resourceType":"Patient","meta":{"lastUpdated":"2023-01-01T10:00:00"}})"),
       "value", "Patient.meta.lastUpdated"));
@@ -131,10 +146,10 @@ TEST(ValidatorPrimitives, FormatsAreChecked) {
                        "value", "Patient.multipleBirth.ofType(integer)"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","multipleBirthInteger":1.5})"),
                        "value", "Patient.multipleBirth.ofType(integer)"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","id":"bad id!"})"), "value",
-                       "Patient.id"));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","id":"a_b"})"), "value",
-                       "Patient.id"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","id":"bad id!"})"), "value", "Patient.id"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","id":"a_b"})"), "value", "Patient.id"));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","gender":" male"})"), "value",
                        "Patient.gender"));
   EXPECT_TRUE(HasIssue(
@@ -146,9 +161,9 @@ TEST(ValidatorPrimitives, FormatsAreChecked) {
   // A uri is any text without whitespace.
   EXPECT_TRUE(NoIssues(
       Validate(R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.x"}]})")));
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Patient","identifier":[{"system":"http://a b"}]})"), "value",
-      "Patient.identifier[0].system"));
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","identifier":[{"system":"http://a b"}]})"),
+               "value", "Patient.identifier[0].system"));
 }
 
 TEST(ValidatorCardinality, MinimumAndMaximumAtEveryLevel) {
@@ -157,20 +172,20 @@ TEST(ValidatorCardinality, MinimumAndMaximumAtEveryLevel) {
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","link":[{"type":"seealso"}]})"),
                        "required", "Patient.link[0].other"));
   // Inside nested items reached through contentReference.
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
           "type":"group","item":[{"linkId":"1.1","type":"group","item":[{"type":"string"}]}]}]})"),
-      "required", "Questionnaire.item[0].item[0].item[0].linkId"));
+               "required", "Questionnaire.item[0].item[0].item[0].linkId"));
   // A required choice element.
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1",
           "type":"boolean","enableWhen":[{"question":"q","operator":"exists"}]}]})"),
-      "required", "Questionnaire.item[0].enableWhen[0].answer"));
+               "required", "Questionnaire.item[0].enableWhen[0].answer"));
   // max 0 in a constrained type (SimpleQuantity has no comparator).
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
           "referenceRange":[{"low":{"value":1,"comparator":"<"}}]})"),
-      "structure", "Observation.referenceRange[0].low.comparator"));
+               "structure", "Observation.referenceRange[0].low.comparator"));
 }
 
 TEST(ValidatorChoice, OnlyOneTypeOfAChoice) {
@@ -187,7 +202,8 @@ TEST(ValidatorChoice, OnlyOneTypeOfAChoice) {
 TEST(ValidatorPrimitiveExtensions, ShapeAndAlignment) {
   EXPECT_TRUE(NoIssues(Validate(
       R"({"resourceType":"Patient","birthDate":"1970",
-          "_birthDate":{"id":"b","extension":[{"url":"http://example.org/x","valueCode":"y"}]}})")));
+          "_birthDate":{"id":"b","extension":[{"url":"http://example.org/x",
+          "valueCode":"y"}]}})")));
   // An element with only its extension counts as present.
   EXPECT_TRUE(NoIssues(Validate(
       R"({"resourceType":"Observation","_status":{"extension":[{"url":"http://example.org/x",
@@ -199,10 +215,9 @@ TEST(ValidatorPrimitiveExtensions, ShapeAndAlignment) {
   EXPECT_TRUE(HasIssue(
       Validate(R"({"resourceType":"Patient","name":[{"given":["a","b"],"_given":[{"id":"x"}]}]})"),
       "structure", "Patient.name[0].given"));
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Patient","text":{"status":"generated",
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Patient","text":{"status":"generated",
           "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>","_div":{"id":"a"}}})"),
-      "structure", "Patient.text.div"));
+                       "structure", "Patient.text.div"));
 }
 
 TEST(ValidatorExtensions, UrlAndValueRules) {
@@ -215,10 +230,10 @@ TEST(ValidatorExtensions, UrlAndValueRules) {
   EXPECT_TRUE(NoIssues(Validate(
       R"({"resourceType":"Patient","extension":[{"url":"http://example.org/c","extension":[
           {"url":"part","valueString":"x"}]}]})")));
-  EXPECT_TRUE(HasIssue(
-      Validate(R"({"resourceType":"Patient","modifierExtension":[{"url":"http://e.org/x",
+  EXPECT_TRUE(
+      HasIssue(Validate(R"({"resourceType":"Patient","modifierExtension":[{"url":"http://e.org/x",
           "valueFoo":"x"}]})"),
-      "structure", "Patient.modifierExtension[0].valueFoo"));
+               "structure", "Patient.modifierExtension[0].valueFoo"));
 }
 
 TEST(ValidatorDepth, DeepNestingIsReportedNotRecursedForever) {

@@ -40,9 +40,8 @@ inline ::testing::AssertionResult HasIssue(const IssueList& issues, std::string_
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure()
-         << "no error " << code << " @ " << expression << " in:\n"
-         << Describe(issues);
+  return ::testing::AssertionFailure() << "no error " << code << " @ " << expression << " in:\n"
+                                       << Describe(issues);
 }
 
 // True if invariant `key` was reported (any severity) at exactly this expression.
@@ -50,14 +49,12 @@ inline ::testing::AssertionResult HasInvariant(const IssueList& issues, std::str
                                                std::string_view expression) {
   std::string prefix = std::string(key) + ":";
   for (const Issue& i : issues) {
-    if (i.code == "invariant" && i.diagnostics.starts_with(prefix) &&
-        i.expression == expression) {
+    if (i.code == "invariant" && i.diagnostics.starts_with(prefix) && i.expression == expression) {
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure()
-         << "no invariant " << key << " @ " << expression << " in:\n"
-         << Describe(issues);
+  return ::testing::AssertionFailure() << "no invariant " << key << " @ " << expression << " in:\n"
+                                       << Describe(issues);
 }
 
 inline ::testing::AssertionResult NoIssues(const IssueList& issues) {

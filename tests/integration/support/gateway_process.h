@@ -81,8 +81,7 @@ class GatewayProcess {
   std::string StderrText() const;
   // Waits until a stderr line containing `needle` appears (after index `from`).
   bool WaitForStderr(std::string_view needle,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                     size_t from = 0);
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10), size_t from = 0);
 
  private:
   void ReadStderr(int fd);

@@ -1,15 +1,14 @@
 #include "integration/support/http_client.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <exception>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <charconv>
+#include <exception>
 
 namespace emg::test {
 

@@ -16,10 +16,10 @@ namespace emg::test {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpResult {
-  bool ok = false;      // false: transport failure (see `error`); status/headers/body unset
+  bool ok = false;  // false: transport failure (see `error`); status/headers/body unset
   std::string error;
   int status = 0;
-  Headers headers;      // names lower-cased, in received order
+  Headers headers;  // names lower-cased, in received order
   std::string body;
   bool keep_alive = false;
 
@@ -38,8 +38,8 @@ class HttpClient {
 
   // Sends one request (adds Host, and Content-Length when there is a body or the method is
   // POST/PUT/PATCH). Reuses the open connection when the previous response allowed it.
-  HttpResult Request(std::string_view method, std::string_view target,
-                     const Headers& headers = {}, std::string_view body = {});
+  HttpResult Request(std::string_view method, std::string_view target, const Headers& headers = {},
+                     std::string_view body = {});
   HttpResult Get(std::string_view target, const Headers& headers = {}) {
     return Request("GET", target, headers);
   }
