@@ -134,12 +134,15 @@ std::string_view StringProblem(std::string_view key, std::string_view text) {
 // Stores an integer into an int or int64_t field after the range check.
 bool StoreInteger(const Spec& s, FieldRef ref, int64_t v) {
   if (v < s.min || v > s.max) return false;
-  if (auto* i = std::get_if<int*>(&ref)) {
+  if (auto* i = std::get_if<int*>(&ref); i != nullptr && *i != nullptr) {
     **i = static_cast<int>(v);
-  } else {
-    **std::get_if<int64_t*>(&ref) = v;
+    return true;
   }
-  return true;
+  if (auto* l = std::get_if<int64_t*>(&ref); l != nullptr && *l != nullptr) {
+    **l = v;
+    return true;
+  }
+  return false;
 }
 
 Status ApplyJsonValue(const Spec& s, const rapidjson::Value& v, Config& config) {

@@ -83,7 +83,9 @@ common::StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
     target = path_start == std::string_view::npos ? std::string_view() : target.substr(path_start);
     if (target.empty() || target.front() == '?') {
       // "http://host" and "http://host?x" have the empty path, which means "/".
-      storage = "/" + std::string(target);
+      // (Built with append: GCC 12 reports a false -Wrestrict for "/" + std::string at -O3.)
+      storage.assign(1, '/');
+      storage.append(target);
       target = storage;
     }
   }

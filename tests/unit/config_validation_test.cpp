@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "gateway/config/config.h"
@@ -99,7 +99,9 @@ TEST(ConfigJson, ExampleConfigFilesLoad) {
 
   // demo.json names its seed relative to the repository root (scripts/run.sh runs there).
   std::ifstream in(root + "/config/demo.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
   Config demo;
   ASSERT_TRUE(ApplyJson(text, demo).ok());
   EXPECT_TRUE(std::filesystem::exists(root + "/" + demo.demo.seed_file)) << demo.demo.seed_file;
