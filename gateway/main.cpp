@@ -72,6 +72,8 @@ gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   o.io_threads = s.threads > 0 ? s.threads : static_cast<int>(cpus);
   o.handler_threads = s.handler_threads;
+  o.read_handler_threads = s.read_handler_threads > 0 ? s.read_handler_threads
+                                                      : static_cast<int>(cpus);
   o.header_limit_bytes = static_cast<uint32_t>(s.header_limit_bytes);
   o.body_limit_bytes = static_cast<uint64_t>(s.body_limit_bytes);
   o.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
@@ -163,6 +165,7 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
                                   {"tls", server->tls()},
                                   {"io_threads", server_options.io_threads},
                                   {"handler_threads", server_options.handler_threads},
+                                  {"read_handler_threads", server_options.read_handler_threads},
                                   {"version", EMG_VERSION}});
   common::log::SetMinLevel(level);
 

@@ -69,7 +69,9 @@ struct Include {
   bool iterate = false;
 };
 
-enum class TotalMode { kNone, kEstimate, kAccurate };
+// kAuto (no _total given): the exact total when it is cheap to count (the store decides a
+// bound), else no total. _total=estimate is answered with the exact count.
+enum class TotalMode { kAuto, kNone, kEstimate, kAccurate };
 enum class SummaryMode { kNone, kTrue, kText, kData, kCount, kFalse };
 
 struct Query {
@@ -79,7 +81,7 @@ struct Query {
   int count = 50;                      // _count (page size), bounded by the parser
   int offset = 0;                      // position of the page (from our paging links)
   int64_t snapshot = 0;                // 0 = current; else evaluate as of this store seq
-  TotalMode total = TotalMode::kAccurate;
+  TotalMode total = TotalMode::kAuto;
   SummaryMode summary = SummaryMode::kNone;
   std::vector<std::string> elements;   // _elements
   std::vector<Include> includes;       // _include

@@ -37,6 +37,8 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.server.threads; }},
     {"server.handler_threads", "EMG_HANDLER_THREADS", 1, 1024,
      [](Config& c) -> FieldRef { return &c.server.handler_threads; }},
+    {"server.read_handler_threads", "EMG_READ_HANDLER_THREADS", 0, 256,
+     [](Config& c) -> FieldRef { return &c.server.read_handler_threads; }},
     {"server.header_limit_bytes", "EMG_HEADER_LIMIT_BYTES", 1024, 1024 * 1024,
      [](Config& c) -> FieldRef { return &c.server.header_limit_bytes; }},
     {"server.body_limit_bytes", "EMG_BODY_LIMIT_BYTES", 1024, int64_t{1024} * 1024 * 1024,

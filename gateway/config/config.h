@@ -11,7 +11,8 @@
 //   key                          env var                   default         range / form
 //   server.listen                EMG_LISTEN                127.0.0.1:8080  HOST:PORT (1)
 //   server.threads               EMG_THREADS               0 (per CPU)     0-256, I/O threads
-//   server.handler_threads       EMG_HANDLER_THREADS       16              1-1024, blocking pool
+//   server.handler_threads       EMG_HANDLER_THREADS       64              1-1024, pool for writes
+//   server.read_handler_threads  EMG_READ_HANDLER_THREADS  0 (per CPU)     0-256, pool for GET/HEAD
 //   server.header_limit_bytes    EMG_HEADER_LIMIT_BYTES    16384           1024-1048576
 //   server.body_limit_bytes      EMG_BODY_LIMIT_BYTES      16777216        1024-1073741824
 //   server.read_timeout_ms       EMG_READ_TIMEOUT_MS       30000           100-600000 (2)
@@ -63,7 +64,8 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 0;  // 0: one per CPU
-  int handler_threads = 16;
+  int handler_threads = 64;      // everything but GET/HEAD; writes park on the group commit
+  int read_handler_threads = 0;  // GET/HEAD; 0: one per CPU
   int64_t header_limit_bytes = 16 * 1024;
   int64_t body_limit_bytes = 16 * 1024 * 1024;
   int read_timeout_ms = 30'000;

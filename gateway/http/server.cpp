@@ -210,7 +210,7 @@ struct Server::Impl {
       ctx->registry.WaitEmpty(std::chrono::steady_clock::now() + std::chrono::seconds(2));
     }
     // Let handlers still running finish (they may hold the store), then drop queued ones.
-    if (auto pool = ctx->TakePool()) {
+    for (auto& pool : ctx->TakePools()) {
       if (!drained) pool->stop();
       pool->join();
       pool.reset();

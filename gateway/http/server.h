@@ -2,9 +2,12 @@
 // The HTTP/1.1 edge: a Boost.Beast asynchronous server (plain or TLS, chosen by the options).
 //
 // Threading: one io_context run by `io_threads` threads; each connection has its own strand
-// and keeps itself alive with shared_from_this. The request handler runs on a separate
-// blocking pool of `handler_threads` threads and its response is posted back to the
-// connection's strand, so I/O threads never block. Requests on one connection are handled
+// and keeps itself alive with shared_from_this. The request handler runs on one of two
+// blocking pools and its response is posted back to the connection's strand, so I/O threads
+// never block: GET and HEAD on `read_handler_threads` threads (about one per core: reads are
+// CPU-bound and extra threads only add context switches), every other method on
+// `handler_threads` threads (writes park on the store's group commit, and every parked
+// request is one more unit the next commit can carry). Requests on one connection are handled
 // one at a time, in order (pipelining-safe).
 //
 // Per request the edge: enforces the header limit (431) and the body limit (413, from
@@ -40,7 +43,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // an IP address literal
   uint16_t port = 8080;            // 0: any free port (see Server::port())
   int io_threads = 1;
-  int handler_threads = 4;
+  int handler_threads = 4;       // POST, PUT, DELETE, PATCH, ...
+  int read_handler_threads = 2;  // GET, HEAD
   uint32_t header_limit_bytes = 16 * 1024;
   uint64_t body_limit_bytes = 16 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};

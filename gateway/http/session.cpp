@@ -71,19 +71,29 @@ EdgeContext::EdgeContext(ServerOptions o, Handler h, ReadinessProbe r, Metrics& 
       handler(std::move(h)),
       ready(std::move(r)),
       metrics(m),
-      pool_(std::make_unique<net::thread_pool>(
+      read_pool_(std::make_unique<net::thread_pool>(
+          static_cast<size_t>(std::max(1, options.read_handler_threads)))),
+      write_pool_(std::make_unique<net::thread_pool>(
           static_cast<size_t>(std::max(1, options.handler_threads)))) {}
 
-bool EdgeContext::PostToPool(std::function<void()> job) {
+EdgeContext::Pool EdgeContext::PoolFor(std::string_view method) {
+  return method == "GET" || method == "HEAD" ? Pool::kRead : Pool::kWrite;
+}
+
+bool EdgeContext::PostToPool(Pool pool, std::function<void()> job) {
   std::lock_guard lock(pool_mutex_);
-  if (!pool_) return false;
-  net::post(*pool_, std::move(job));
+  auto& target = pool == Pool::kRead ? read_pool_ : write_pool_;
+  if (!target) return false;
+  net::post(*target, std::move(job));
   return true;
 }
 
-std::unique_ptr<net::thread_pool> EdgeContext::TakePool() {
+std::vector<std::unique_ptr<net::thread_pool>> EdgeContext::TakePools() {
   std::lock_guard lock(pool_mutex_);
-  return std::move(pool_);
+  std::vector<std::unique_ptr<net::thread_pool>> pools;
+  if (read_pool_) pools.push_back(std::move(read_pool_));
+  if (write_pool_) pools.push_back(std::move(write_pool_));
+  return pools;
 }
 
 HttpResponse EdgeContext::InvokeHandler(const HttpRequest& request) {
@@ -355,7 +365,8 @@ class Session : public SessionBase {
       return Write(std::move(*edge));
     }
     state_ = State::kHandling;
-    bool posted = ctx_->PostToPool([self = Self(), request = std::move(request)] {
+    EdgeContext::Pool pool = EdgeContext::PoolFor(request.method);
+    bool posted = ctx_->PostToPool(pool, [self = Self(), request = std::move(request)] {
       HttpResponse response = self->ctx_->InvokeHandler(request);
       net::post(self->executor_, [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -51,13 +52,16 @@ class SessionRegistry {
 
 // Shared by the server and every session (sessions hold it by shared_ptr).
 struct EdgeContext {
-  // Starts the handler pool (options.handler_threads threads).
+  // Starts the handler pools (options.read_handler_threads and options.handler_threads).
   EdgeContext(ServerOptions o, Handler h, ReadinessProbe r, Metrics& m);
 
-  // Runs `job` on the blocking pool. False once the pool has been stopped.
-  bool PostToPool(std::function<void()> job);
-  // Takes the pool out (at shutdown), so no more jobs can be posted.
-  std::unique_ptr<boost::asio::thread_pool> TakePool();
+  enum class Pool { kRead, kWrite };
+  // The pool for a request method: kRead for GET and HEAD, kWrite otherwise.
+  static Pool PoolFor(std::string_view method);
+  // Runs `job` on a blocking pool. False once the pools have been stopped.
+  bool PostToPool(Pool pool, std::function<void()> job);
+  // Takes both pools out (at shutdown), so no more jobs can be posted.
+  std::vector<std::unique_ptr<boost::asio::thread_pool>> TakePools();
   // Calls the handler, turning an escaping exception into a 500 OperationOutcome + counter.
   HttpResponse InvokeHandler(const HttpRequest& request);
 
@@ -70,7 +74,8 @@ struct EdgeContext {
 
  private:
   std::mutex pool_mutex_;
-  std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::unique_ptr<boost::asio::thread_pool> read_pool_;
+  std::unique_ptr<boost::asio::thread_pool> write_pool_;
 };
 
 // Starts a session on an accepted socket (whose executor is the connection's strand).

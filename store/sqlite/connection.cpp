@@ -92,8 +92,40 @@ common::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string
   return std::unique_ptr<Connection>(new Connection(db));
 }
 
+sqlite3_stmt* StatementCache::Take(const std::string& text) {
+  auto it = index_.find(text);
+  if (it == index_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second->second;
+  lru_.erase(it->second);
+  index_.erase(it);
+  return stmt;
+}
+
+void StatementCache::Give(const std::string& text, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (index_.count(text) > 0 || capacity_ == 0) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  lru_.emplace_front(text, stmt);
+  index_.emplace(text, lru_.begin());
+  while (index_.size() > capacity_) {
+    sqlite3_finalize(lru_.back().second);
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+void StatementCache::Clear() {
+  for (Entry& e : lru_) sqlite3_finalize(e.second);
+  lru_.clear();
+  index_.clear();
+}
+
 Connection::~Connection() {
   cache_.clear();  // finalize statements before closing
+  dynamic_.Clear();
   sqlite3_close(db_);
 }
 

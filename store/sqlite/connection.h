@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,32 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Prepared statements keyed by their SQL text, for statements built at run time (searches:
+// every value is bound, so the text depends only on the shape of a query). A statement is
+// taken out while in use and given back afterwards, so two users never share one. Keeps at
+// most `capacity`, dropping the least recently used. Not thread-safe (one per connection).
+class StatementCache {
+ public:
+  explicit StatementCache(size_t capacity) : capacity_(capacity) {}
+  ~StatementCache() { Clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // The cached statement for `text` (now owned by the caller), or nullptr.
+  sqlite3_stmt* Take(const std::string& text);
+  // Resets `stmt`, clears its bindings and keeps it for `text` (finalizes it when one is
+  // already kept for `text`).
+  void Give(const std::string& text, sqlite3_stmt* stmt);
+  void Clear();
+  size_t size() const { return index_.size(); }
+
+ private:
+  using Entry = std::pair<std::string, sqlite3_stmt*>;
+  size_t capacity_;
+  std::list<Entry> lru_;  // most recently given first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+};
+
 class Connection {
  public:
   static common::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only,
@@ -59,11 +86,14 @@ class Connection {
   // reference stays valid for the connection's life.
   common::StatusOr<Statement*> Cached(std::string_view sql);
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+  // Statements built at run time (searches), bounded.
+  StatementCache& dynamic_statements() { return dynamic_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  StatementCache dynamic_{128};
 };
 
 // Maps a SQLite result code to a Status without exposing SQL or data.

@@ -48,29 +48,38 @@ struct Sql {
   }
 };
 
-common::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
-  common::Code code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? common::Code::kUnavailable
-                                                                 : common::Code::kInternal;
-  return common::Status(code, std::string(what) + ": " + sqlite3_errmsg(db));
-}
-
-class Statement {
+// A prepared statement taken from (and given back to) the connection's StatementCache when
+// there is one; otherwise prepared here and finalized at the end.
+class SearchStatement {
  public:
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  SearchStatement(const SearchStatement&) = delete;
+  SearchStatement& operator=(const SearchStatement&) = delete;
+  SearchStatement(SearchStatement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), cache_(other.cache_), text_(std::move(other.text_)) {
     other.stmt_ = nullptr;
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~SearchStatement() {
+    if (stmt_ == nullptr) return;
+    if (cache_ != nullptr) {
+      cache_->Give(text_, stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
 
-  static common::StatusOr<Statement> Prepare(sqlite3* db, const std::string& text) {
+  static common::StatusOr<SearchStatement> Prepare(sqlite3* db, const std::string& text,
+                                             StatementCache* cache) {
+    if (cache != nullptr) {
+      if (sqlite3_stmt* cached = cache->Take(text)) return SearchStatement(db, cached, cache, text);
+    }
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &stmt, nullptr);
+    int rc = sqlite3_prepare_v3(db, text.c_str(), static_cast<int>(text.size()),
+                                cache != nullptr ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt);
       return common::Error(SqliteError(db, rc, "Preparing a search statement failed"));
     }
-    return Statement(db, stmt);
+    return SearchStatement(db, stmt, cache, cache != nullptr ? text : std::string());
   }
 
   // Resets the statement and binds `binds` to ?1..?N.
@@ -112,14 +121,17 @@ class Statement {
   }
 
  private:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SearchStatement(sqlite3* db, sqlite3_stmt* stmt, StatementCache* cache, std::string text)
+      : db_(db), stmt_(stmt), cache_(cache), text_(std::move(text)) {}
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  StatementCache* cache_;
+  std::string text_;
 };
 
-common::StatusOr<Statement> PrepareAndBind(sqlite3* db, const Sql& sql) {
-  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db, sql.text));
+common::StatusOr<SearchStatement> PrepareAndBind(sqlite3* db, const Sql& sql, StatementCache* cache) {
+  ASSIGN_OR_RETURN(SearchStatement stmt, SearchStatement::Prepare(db, sql.text, cache));
   common::Status s = stmt.BindAll(sql.binds);
   if (!s.ok()) return common::Error(std::move(s));
   return stmt;
@@ -128,7 +140,7 @@ common::StatusOr<Statement> PrepareAndBind(sqlite3* db, const Sql& sql) {
 constexpr std::string_view kVersionColumns =
     "A.seq, A.type, A.id, A.version, A.last_updated, A.deleted, A.method, A.body";
 
-ResourceVersion ReadVersion(const Statement& stmt) {
+ResourceVersion ReadVersion(const SearchStatement& stmt) {
   ResourceVersion v;
   v.seq = stmt.Int(0);
   v.type = stmt.Text(1);
@@ -188,15 +200,41 @@ common::Status BadCriterion(const Criterion& c, std::string_view what) {
                         "The search parameter '" + c.param + "' has " + std::string(what));
 }
 
+// How a positive index criterion is written: as the set of matching seqs ("A.seq IN (SELECT
+// seq FROM idx_... WHERE type, param, value)"), which can drive the query, or as a probe of
+// one candidate ("EXISTS (SELECT 1 FROM idx_... WHERE seq = A.seq AND param AND value)").
+enum class Form { kSeqSet, kProbe };
+
 // Translates criteria to SQL conditions on a resource_versions alias.
 class CriteriaBuilder {
  public:
   explicit CriteriaBuilder(Live live) : live_(live), now_(common::ToMicros(common::SystemNow())) {}
 
   common::Status Append(Sql& sql, const Criterion& c, const std::string& alias,
-                        const std::string& type) {
-    if (c.chain.empty()) return AppendBase(sql, c, alias, type);
+                        const std::string& type, Form form) {
+    if (c.chain.empty()) return AppendBase(sql, c, alias, type, form);
     return AppendChain(sql, c, 0, alias, type);
+  }
+
+  // "SELECT count(*) FROM (SELECT 1 FROM idx_... WHERE type, param, value LIMIT limit)": how
+  // many index rows (of any version) match `c`, counted up to `limit`. Index-only, bounded.
+  common::Status AppendRowCount(Sql& sql, const Criterion& c, const std::string& type,
+                                int64_t limit) {
+    std::string_view table = TableFor(c.type);
+    if (table.empty() || c.values.empty()) return BadCriterion(c, "an unsupported type");
+    std::string i = NewAlias('i');
+    sql.Add("SELECT count(*) FROM (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE ");
+    if (!type.empty()) sql.Add(i + ".type = ").Param(type).Add(" AND ");
+    sql.Add(i + ".param = ").Param(c.param).Add(" AND (");
+    for (size_t k = 0; k < c.values.size(); ++k) {
+      if (k > 0) sql.Add(" OR ");
+      sql.Add("(");
+      common::Status s = AppendValue(sql, c, c.values[k], i);
+      if (!s.ok()) return s;
+      sql.Add(")");
+    }
+    sql.Add(") LIMIT ").Param(limit).Add(")");
+    return common::Status::Ok();
   }
 
  private:
@@ -219,14 +257,14 @@ class CriteriaBuilder {
     sql.Add(" AND (");
     common::Status s = step + 1 < c.chain.size()
                            ? AppendChain(sql, c, step + 1, t, link.target_type)
-                           : AppendBase(sql, c, t, link.target_type);
+                           : AppendBase(sql, c, t, link.target_type, Form::kSeqSet);
     if (!s.ok()) return s;
     sql.Add(")))");
     return common::Status::Ok();
   }
 
   common::Status AppendBase(Sql& sql, const Criterion& c, const std::string& a,
-                            const std::string& type) {
+                            const std::string& type, Form form) {
     if (c.values.empty()) return BadCriterion(c, "no value");
     bool id = c.param == "_id";
     bool last_updated = c.param == "_lastUpdated";
@@ -267,9 +305,10 @@ class CriteriaBuilder {
     std::string_view table = TableFor(c.type);
     if (table.empty()) return BadCriterion(c, "an unsupported type");
     std::string i = NewAlias('i');
-    if (c.modifier == Modifier::kNot) {
-      sql.Add("NOT EXISTS (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE " + i +
-              ".seq = " + a + ".seq AND " + i + ".param = ")
+    if (c.modifier == Modifier::kNot || form == Form::kProbe) {
+      sql.Add(c.modifier == Modifier::kNot ? "NOT EXISTS" : "EXISTS");
+      sql.Add(" (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE " + i + ".seq = " + a +
+              ".seq AND " + i + ".param = ")
           .Param(c.param);
     } else {
       sql.Add(a + ".seq IN (SELECT " + i + ".seq FROM " + std::string(table) + " " + i + " WHERE ");
@@ -484,15 +523,66 @@ class CriteriaBuilder {
   int aliases_ = 0;
 };
 
-// " WHERE ..." for the resources of `query` (type, liveness, criteria) on alias A.
-common::StatusOr<Sql> BuildWhere(const Query& query, const Live& live, CriteriaBuilder& builder) {
+// True for a criterion that can be written as a set of seqs from one index table.
+bool IsIndexCriterion(const Criterion& c) {
+  return c.chain.empty() && c.param != "_id" && c.param != "_lastUpdated" &&
+         c.modifier != Modifier::kMissing && c.modifier != Modifier::kNot;
+}
+
+// Index rows counted, at most, to judge whether a criterion is selective enough to drive.
+constexpr int64_t kDriverLimit = 1000;
+// Without _total, the total is given when counting it takes at most this many matches.
+constexpr int64_t kAutoTotalLimit = 1000;
+
+// Which criterion drives the query (its matching seqs are walked in order, each probed in
+// resource_versions), or -1 to drive by the (type, seq) index and probe every criterion per
+// candidate. A selective criterion as the driver keeps a needle search cheap; scanning in seq
+// order keeps an unselective one cheap, since the page's LIMIT stops the scan early instead of
+// materializing every match. Chained criteria and _id always drive (they are sets already, and
+// usually small).
+common::StatusOr<int> ChooseDriver(sqlite3* db, StatementCache* cache, const Query& query,
+                                   CriteriaBuilder& builder) {
+  int best = -1;
+  int64_t best_rows = kDriverLimit + 1;
+  for (size_t k = 0; k < query.criteria.size(); ++k) {
+    const Criterion& c = query.criteria[k];
+    if (c.param == "_id" && c.chain.empty() && c.modifier == Modifier::kNone) return -2;
+    if (!c.chain.empty()) return static_cast<int>(k);
+  }
+  for (size_t k = 0; k < query.criteria.size(); ++k) {
+    const Criterion& c = query.criteria[k];
+    if (!IsIndexCriterion(c)) continue;
+    Sql probe;
+    RETURN_IF_ERROR(builder.AppendRowCount(probe, c, query.type, best_rows));
+    ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, probe, cache));
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    int64_t rows = row ? stmt.Int(0) : 0;
+    if (rows < best_rows) {
+      best = static_cast<int>(k);
+      best_rows = rows;
+    }
+    if (best_rows <= 50) break;  // good enough; spare the other probes
+  }
+  return best;
+}
+
+// " WHERE ..." for the resources of `query` (type, liveness, criteria) on alias A. `driver` as
+// returned by ChooseDriver: that criterion is written as a seq set and "+A.type" keeps SQLite
+// from driving by the (type, seq) index instead; -2 (an _id criterion) and -1 leave the type
+// index in play. Every other index criterion is a per-candidate probe.
+common::StatusOr<Sql> BuildWhere(const Query& query, const Live& live, CriteriaBuilder& builder,
+                                 int driver) {
   Sql where;
   where.Add(" WHERE ");
-  if (!query.type.empty()) where.Add("A.type = ").Param(query.type).Add(" AND ");
+  if (!query.type.empty()) {
+    where.Add(driver >= 0 ? "+A.type = " : "A.type = ").Param(query.type).Add(" AND ");
+  }
   AppendLive(where, "A", live);
-  for (const Criterion& c : query.criteria) {
+  for (size_t k = 0; k < query.criteria.size(); ++k) {
+    const Criterion& c = query.criteria[k];
     where.Add(" AND (");
-    common::Status s = builder.Append(where, c, "A", query.type);
+    Form form = static_cast<int>(k) == driver ? Form::kSeqSet : Form::kProbe;
+    common::Status s = builder.Append(where, c, "A", query.type, form);
     if (!s.ok()) return common::Error(std::move(s));
     where.Add(")");
   }
@@ -547,8 +637,9 @@ using Key = std::pair<std::string, std::string>;  // (type, id)
 // _include / _revinclude for the page.
 class Includer {
  public:
-  Includer(sqlite3* db, const Query& query, const Live& live, SearchResult& result)
-      : db_(db), query_(query), live_(live), result_(result) {
+  Includer(sqlite3* db, StatementCache* statements, const Query& query, const Live& live,
+           SearchResult& result)
+      : db_(db), statements_(statements), query_(query), live_(live), result_(result) {
     for (const ResourceVersion& m : result.matches) seen_.insert({m.type, m.id});
   }
 
@@ -581,10 +672,10 @@ class Includer {
  private:
   bool Full() const { return added_ >= kMaxIncluded; }
 
-  common::StatusOr<Statement*> Cached(const std::string& text) {
+  common::StatusOr<SearchStatement*> Cached(const std::string& text) {
     auto it = cache_.find(text);
     if (it == cache_.end()) {
-      ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, text));
+      ASSIGN_OR_RETURN(SearchStatement stmt, SearchStatement::Prepare(db_, text, statements_));
       it = cache_.emplace(text, std::move(stmt)).first;
     }
     return &it->second;
@@ -593,7 +684,7 @@ class Includer {
   common::Status Add(const Sql& sql, std::vector<ResourceVersion>& added) {
     auto stmt_or = Cached(sql.text);
     if (!stmt_or) return stmt_or.error();
-    Statement* stmt = *stmt_or;
+    SearchStatement* stmt = *stmt_or;
     common::Status s = stmt->BindAll(sql.binds);
     if (!s.ok()) return s;
     while (!Full()) {
@@ -622,7 +713,7 @@ class Includer {
     {
       auto stmt_or = Cached(targets.text);
       if (!stmt_or) return stmt_or.error();
-      Statement* stmt = *stmt_or;
+      SearchStatement* stmt = *stmt_or;
       common::Status s = stmt->BindAll(targets.binds);
       if (!s.ok()) return s;
       while (true) {
@@ -660,22 +751,25 @@ class Includer {
   }
 
   sqlite3* db_;
+  StatementCache* statements_;
   const Query& query_;
   Live live_;
   SearchResult& result_;
   std::set<Key> seen_;
   size_t added_ = 0;  // resources included so far, over all levels
-  std::map<std::string, Statement> cache_;
+  std::map<std::string, SearchStatement> cache_;
 };
 
 }  // namespace
 
-common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
+common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
+                                             StatementCache* cache) {
   SearchResult result;
   Live live;
   if (query.snapshot == 0) {
-    ASSIGN_OR_RETURN(Statement max_seq,
-                     Statement::Prepare(db, "SELECT coalesce(max(seq), 0) FROM resource_versions"));
+    ASSIGN_OR_RETURN(SearchStatement max_seq,
+                     SearchStatement::Prepare(db, "SELECT coalesce(max(seq), 0) FROM resource_versions",
+                                        cache));
     ASSIGN_OR_RETURN(bool row, max_seq.Step());
     result.snapshot = row ? max_seq.Int(0) : 0;
     live.current = true;  // equivalent to the snapshot condition inside this transaction
@@ -686,7 +780,8 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
   }
 
   CriteriaBuilder builder(live);
-  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder));
+  ASSIGN_OR_RETURN(int driver, ChooseDriver(db, cache, query, builder));
+  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder, driver));
 
   const bool count_only = query.summary == fhir::search::SummaryMode::kCount;
   const int count = std::max(query.count, 0);
@@ -705,7 +800,7 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
       select.Add(s + (query.sort[k].descending ? " DESC NULLS LAST, " : " ASC NULLS LAST, "));
     }
     select.Add("A.seq LIMIT ").Param(int64_t{count}).Add(" OFFSET ").Param(int64_t{offset});
-    ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, select));
+    ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, select, cache));
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -716,34 +811,44 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query) {
   if (count_only || query.total != fhir::search::TotalMode::kNone) {
     if (!count_only && offset == 0 && static_cast<int>(result.matches.size()) < count) {
       result.total = static_cast<int64_t>(result.matches.size());  // the page has them all
+    } else if (!count_only && query.total == fhir::search::TotalMode::kAuto) {
+      Sql total;
+      total.Add("SELECT count(*) FROM (SELECT 1 FROM resource_versions A").Append(where);
+      total.Add(" LIMIT ").Param(kAutoTotalLimit + 1).Add(")");
+      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, total, cache));
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      int64_t n = row ? stmt.Int(0) : 0;
+      if (n <= kAutoTotalLimit) result.total = n;
     } else {
       Sql total;
       total.Add("SELECT count(*) FROM resource_versions A").Append(where);
-      ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, total));
+      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, total, cache));
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       result.total = row ? stmt.Int(0) : 0;
     }
   }
 
   if (!result.matches.empty() && (!query.includes.empty() || !query.revincludes.empty())) {
-    Includer includer(db, query, live, result);
+    Includer includer(db, cache, query, live, result);
     common::Status s = includer.Run();
     if (!s.ok()) return common::Error(std::move(s));
   }
   return result;
 }
 
-common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const Query& query) {
+common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const Query& query,
+                                                    StatementCache* cache) {
   if (query.type.empty()) {
     return common::Error(common::Code::kInvalidArgument,
                          "A conditional operation needs a resource type");
   }
   Live live;  // live now, including this connection's uncommitted writes
   CriteriaBuilder builder(live);
-  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder));
+  ASSIGN_OR_RETURN(int driver, ChooseDriver(db, cache, query, builder));
+  ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder, driver));
   Sql select;
   select.Add("SELECT A.id FROM resource_versions A").Append(where).Add(" ORDER BY A.seq");
-  ASSIGN_OR_RETURN(Statement stmt, PrepareAndBind(db, select));
+  ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, select, cache));
   std::vector<std::string> ids;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -34,6 +34,7 @@
 #include "common/status.h"
 #include "fhir/search/query.h"
 #include "fhir/store/store.h"
+#include "store/sqlite/connection.h"
 
 namespace store::sqlite {
 
@@ -44,15 +45,23 @@ inline constexpr size_t kMaxIncluded = 1000;
 // max(seq) as the snapshot (returned in result.snapshot); otherwise the search sees exactly
 // the versions live at query.snapshot. Matches are ordered by the _sort keys (missing values
 // last), then by seq; the page is query.count results from query.offset. total is filled for
-// _total=accurate/estimate (exact count) and _summary=count (which returns no matches).
+// _total=accurate/estimate (exact count) and _summary=count (which returns no matches); without
+// _total (TotalMode::kAuto) only when there are at most 1000 matches (a bounded count).
+//
+// Plan: one selective index criterion (at most 1000 index rows, counted index-only) drives
+// the query, every other criterion probes the candidates; with none, candidates are walked in
+// seq order through the (type, seq) index, so the page's LIMIT ends the scan early.
 // Included resources are live at the snapshot, never tombstones, de-duplicated against the
 // page and each other; :iterate adds one more level.
+// `cache` (optional) keeps the prepared statements for the next search on this connection.
 common::StatusOr<fhir::store::SearchResult> ExecuteSearch(sqlite3* db,
-                                                          const fhir::search::Query& query);
+                                                          const fhir::search::Query& query,
+                                                          StatementCache* cache = nullptr);
 
 // Ids of the live-now resources of query.type matching query's criteria (sort, paging,
 // includes ignored), ordered by seq. Sees uncommitted writes of `db`'s own transaction; for
 // conditional create/update/delete. query.type must not be empty.
-common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const fhir::search::Query& query);
+common::StatusOr<std::vector<std::string>> MatchIds(sqlite3* db, const fhir::search::Query& query,
+                                                    StatementCache* cache = nullptr);
 
 }  // namespace store::sqlite

@@ -360,7 +360,8 @@ TEST(SearchParse, SummaryTotalElementsAndPaging) {
     EXPECT_EQ(MustParse("Patient", {{"_summary", v}}).summary, mode);
   }
   EXPECT_EQ(MustParse("Patient", {{"_total", "estimate"}}).total, TotalMode::kEstimate);
-  EXPECT_EQ(MustParse("Patient", {}).total, TotalMode::kAccurate);
+  EXPECT_EQ(MustParse("Patient", {{"_total", "accurate"}}).total, TotalMode::kAccurate);
+  EXPECT_EQ(MustParse("Patient", {}).total, TotalMode::kAuto);
   ExpectRejected("Patient", "_summary", "maybe", "'_summary'");
   ExpectRejected("Patient", "_total", "all", "'_total'");
   ExpectRejected("Patient", "_elements", "name,", "'_elements'");

@@ -658,5 +658,76 @@ TEST_F(SearchSqlTest, ValuesAreBoundNotConcatenated) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM resource_versions"), 1);
 }
 
+// The planner drives by a selective criterion or walks candidates in seq order; either way the
+// answer, its order and its paging must be the same, and without _total the total is given
+// only when it is cheap (at most 1000 matches).
+TEST_F(SearchSqlTest, PlansForSelectiveAndUnselectiveCriteriaAgree) {
+  Exec("BEGIN");
+  for (int i = 0; i < 1205; ++i) {
+    std::string family = i % 400 == 7 ? "Nal" : "Hoy";  // needles: p7, p407, p807
+    Put(R"({"resourceType":"Patient","id":"p)" + std::to_string(i) +
+            R"(","gender":"female","name":[{"family":")" + family + R"("}]})",
+        /*transaction=*/false);
+  }
+  Put(R"({"resourceType":"Patient","id":"m","gender":"male","name":[{"family":"Nal"}]})",
+      /*transaction=*/false);
+  Exec("COMMIT");
+
+  // Needle AND haystack, in both orders of the criteria: the needles, in seq order.
+  for (const Params& params : {Params{{"gender", "female"}, {"family", "nal"}},
+                               Params{{"family", "nal"}, {"gender", "female"}}}) {
+    SearchResult r = Search("Patient", params);
+    EXPECT_EQ(Ids(r.matches), (V{"p7", "p407", "p807"}));
+    ASSERT_TRUE(r.total.has_value());
+    EXPECT_EQ(*r.total, 3);
+  }
+  // Haystack only: a page in seq order; no total by default (over the bound), exact on request.
+  Params page{{"gender", "female"}, {"_count", "3"}};
+  SearchResult first = Search("Patient", page);
+  EXPECT_EQ(Ids(first.matches), (V{"p0", "p1", "p2"}));
+  EXPECT_FALSE(first.total.has_value());
+  page.emplace_back("_total", "accurate");
+  SearchResult counted = Search("Patient", page);
+  ASSERT_TRUE(counted.total.has_value());
+  EXPECT_EQ(*counted.total, 1205);
+  // A later page at the first page's snapshot, after more matches were written.
+  Put(R"({"resourceType":"Patient","id":"late","gender":"female"})");
+  Query later = Parse("Patient", {{"gender", "female"}, {"_count", "3"}, {"_offset", "1203"},
+                                  {"_snapshot", std::to_string(first.snapshot)}});
+  EXPECT_EQ(Ids(Run(later).matches), (V{"p1203", "p1204"}));
+  // Negation and probes combined with the haystack.
+  EXPECT_EQ(Search("Patient", {{"family:missing", "false"}, {"gender:not", "female"}}).matches.size(),
+            1u);
+  EXPECT_EQ(Find("Patient", {{"family", "nal"}, {"_id", "p407,m"}}), (V{"m", "p407"}));
+}
+
+TEST_F(SearchSqlTest, CachedStatementsGiveTheSameResults) {
+  Put(R"({"resourceType":"Patient","id":"a","gender":"female","name":[{"family":"Berg"}]})");
+  Put(R"({"resourceType":"Patient","id":"b","gender":"male","name":[{"family":"Berg"}]})");
+  Put(R"({"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Patient/a"}})");
+  StatementCache cache(8);
+  Query q = Parse("Patient", {{"family", "berg"}, {"gender", "female"},
+                              {"_revinclude", "Observation:subject"}});
+  for (int round = 0; round < 3; ++round) {
+    Exec("BEGIN");
+    auto r = ExecuteSearch(db_, q, &cache);
+    Exec("COMMIT");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(Ids(r->matches), V{"a"}) << round;
+    EXPECT_EQ(Ids(r->included), V{"o"}) << round;
+    EXPECT_GT(cache.size(), 0u);
+  }
+  // Another shape of query on the same cache, then the first again.
+  Exec("BEGIN");
+  auto other = ExecuteSearch(db_, Parse("Patient", {{"gender", "male"}}), &cache);
+  auto again = ExecuteSearch(db_, q, &cache);
+  Exec("COMMIT");
+  ASSERT_TRUE(other.has_value() && again.has_value());
+  EXPECT_EQ(Ids(other->matches), V{"b"});
+  EXPECT_EQ(Ids(again->matches), V{"a"});
+  EXPECT_LE(cache.size(), 8u);
+}
+
 }  // namespace
 }  // namespace store::sqlite
