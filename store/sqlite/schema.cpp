@@ -19,8 +19,8 @@ CREATE TABLE resource_versions (
   last_updated INTEGER NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
   method TEXT NOT NULL,
-  body TEXT,
   ended_seq INTEGER,
+  body TEXT,  -- last: probing a row's liveness never reads past a large body
   UNIQUE(type, id, version)
 );
 CREATE INDEX rv_current ON resource_versions(type, id) WHERE ended_seq IS NULL;

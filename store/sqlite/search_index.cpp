@@ -9,17 +9,18 @@ namespace {
 using fhir::search::IndexEntry;
 using fhir::search::ParamType;
 
+// Every value index ends with seq, so a criterion's set of seqs is read from the index alone.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS idx_string (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   norm TEXT NOT NULL, exact TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_string_value ON idx_string(type, param, norm);
+CREATE INDEX IF NOT EXISTS idx_string_value ON idx_string(type, param, norm, seq);
 CREATE INDEX IF NOT EXISTS idx_string_seq ON idx_string(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_token (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   system TEXT, code TEXT, text TEXT);
-CREATE INDEX IF NOT EXISTS idx_token_value ON idx_token(type, param, code, system);
+CREATE INDEX IF NOT EXISTS idx_token_value ON idx_token(type, param, code, system, seq);
 CREATE INDEX IF NOT EXISTS idx_token_seq ON idx_token(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_reference (
@@ -27,33 +28,33 @@ CREATE TABLE IF NOT EXISTS idx_reference (
   target_type TEXT, target_id TEXT, target_version TEXT, url TEXT,
   ident_system TEXT, ident_value TEXT, display TEXT);
 CREATE INDEX IF NOT EXISTS idx_reference_target
-  ON idx_reference(type, param, target_id, target_type);
-CREATE INDEX IF NOT EXISTS idx_reference_url ON idx_reference(type, param, url);
+  ON idx_reference(type, param, target_id, target_type, seq);
+CREATE INDEX IF NOT EXISTS idx_reference_url ON idx_reference(type, param, url, seq);
 CREATE INDEX IF NOT EXISTS idx_reference_seq ON idx_reference(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_date (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   low INTEGER NOT NULL, high INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_date_low ON idx_date(type, param, low);
-CREATE INDEX IF NOT EXISTS idx_date_high ON idx_date(type, param, high);
+CREATE INDEX IF NOT EXISTS idx_date_low ON idx_date(type, param, low, seq);
+CREATE INDEX IF NOT EXISTS idx_date_high ON idx_date(type, param, high, seq);
 CREATE INDEX IF NOT EXISTS idx_date_seq ON idx_date(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_number (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   vlow REAL NOT NULL, vhigh REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_number_value ON idx_number(type, param, vlow);
+CREATE INDEX IF NOT EXISTS idx_number_value ON idx_number(type, param, vlow, seq);
 CREATE INDEX IF NOT EXISTS idx_number_seq ON idx_number(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_quantity (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   vlow REAL NOT NULL, vhigh REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL,
   system TEXT, code TEXT, unit TEXT);
-CREATE INDEX IF NOT EXISTS idx_quantity_value ON idx_quantity(type, param, code, vlow);
+CREATE INDEX IF NOT EXISTS idx_quantity_value ON idx_quantity(type, param, code, vlow, seq);
 CREATE INDEX IF NOT EXISTS idx_quantity_seq ON idx_quantity(seq, param);
 
 CREATE TABLE IF NOT EXISTS idx_uri (
   seq INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, uri TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_uri_value ON idx_uri(type, param, uri);
+CREATE INDEX IF NOT EXISTS idx_uri_value ON idx_uri(type, param, uri, seq);
 CREATE INDEX IF NOT EXISTS idx_uri_seq ON idx_uri(seq, param);
 )sql";
 

@@ -216,14 +216,15 @@ class CriteriaBuilder {
     return AppendChain(sql, c, 0, alias, type);
   }
 
-  // "SELECT count(*) FROM (SELECT 1 FROM idx_... WHERE type, param, value LIMIT limit)": how
-  // many index rows (of any version) match `c`, counted up to `limit`. Index-only, bounded.
-  common::Status AppendRowCount(Sql& sql, const Criterion& c, const std::string& type,
-                                int64_t limit) {
+  // "SELECT 1 FROM idx_... WHERE type, param, value LIMIT 1 OFFSET threshold": has a row
+  // exactly when more than `threshold` index rows (of any version) match `c`. Index-only; reads
+  // at most threshold + 1 rows.
+  common::Status AppendMoreThan(Sql& sql, const Criterion& c, const std::string& type,
+                                int64_t threshold) {
     std::string_view table = TableFor(c.type);
     if (table.empty() || c.values.empty()) return BadCriterion(c, "an unsupported type");
     std::string i = NewAlias('i');
-    sql.Add("SELECT count(*) FROM (SELECT 1 FROM " + std::string(table) + " " + i + " WHERE ");
+    sql.Add("SELECT 1 FROM " + std::string(table) + " " + i + " WHERE ");
     if (!type.empty()) sql.Add(i + ".type = ").Param(type).Add(" AND ");
     sql.Add(i + ".param = ").Param(c.param).Add(" AND (");
     for (size_t k = 0; k < c.values.size(); ++k) {
@@ -233,7 +234,7 @@ class CriteriaBuilder {
       if (!s.ok()) return s;
       sql.Add(")");
     }
-    sql.Add(") LIMIT ").Param(limit).Add(")");
+    sql.Add(") LIMIT 1 OFFSET ").Param(threshold);
     return common::Status::Ok();
   }
 
@@ -529,41 +530,50 @@ bool IsIndexCriterion(const Criterion& c) {
          c.modifier != Modifier::kMissing && c.modifier != Modifier::kNot;
 }
 
-// Index rows counted, at most, to judge whether a criterion is selective enough to drive.
+// A criterion matching at most this many index rows is selective enough to drive a query;
+// with several, one within kVerySelective is preferred.
 constexpr int64_t kDriverLimit = 1000;
+constexpr int64_t kVerySelective = 50;
 // Without _total, the total is given when counting it takes at most this many matches.
 constexpr int64_t kAutoTotalLimit = 1000;
+
+// True when more than `threshold` index rows match `c` (see AppendMoreThan).
+common::StatusOr<bool> MoreThan(sqlite3* db, StatementCache* cache, const Query& query,
+                                CriteriaBuilder& builder, const Criterion& c, int64_t threshold) {
+  Sql probe;
+  RETURN_IF_ERROR(builder.AppendMoreThan(probe, c, query.type, threshold));
+  ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, probe, cache));
+  return stmt.Step();
+}
 
 // Which criterion drives the query (its matching seqs are walked in order, each probed in
 // resource_versions), or -1 to drive by the (type, seq) index and probe every criterion per
 // candidate. A selective criterion as the driver keeps a needle search cheap; scanning in seq
 // order keeps an unselective one cheap, since the page's LIMIT stops the scan early instead of
-// materializing every match. Chained criteria and _id always drive (they are sets already, and
-// usually small).
+// materializing every match. Chained criteria always drive (they are sets already, and usually
+// small); an _id criterion (-2) leaves the driving to the (type, id) index.
 common::StatusOr<int> ChooseDriver(sqlite3* db, StatementCache* cache, const Query& query,
                                    CriteriaBuilder& builder) {
-  int best = -1;
-  int64_t best_rows = kDriverLimit + 1;
+  std::vector<int> candidates;
   for (size_t k = 0; k < query.criteria.size(); ++k) {
     const Criterion& c = query.criteria[k];
     if (c.param == "_id" && c.chain.empty() && c.modifier == Modifier::kNone) return -2;
     if (!c.chain.empty()) return static_cast<int>(k);
+    if (IsIndexCriterion(c)) candidates.push_back(static_cast<int>(k));
   }
-  for (size_t k = 0; k < query.criteria.size(); ++k) {
-    const Criterion& c = query.criteria[k];
-    if (!IsIndexCriterion(c)) continue;
-    Sql probe;
-    RETURN_IF_ERROR(builder.AppendRowCount(probe, c, query.type, best_rows));
-    ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, probe, cache));
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    int64_t rows = row ? stmt.Int(0) : 0;
-    if (rows < best_rows) {
-      best = static_cast<int>(k);
-      best_rows = rows;
+  if (candidates.size() > 1) {
+    for (int k : candidates) {
+      ASSIGN_OR_RETURN(bool more, MoreThan(db, cache, query, builder, query.criteria[k],
+                                           kVerySelective));
+      if (!more) return k;
     }
-    if (best_rows <= 50) break;  // good enough; spare the other probes
   }
-  return best;
+  for (int k : candidates) {
+    ASSIGN_OR_RETURN(bool more, MoreThan(db, cache, query, builder, query.criteria[k],
+                                         kDriverLimit));
+    if (!more) return k;
+  }
+  return -1;
 }
 
 // " WHERE ..." for the resources of `query` (type, liveness, criteria) on alias A. `driver` as
@@ -784,11 +794,31 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
   ASSIGN_OR_RETURN(Sql where, BuildWhere(query, live, builder, driver));
 
   const bool count_only = query.summary == fhir::search::SummaryMode::kCount;
-  const int count = std::max(query.count, 0);
-  const int offset = std::max(query.offset, 0);
-  if (!count_only && count > 0) {
+  const int64_t count = std::max(query.count, 0);
+  const int64_t offset = std::max(query.offset, 0);
+  if (count_only) {
+    Sql total;
+    total.Add("SELECT count(*) FROM resource_versions A").Append(where);
+    ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, total, cache));
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    result.total = row ? stmt.Int(0) : 0;
+  } else {
+    // Phase 1: the ordered seqs of the matches (no bodies), as many as the page and the total
+    // need: the page alone (no total), every match (an exact total), or up to the bound.
+    const bool exact = query.total == fhir::search::TotalMode::kAccurate ||
+                       query.total == fhir::search::TotalMode::kEstimate;
+    const bool bounded = query.total == fhir::search::TotalMode::kAuto;
+    int64_t limit = count;
+    int64_t skip = offset;
+    if (exact) {
+      limit = -1;
+      skip = 0;
+    } else if (bounded) {
+      limit = std::max(offset + count, kAutoTotalLimit + 1);
+      skip = 0;
+    }
     Sql select;
-    select.Add("SELECT " + std::string(kVersionColumns));
+    select.Add("SELECT A.seq");
     for (size_t k = 0; k < query.sort.size(); ++k) {
       select.Add(", ");
       AppendSortValue(select, query.sort[k]);
@@ -799,32 +829,34 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
       std::string s = "s" + std::to_string(k);
       select.Add(s + (query.sort[k].descending ? " DESC NULLS LAST, " : " ASC NULLS LAST, "));
     }
-    select.Add("A.seq LIMIT ").Param(int64_t{count}).Add(" OFFSET ").Param(int64_t{offset});
-    ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, select, cache));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      result.matches.push_back(ReadVersion(stmt));
+    select.Add("A.seq LIMIT ").Param(limit).Add(" OFFSET ").Param(skip);
+    std::vector<int64_t> seqs;
+    {
+      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, select, cache));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        seqs.push_back(stmt.Int(0));
+      }
     }
-  }
-
-  if (count_only || query.total != fhir::search::TotalMode::kNone) {
-    if (!count_only && offset == 0 && static_cast<int>(result.matches.size()) < count) {
-      result.total = static_cast<int64_t>(result.matches.size());  // the page has them all
-    } else if (!count_only && query.total == fhir::search::TotalMode::kAuto) {
-      Sql total;
-      total.Add("SELECT count(*) FROM (SELECT 1 FROM resource_versions A").Append(where);
-      total.Add(" LIMIT ").Param(kAutoTotalLimit + 1).Add(")");
-      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, total, cache));
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      int64_t n = row ? stmt.Int(0) : 0;
-      if (n <= kAutoTotalLimit) result.total = n;
-    } else {
-      Sql total;
-      total.Add("SELECT count(*) FROM resource_versions A").Append(where);
-      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, total, cache));
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      result.total = row ? stmt.Int(0) : 0;
+    size_t first = 0;
+    if (exact || bounded) {
+      int64_t n = static_cast<int64_t>(seqs.size());
+      if (exact || n <= kAutoTotalLimit) result.total = n;
+      first = static_cast<size_t>(std::min(offset, n));
+    }
+    size_t last = std::min(seqs.size(), first + static_cast<size_t>(count));
+    // Phase 2: the page's versions by seq.
+    if (first < last) {
+      Sql fetch;
+      fetch.Add("SELECT " + std::string(kVersionColumns) + " FROM resource_versions A WHERE A.seq = ")
+          .Param(int64_t{0});
+      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, fetch, cache));
+      for (size_t k = first; k < last; ++k) {
+        RETURN_IF_ERROR(stmt.BindAll({seqs[k]}));
+        ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (row) result.matches.push_back(ReadVersion(stmt));
+      }
     }
   }
 

@@ -35,8 +35,8 @@ CREATE TABLE resource_versions (
   last_updated INTEGER NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
   method TEXT NOT NULL,
-  body TEXT,
   ended_seq INTEGER,
+  body TEXT,
   UNIQUE(type, id, version));
 CREATE INDEX rv_current ON resource_versions(type, id) WHERE ended_seq IS NULL;
 CREATE INDEX rv_type_seq ON resource_versions(type, seq);
