@@ -96,6 +96,17 @@ TEST(ConfigJson, ExampleConfigFilesLoad) {
   EXPECT_EQ(c->server.listen, defaults.server.listen);
   EXPECT_EQ(c->server.body_limit_bytes, defaults.server.body_limit_bytes);
   EXPECT_EQ(c->fhir.max_page_size, defaults.fhir.max_page_size);
+  EXPECT_EQ(c->server.handler_threads, defaults.server.handler_threads);
+  EXPECT_EQ(c->server.read_handler_threads, defaults.server.read_handler_threads);
+  // The example names every documented key (it is the reference operators copy from).
+  std::ifstream example(root + "/config/gateway.example.json");
+  std::stringstream example_text;
+  example_text << example.rdbuf();
+  for (const KeyInfo& k : Keys()) {
+    std::string key(k.key);
+    std::string leaf = "\"" + key.substr(key.rfind('.') + 1) + "\":";
+    EXPECT_NE(example_text.str().find(leaf), std::string::npos) << key;
+  }
 
   // demo.json names its seed relative to the repository root (scripts/run.sh runs there).
   std::ifstream in(root + "/config/demo.json");
