@@ -122,6 +122,9 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   store_options.path = (std::filesystem::path(config.store.data_dir) / "gateway.db").string();
   store_options.read_connections = config.store.read_connections;
   store_options.durable = config.store.durable;
+  for (const auto& [type, system] : config.fhir.unique_identifier_rules) {
+    store_options.unique_identifiers.push_back({type, system});
+  }
   auto opened = store::sqlite::OpenSqliteStore(store_options);
   if (!opened.has_value()) {
     common::log::Error("store_open_failed", {{"error", opened.error().message()}});

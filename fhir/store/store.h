@@ -9,6 +9,7 @@
 //    callers share one database commit (group commit). Commit returns only after the data is
 //    durable (fsync'ed), so an acknowledged write survives kill -9 and power loss.
 //  * Reads are snapshot-consistent and may run concurrently with writes.
+//  * Identifiers configured as unique (UniqueIdentifier) are unique among live resources.
 // All methods are thread-safe.
 
 #include <cstdint>
@@ -85,6 +86,14 @@ class WriteContext {
 };
 
 using UnitOfWork = std::function<common::Status(WriteContext&)>;
+
+// A business identifier that must be unique: among the live resources of `type`, at most one
+// has an identifier with `system` and a given value (one patient per fødselsnummer). Put fails
+// with kAlreadyExists when another resource holds it; the store enforces this race-free.
+struct UniqueIdentifier {
+  std::string type;    // e.g. "Patient"
+  std::string system;  // e.g. "urn:oid:2.16.578.1.12.4.1.4.1"
+};
 
 class Store {
  public:

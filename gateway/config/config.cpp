@@ -11,6 +11,7 @@
 #include <set>
 #include <variant>
 
+#include "fhir/model/model.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 
@@ -68,6 +69,8 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.fhir.max_page_size; }},
     {"fhir.max_bundle_entries", "EMG_MAX_BUNDLE_ENTRIES", 1, 100'000,
      [](Config& c) -> FieldRef { return &c.fhir.max_bundle_entries; }},
+    {"fhir.unique_identifiers", "EMG_UNIQUE_IDENTIFIERS", 0, 0,
+     [](Config& c) -> FieldRef { return &c.fhir.unique_identifiers; }},
     {"log.level", "EMG_LOG_LEVEL", 0, 0, [](Config& c) -> FieldRef { return &c.log.level; }},
     {"demo.seed_file", "EMG_SEED_FILE", 0, 0,
      [](Config& c) -> FieldRef { return &c.demo.seed_file; }},
@@ -119,6 +122,38 @@ bool ValidLevel(std::string_view level) {
   return level == "debug" || level == "info" || level == "warn" || level == "error";
 }
 
+constexpr std::string_view kUniqueMessage =
+    "must be a comma-separated list of Type|system, each Type a supported resource type with "
+    "an identifier element and each system an absolute URI";
+
+// Parses fhir.unique_identifiers ("Patient|urn:oid:...,Practitioner|urn:oid:...").
+bool ParseUniqueIdentifiers(std::string_view text,
+                            std::vector<std::pair<std::string, std::string>>* out) {
+  out->clear();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view entry = text.substr(start, comma - start);
+    start = comma + 1;
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    size_t bar = entry.find('|');
+    if (bar == std::string_view::npos) return false;
+    std::string type(entry.substr(0, bar));
+    std::string system(entry.substr(bar + 1));
+    if (!fhir::model::IsResourceType(type) || !fhir::model::FindElement(type + ".identifier")) {
+      return false;
+    }
+    if (system.empty() || system.find(':') == std::string::npos ||
+        system.find_first_of(" |,\t") != std::string::npos) {
+      return false;
+    }
+    out->emplace_back(std::move(type), std::move(system));
+  }
+  return true;
+}
+
 // The syntax check of a string key, or empty when `text` is fine (or the key has none).
 std::string_view StringProblem(std::string_view key, std::string_view text) {
   if (key == "server.listen") {
@@ -129,6 +164,9 @@ std::string_view StringProblem(std::string_view key, std::string_view text) {
     if (!ValidLevel(text)) return kLevelMessage;
   } else if (key == "server.base_url") {
     if (!text.empty() && !ValidBaseUrl(text)) return kBaseUrlMessage;
+  } else if (key == "fhir.unique_identifiers") {
+    std::vector<std::pair<std::string, std::string>> rules;
+    if (!ParseUniqueIdentifiers(text, &rules)) return kUniqueMessage;
   }
   return {};
 }
@@ -346,6 +384,10 @@ Status Validate(Config& config) {
                                                   std::to_string(config.fhir.max_page_size) + ")");
   }
   if (!ValidLevel(config.log.level)) return KeyError("log.level", kLevelMessage);
+  if (!ParseUniqueIdentifiers(config.fhir.unique_identifiers,
+                              &config.fhir.unique_identifier_rules)) {
+    return KeyError("fhir.unique_identifiers", kUniqueMessage);
+  }
   if (!config.demo.seed_file.empty()) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }

@@ -28,6 +28,7 @@
 //   fhir.default_page_size       EMG_DEFAULT_PAGE_SIZE     50              1-10000, <= max
 //   fhir.max_page_size           EMG_MAX_PAGE_SIZE         1000            1-10000
 //   fhir.max_bundle_entries      EMG_MAX_BUNDLE_ENTRIES    1000            1-100000
+//   fhir.unique_identifiers      EMG_UNIQUE_IDENTIFIERS    (6)             Type|system,...
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
 //
@@ -37,6 +38,8 @@
 // (3) Between requests on a kept-alive connection.
 // (4) Graceful shutdown: how long requests in flight may take to finish.
 // (5) A transaction Bundle (JSON) run at start; relative paths are from the working directory.
+// (6) Identifiers unique among live resources of the type; default fødselsnummer and
+//     D-nummer for Patient, HPR-nummer for Practitioner. Empty: none.
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).
@@ -47,6 +50,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -86,6 +91,12 @@ struct FhirConfig {
   int default_page_size = 50;
   int max_page_size = 1000;
   int max_bundle_entries = 1000;
+  // "Type|system,...": business identifiers that must be unique (fødselsnummer, D-nummer,
+  // HPR-nummer by default). Parsed into unique_identifier_rules by Validate().
+  std::string unique_identifiers =
+      "Patient|urn:oid:2.16.578.1.12.4.1.4.1,Patient|urn:oid:2.16.578.1.12.4.1.4.2,"
+      "Practitioner|urn:oid:2.16.578.1.12.4.1.4.4";
+  std::vector<std::pair<std::string, std::string>> unique_identifier_rules;  // (type, system)
 };
 
 struct LogConfig {

@@ -26,6 +26,19 @@ CREATE TABLE resource_versions (
 CREATE INDEX rv_current ON resource_versions(type, id) WHERE ended_seq IS NULL;
 CREATE INDEX rv_type_seq ON resource_versions(type, seq);
 CREATE INDEX rv_last_updated ON resource_versions(last_updated);
+
+-- Identifiers that must be unique (store/sqlite/unique_identifiers.h): the primary key is
+-- the guarantee.
+CREATE TABLE unique_identifiers (
+  type TEXT NOT NULL,
+  system TEXT NOT NULL,
+  value TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (type, system, value)
+) WITHOUT ROWID;
+CREATE INDEX unique_identifiers_holder ON unique_identifiers(type, id);
+
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
 int UserVersion(Connection& db) {

@@ -17,6 +17,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/search_index.h"
 #include "store/sqlite/search_sql.h"
+#include "store/sqlite/unique_identifiers.h"
 #include "store/sqlite/version_row.h"
 
 namespace store::sqlite {
@@ -139,8 +140,9 @@ class SqliteStore;
 // transaction and the unit's savepoint.
 class WriteContextImpl final : public fhir::store::WriteContext {
  public:
-  WriteContextImpl(Connection& db, SearchIndexWriter& index, common::SystemTime& clock)
-      : db_(db), index_(index), last_time_(clock) {}
+  WriteContextImpl(Connection& db, SearchIndexWriter& index, const UniqueIdentifierIndex& unique,
+                   common::SystemTime& clock)
+      : db_(db), index_(index), unique_(unique), last_time_(clock) {}
 
   StatusOr<ResourceVersion> Current(const std::string& type, const std::string& id) override {
     ASSIGN_OR_RETURN(Statement * stmt, db_.Cached(kSelectCurrent));
@@ -167,6 +169,7 @@ class WriteContextImpl final : public fhir::store::WriteContext {
                                  std::to_string(have));
       }
     }
+    RETURN_IF_ERROR(unique_.Reserve(db_, type, id, resource));
     fhir::json::Value stamped = resource;
     common::SystemTime now = NextTime();
     StampMeta(stamped, id, version, now);
@@ -203,6 +206,7 @@ class WriteContextImpl final : public fhir::store::WriteContext {
                                std::to_string(current->version));
     }
     if (current->deleted) return std::optional<ResourceVersion>();
+    RETURN_IF_ERROR(unique_.Release(db_, type, id));
     common::SystemTime now = NextTime();
     int64_t version = current->version + 1;
     ASSIGN_OR_RETURN(int64_t seq, InsertVersion(type, id, version, now, /*deleted=*/true, "DELETE",
@@ -254,12 +258,14 @@ class WriteContextImpl final : public fhir::store::WriteContext {
 
   Connection& db_;
   SearchIndexWriter& index_;
+  const UniqueIdentifierIndex& unique_;
   common::SystemTime& last_time_;
 };
 
 class SqliteStore final : public fhir::store::Store {
  public:
-  explicit SqliteStore(SqliteStoreOptions options) : options_(std::move(options)) {}
+  explicit SqliteStore(SqliteStoreOptions options)
+      : options_(std::move(options)), unique_(options_.unique_identifiers) {}
   ~SqliteStore() override { Close(); }
 
   Status Open() {
@@ -275,6 +281,7 @@ class SqliteStore final : public fhir::store::Store {
     // The writer touches every index's hot pages in every batch; keep them cached (16 MiB).
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA cache_size=-16384"));
     RETURN_IF_ERROR(Migrate(*writer_db_));
+    RETURN_IF_ERROR(unique_.Rebuild(*writer_db_));
     RETURN_IF_ERROR(reads_.Init(options_));
     index_writer_ = std::make_unique<SearchIndexWriter>(writer_db_->handle());
     {
@@ -398,7 +405,7 @@ class SqliteStore final : public fhir::store::Store {
         results[i] = sp;
         continue;
       }
-      WriteContextImpl ctx(*writer_db_, *index_writer_, last_time_);
+      WriteContextImpl ctx(*writer_db_, *index_writer_, unique_, last_time_);
       Status s = RunUnit(batch[i].work, ctx);
       if (!s.ok()) (void)RunCached("ROLLBACK TO unit");
       Status rel = RunCached("RELEASE unit");
@@ -489,6 +496,7 @@ class SqliteStore final : public fhir::store::Store {
   }
 
   SqliteStoreOptions options_;
+  UniqueIdentifierIndex unique_;
   std::unique_ptr<Connection> writer_db_;
   std::unique_ptr<SearchIndexWriter> index_writer_;
   ReadPool reads_;

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "fhir/store/store.h"
@@ -17,6 +18,8 @@ struct SqliteStoreOptions {
   // synchronous=FULL: every commit is fsync'ed before Commit() returns. Tests of
   // non-durability concerns may turn it off; production never does.
   bool durable = true;
+  // Identifiers that must be unique (see fhir::store::UniqueIdentifier).
+  std::vector<fhir::store::UniqueIdentifier> unique_identifiers;
 };
 
 

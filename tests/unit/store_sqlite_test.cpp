@@ -30,13 +30,34 @@ class SqliteStoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Open() {
+  static SqliteStoreOptions Options(const std::filesystem::path& dir) {
     SqliteStoreOptions o;
-    o.path = (dir_ / "test.db").string();
+    o.path = (dir / "test.db").string();
     o.durable = false;  // durability is covered by the crash test over real processes
+    return o;
+  }
+  void Open(std::vector<fhir::store::UniqueIdentifier> unique = {}) {
+    SqliteStoreOptions o = Options(dir_);
+    o.unique_identifiers = std::move(unique);
     auto s = OpenSqliteStore(o);
     ASSERT_TRUE(s.has_value()) << s.error().message();
     store_ = std::move(*s);
+  }
+  void Reopen(std::vector<fhir::store::UniqueIdentifier> unique) {
+    store_->Close();
+    store_.reset();
+    Open(std::move(unique));
+  }
+  // Commits one Put (or Delete when `v` is null) and returns its status.
+  Status TryPut(const std::string& type, const std::string& id, const Value* v) {
+    return store_->Commit([&](WriteContext& ctx) -> Status {
+      if (v == nullptr) {
+        auto r = ctx.Delete(type, id);
+        return r ? Status::Ok() : r.error();
+      }
+      auto r = ctx.Put(type, id, *v, "PUT");
+      return r ? Status::Ok() : r.error();
+    });
   }
   static Value Patient(const std::string& family, const std::string& fnr = "") {
     std::string json = R"({"resourceType":"Patient","name":[{"family":")" + family + R"("}])";
@@ -229,6 +250,89 @@ TEST_F(SqliteStoreTest, RefusesNonDatabaseFile) {
   o.path = bad.string();
   auto s = OpenSqliteStore(o);
   ASSERT_FALSE(s.has_value());
+}
+
+const char kFnr[] = "urn:oid:2.16.578.1.12.4.1.4.1";
+
+TEST_F(SqliteStoreTest, UniqueIdentifiersHoldUnderConcurrency) {
+  Reopen({{"Patient", kFnr}});
+  constexpr int kThreads = 16;
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Value p = Patient("Dup", "12839140000");
+      Status s = TryPut("Patient", "u" + std::to_string(i), &p);
+      if (s.ok()) {
+        ++created;
+      } else {
+        EXPECT_EQ(s.code(), Code::kAlreadyExists);
+        EXPECT_EQ(s.message().find("12839140000"), std::string::npos) << "value leaked";
+        EXPECT_NE(s.message().find(kFnr), std::string::npos);
+        ++refused;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), kThreads - 1);
+}
+
+TEST_F(SqliteStoreTest, UniqueIdentifiersFollowUpdatesAndDeletes) {
+  Reopen({{"Patient", kFnr}});
+  Value a = Patient("A", "12839140000");
+  Value b = Patient("B", "12839140000");
+  ASSERT_TRUE(TryPut("Patient", "a", &a).ok());
+  EXPECT_EQ(TryPut("Patient", "b", &b).code(), Code::kAlreadyExists);
+  ASSERT_TRUE(TryPut("Patient", "a", &a).ok());  // the holder may keep its own value
+  // Another system, or the same system on a type without a rule, is not covered.
+  Value other = *fhir::json::Parse(
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:x","value":"12839140000"}]})");
+  EXPECT_TRUE(TryPut("Patient", "c", &other).ok());
+  Value practitioner = *fhir::json::Parse(
+      R"({"resourceType":"Practitioner","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1",
+          "value":"12839140000"}]})");
+  EXPECT_TRUE(TryPut("Practitioner", "pr", &practitioner).ok());
+  // A failed unit leaves the holder in place; an update that drops the value frees it.
+  EXPECT_EQ(TryPut("Patient", "b", &b).code(), Code::kAlreadyExists);
+  Value a2 = Patient("A", "17919600000");
+  ASSERT_TRUE(TryPut("Patient", "a", &a2).ok());
+  EXPECT_TRUE(TryPut("Patient", "b", &b).ok());
+  // Deleting frees it too.
+  Value d = Patient("D", "17919600000");
+  EXPECT_EQ(TryPut("Patient", "d", &d).code(), Code::kAlreadyExists);
+  ASSERT_TRUE(TryPut("Patient", "a", nullptr).ok());
+  EXPECT_TRUE(TryPut("Patient", "d", &d).ok());
+  // The same value twice in one resource is no conflict with itself.
+  Value twice = *fhir::json::Parse(
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1",
+          "value":"01818700000"},{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"01818700000"}]})");
+  EXPECT_TRUE(TryPut("Patient", "t", &twice).ok());
+}
+
+TEST_F(SqliteStoreTest, NewUniqueRuleIsCheckedAgainstExistingData) {
+  Value a = Patient("A", "12839140000");
+  ASSERT_TRUE(TryPut("Patient", "a", &a).ok());
+  ASSERT_TRUE(TryPut("Patient", "b", &a).ok());  // no rule yet: allowed
+  store_->Close();
+  store_.reset();
+  SqliteStoreOptions o = Options(dir_);
+  o.unique_identifiers = {{"Patient", kFnr}};
+  auto refused = OpenSqliteStore(o);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.error().message().find("1 Patient resources"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(refused.error().message().find("12839140000"), std::string::npos);
+  // Resolve the duplicate without the rule, then the rule takes effect.
+  Open();
+  ASSERT_TRUE(TryPut("Patient", "b", nullptr).ok());
+  Reopen({{"Patient", kFnr}});
+  EXPECT_EQ(TryPut("Patient", "b", &a).code(), Code::kAlreadyExists);
+  // Dropping the rule lifts it.
+  Reopen({});
+  EXPECT_TRUE(TryPut("Patient", "b", &a).ok());
 }
 
 }  // namespace
