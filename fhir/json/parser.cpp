@@ -10,6 +10,23 @@
 namespace fhir::json {
 namespace {
 
+// A key that may be repeated in an error message: shaped like an element name (optional '_', a
+// letter, then letters, digits or '_'; at most 64), as the validator decides. Other keys may be
+// data, such as an identifier.
+bool IsSafeKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  if (key[0] == '_') key.remove_prefix(1);
+  if (key.empty() || !((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z'))) {
+    return false;
+  }
+  for (char c : key) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // SAX handler building the ordered tree. Keeps a stack of open containers.
 class TreeBuilder {
  public:
@@ -33,7 +50,8 @@ class TreeBuilder {
     Value& obj = *stack_.back();
     std::string_view key(str, len);
     if (obj.Find(key) != nullptr) {
-      error_ = "Duplicate JSON property '" + std::string(key) + "' at " + Path();
+      error_ = IsSafeKey(key) ? "Duplicate JSON property '" + std::string(key) + "' at " + Path()
+                              : "Duplicate JSON property at " + Path();
       return false;
     }
     obj.members().emplace_back(std::string(key), Value());
@@ -90,7 +108,8 @@ class TreeBuilder {
     std::string p = "$";
     for (const Value* v : stack_) {
       if (v->is_object() && !v->members().empty() && v != stack_.back()) {
-        p += "." + v->members().back().first;
+        const std::string& key = v->members().back().first;
+        p += IsSafeKey(key) ? "." + key : std::string(".*");
       } else if (v->is_array() && v != stack_.back()) {
         p += "[" + std::to_string(v->items().size() - 1) + "]";
       }

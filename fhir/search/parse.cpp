@@ -35,7 +35,29 @@ std::optional<Problem> BadValue(std::string message) {
   return Problem{"value", std::move(message), false};
 }
 
-std::string Quote(std::string_view name) { return "'" + std::string(name) + "'"; }
+// Quotes a client-given parameter name, modifier, sort key or type for a message, but only when
+// it is shaped like one: parts separated by ':' or '.', each "*" or a letter or '_' followed by
+// letters, digits, '-' and '_'. Anything else may be data, e.g. an identifier sent as a bare
+// query string ("?01019012345") or as a chain's type ("subject:01019012345.name").
+std::string Quote(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 64;
+  bool part_start = true;
+  for (size_t i = 0; ok && i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c == ':' || c == '.') {
+      ok = !part_start;
+      part_start = true;
+    } else if (part_start) {
+      ok = std::isalpha(c) || c == '_' ||
+           (c == '*' && (i + 1 == name.size() || name[i + 1] == ':' || name[i + 1] == '.'));
+      part_start = false;
+    } else {
+      ok = std::isalnum(c) || c == '-' || c == '_';
+    }
+  }
+  ok = ok && !part_start;
+  return ok ? "'" + std::string(name) + "'" : std::string("(a name that is not shown)");
+}
 
 bool IsSortable(ParamType t) {
   return t == ParamType::kString || t == ParamType::kToken || t == ParamType::kDate ||

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
 
 #include "fhir/model/model.h"
@@ -45,9 +46,13 @@ std::string_view SafeTypeName(std::string_view name) {
   return name;
 }
 
-// Letters, digits and '_' (an element name, possibly with its '_' prefix), at most 64.
+// Letters, digits and '_' (an element name, possibly with its '_' prefix), at most 64, with a
+// letter after the optional '_'. A key of digits (an identifier such as a fødselsnummer) may be
+// data and is not repeated.
 bool IsPlausibleName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
+  std::string_view first = name[0] == '_' ? name.substr(1) : name;
+  if (first.empty() || !std::isalpha(static_cast<unsigned char>(first[0]))) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });

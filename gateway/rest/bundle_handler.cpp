@@ -136,14 +136,20 @@ std::string StatusText(int status) {
   }
 }
 
-// Turns a sub-response into a Bundle entry (batch, and GETs in a transaction).
-void AddResponseEntry(BundleWriter& bundle, const HttpResponse& resp) {
+// Turns a sub-response into a Bundle entry (batch, and GETs in a transaction). A HEAD entry
+// gets no resource.
+void AddResponseEntry(BundleWriter& bundle, const Entry& e, const HttpResponse& resp) {
   Value entry = Value::Object();
+  // A create or update names the written resource in Location ([base]/Type/id/_history/n):
+  // its fullUrl, as in a transaction-response.
+  if (std::string_view loc = resp.Header("Location"); !loc.empty() && resp.status < 300) {
+    entry.Set("fullUrl", Value::String(std::string(loc.substr(0, loc.rfind("/_history/")))));
+  }
   Value& response = entry.Set("response", Value::Object());
   response.Set("status", Value::String(StatusText(resp.status)));
   if (auto loc = resp.Header("Location"); !loc.empty()) response.Set("location", Value::String(std::string(loc)));
   if (auto etag = resp.Header("ETag"); !etag.empty()) response.Set("etag", Value::String(std::string(etag)));
-  std::string body = resp.body;
+  std::string body = e.method == "HEAD" ? std::string() : resp.body;
   if (resp.status >= 400 && !body.empty()) {
     auto oo = fhir::json::Parse(body);
     if (oo) response.Set("outcome", std::move(*oo));
@@ -184,7 +190,8 @@ void CollectConditionalReferences(const Value& v, std::set<std::string>& out) {
       if (key == "reference" && child.is_string()) {
         const std::string& r = child.text();
         size_t qm = r.find('?');
-        if (qm != std::string::npos && r.find('/') == std::string::npos && qm > 0) out.insert(r);
+        // "Type?criteria": no '/' before the '?' (the criteria may hold URLs, e.g. a system).
+        if (qm != std::string::npos && qm > 0 && r.find('/') > qm) out.insert(r);
       } else {
         CollectConditionalReferences(child, out);
       }
@@ -428,7 +435,7 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
 
   if (batch) {
     BundleWriter out("batch-response");
-    for (const Entry& e : entries) AddResponseEntry(out, api.Handle(SubRequest(call, e)));
+    for (const Entry& e : entries) AddResponseEntry(out, e, api.Handle(SubRequest(call, e)));
     return RawJsonResponse(200, out.Finish(call.rendering.pretty));
   }
 
@@ -440,7 +447,7 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
   BundleWriter out("transaction-response");
   for (Entry& e : tx.entries()) {
     if (e.method == "GET" || e.method == "HEAD") {
-      AddResponseEntry(out, api.Handle(SubRequest(call, e)));
+      AddResponseEntry(out, e, api.Handle(SubRequest(call, e)));
       continue;
     }
     Value entry = Value::Object();

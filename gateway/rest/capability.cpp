@@ -61,7 +61,7 @@ Value ResourceEntry(const std::string& type) {
   r.Set("readHistory", Value::Bool(true));
   r.Set("updateCreate", Value::Bool(true));
   r.Set("conditionalCreate", Value::Bool(true));
-  r.Set("conditionalRead", Str("modified-since"));
+  r.Set("conditionalRead", Str("full-support"));  // If-Modified-Since and If-None-Match
   r.Set("conditionalUpdate", Value::Bool(true));
   r.Set("conditionalDelete", Str("single"));
   std::vector<std::string> includes;

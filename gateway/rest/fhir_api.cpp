@@ -54,9 +54,14 @@ HttpResponse MethodNotAllowed(std::string allow) {
 }
 
 HttpResponse UnknownType(const std::string& type) {
-  // The type name is not personal data, but cap its length in the message.
-  return ErrorResponse(Status(Code::kNotFound, "resource type '" + type.substr(0, 64) +
-                                                   "' is not supported by this server"));
+  // The path segment is repeated only when it is shaped like a type name: it may be data (a
+  // client that put an identifier or a name first in the path).
+  if (!rest::IsPlausibleTypeName(type)) {
+    return ErrorResponse(Status(Code::kNotFound, "the path does not start with a resource type "
+                                                 "supported by this server"));
+  }
+  return ErrorResponse(
+      Status(Code::kNotFound, "resource type '" + type + "' is not supported by this server"));
 }
 
 HttpResponse UnsupportedMedia(const Status& s) {

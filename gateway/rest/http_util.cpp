@@ -116,16 +116,22 @@ bool IsJsonMedia(std::string_view media) {
 }  // namespace
 
 std::optional<HttpResponse> CheckAcceptable(const HttpRequest& request) {
+  bool format_json = false;
   for (const auto& [name, value] : request.query) {
     if (name != "_format") continue;
     std::string f = MediaType(value);
-    if (f == "json" || IsJsonMedia(f)) continue;
+    if (f == "json" || IsJsonMedia(f)) {
+      format_json = true;
+      continue;
+    }
     HttpResponse r = ErrorResponse(common::Status(
         Code::kInvalidArgument,
         "_format is not supported: this server produces application/fhir+json only"));
     r.status = 406;
     return r;
   }
+  // _format overrides the Accept header (R4 http.html#mime-type).
+  if (format_json) return std::nullopt;
   std::string_view accept = request.Header("accept");
   if (accept.empty()) return std::nullopt;
   size_t start = 0;

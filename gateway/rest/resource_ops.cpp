@@ -1,5 +1,6 @@
 #include "gateway/rest/resource_ops.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "common/uuid.h"
@@ -20,6 +21,16 @@ bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')) return false;
+  }
+  return true;
+}
+
+bool IsPlausibleTypeName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || !std::isupper(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }
@@ -56,9 +67,11 @@ std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
   if (!value) return ErrorResponse(fatal, call.rendering);
   std::string_view rt = value->GetString("resourceType");
   if (!rt.empty() && rt != type) {
+    // The body's value is repeated only when it looks like a type name (it may be data).
+    std::string named = IsPlausibleTypeName(rt) ? " '" + std::string(rt) + "'" : std::string();
     fhir::IssueList mismatch{{fhir::Severity::kError, "invalid",
-                              "resourceType '" + std::string(rt.substr(0, 64)) +
-                                  "' does not match the URL's type '" + type + "'",
+                              "resourceType" + named + " does not match the URL's type '" +
+                                  type + "'",
                               "resourceType"}};
     return OutcomeResponse(400, mismatch, call.rendering);
   }
@@ -237,9 +250,8 @@ HttpResponse Read(Call& call, const std::string& type, const std::string& id) {
   }
   if (v->deleted) return GoneResponse(call, *v);
   if (NotModified(call, *v)) return NotModifiedResponse(*v);
-  HttpResponse resp = WithSubsetting(call, *v);
-  if (call.request.method == "HEAD") resp.body.clear();
-  return resp;
+  // HEAD keeps the body: the edge sends the GET's headers (Content-Length included) without it.
+  return WithSubsetting(call, *v);
 }
 
 HttpResponse VRead(Call& call, const std::string& type, const std::string& id,
@@ -258,9 +270,8 @@ HttpResponse VRead(Call& call, const std::string& type, const std::string& id,
   }
   if (v->deleted) return GoneResponse(call, *v);
   if (NotModified(call, *v)) return NotModifiedResponse(*v);
-  HttpResponse resp = WithSubsetting(call, *v);
-  if (call.request.method == "HEAD") resp.body.clear();
-  return resp;
+  // HEAD keeps the body: the edge sends the GET's headers (Content-Length included) without it.
+  return WithSubsetting(call, *v);
 }
 
 namespace {
@@ -402,7 +413,9 @@ HttpResponse ConditionalDelete(Call& call, const std::string& type) {
 }
 
 Status UseFormBody(Call& call) {
-  if (call.request.body.empty()) return Status::Ok();
+  // The HTTP edge already decoded a form body into the query parameters (form_search);
+  // appending it again would repeat every parameter (and `_count=2` twice is a 400).
+  if (call.request.body.empty() || call.request.form_search) return Status::Ok();
   std::string_view ct = call.request.Header("content-type");
   if (!ct.starts_with("application/x-www-form-urlencoded")) {
     return Status(Code::kInvalidArgument,

@@ -33,6 +33,9 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body, const F
                                                   fhir::IssueList& issues, common::Status* fatal);
 
 bool IsValidId(std::string_view id);
+// Letters only, starting upper-case, at most 64: safe to repeat in an error message (a path
+// segment or a body value that is not shaped like a type name may be personal data).
+bool IsPlausibleTypeName(std::string_view name);
 
 // Criteria from a conditional URL ("Patient?identifier=a|b") or If-None-Exist value
 // ("identifier=a|b") into a Query for `type`.

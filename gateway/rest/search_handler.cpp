@@ -2,6 +2,8 @@
 // pin the store snapshot (`_snapshot`), so every page of one search reflects the same state
 // even while writes continue.
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "common/uuid.h"
@@ -79,7 +81,9 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
   BundleWriter bundle("searchset");
   if (result->total) bundle.SetTotal(*result->total);
   std::string path = type.empty() ? "" : "/" + type;
-  AddPagingLinks(bundle, call, path, query->canonical, query->count, result->snapshot,
+  // _summary=count returns no entries, so it has no pages to link to (count 0: self only).
+  int page_count = query->summary == fhir::search::SummaryMode::kCount ? 0 : query->count;
+  AddPagingLinks(bundle, call, path, query->canonical, page_count, result->snapshot,
                  query->offset, result->matches.size(), result->total);
   for (const ResourceVersion& v : result->matches) {
     Value entry = Value::Object();
@@ -180,19 +184,42 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
                                     name + " must be an instant such as 2026-01-31T12:00:00Z"),
                              call.rendering);
       }
-      (name == "_since" ? q.since : q.at) = t;
+      if (name == "_since") {
+        // R4: versions created at or after the instant; the store's filter is strictly after.
+        q.since = t - std::chrono::microseconds(1);
+      } else {
+        q.at = t;
+      }
     } else if (name == "_format" || name == "_pretty") {
       continue;
     } else {
       if (call.strict_handling) {
+        // The name is repeated only when shaped like a parameter name (it may be data).
+        bool plausible = !name.empty() && name.size() <= 64 &&
+                         (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                         std::all_of(name.begin(), name.end(), [](char ch) {
+                           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                                  ch == '-' || ch == ':';
+                         });
         return ErrorResponse(Status(Code::kInvalidArgument,
-                                    "unsupported history parameter '" + name.substr(0, 64) + "'"),
+                                    "unsupported history parameter" +
+                                        (plausible ? " '" + name + "'" : std::string())),
                              call.rendering);
       }
       continue;
     }
     if (!canonical.empty()) canonical += '&';
     canonical += UrlEncode(name) + "=" + UrlEncode(value);
+  }
+  if (!id.empty()) {
+    // The history of a resource that never existed is a 404, as its read is.
+    auto current = call.store.Read(type, id);
+    if (!current) {
+      return ErrorResponse(current.error().code() == Code::kNotFound
+                               ? Status(Code::kNotFound, "no " + type + " with that id")
+                               : current.error(),
+                           call.rendering);
+    }
   }
   auto page = call.store.History(q);
   if (!page) return ErrorResponse(page.error(), call.rendering);

@@ -655,7 +655,9 @@ class Includer {
 
   common::Status Run() {
     std::vector<ResourceVersion> level = result_.matches;
-    for (int depth = 0; depth < 2 && !level.empty(); ++depth) {
+    // Level 0 applies every _include/_revinclude to the page; later levels apply the :iterate
+    // ones to what the previous level added, until nothing new comes (or the bounds).
+    for (int depth = 0; depth < kMaxIncludeDepth && !level.empty(); ++depth) {
       std::vector<ResourceVersion> added;
       for (const fhir::search::Include& inc : query_.includes) {
         if (depth > 0 && !inc.iterate) continue;

@@ -38,8 +38,10 @@
 
 namespace store::sqlite {
 
-// At most this many resources are added by _include/_revinclude per page.
+// At most this many resources are added by _include/_revinclude per page, over at most this
+// many levels (the page's own includes, then :iterate ones on what was added).
 inline constexpr size_t kMaxIncluded = 1000;
+inline constexpr int kMaxIncludeDepth = 8;
 
 // Runs `query` inside the caller's read transaction. query.snapshot == 0 reads the current
 // max(seq) as the snapshot (returned in result.snapshot); otherwise the search sees exactly
@@ -52,7 +54,7 @@ inline constexpr size_t kMaxIncluded = 1000;
 // the query, every other criterion probes the candidates; with none, candidates are walked in
 // seq order through the (type, seq) index, so the page's LIMIT ends the scan early.
 // Included resources are live at the snapshot, never tombstones, de-duplicated against the
-// page and each other; :iterate adds one more level.
+// page and each other; :iterate follows the added resources level by level.
 // `cache` (optional) keeps the prepared statements for the next search on this connection.
 common::StatusOr<fhir::store::SearchResult> ExecuteSearch(sqlite3* db,
                                                           const fhir::search::Query& query,

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "fhir/json/writer.h"
 #include "fhir/search/index.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/search_index.h"
@@ -280,8 +281,16 @@ class SqliteStore final : public fhir::store::Store {
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA temp_store=MEMORY"));
     // The writer touches every index's hot pages in every batch; keep them cached (16 MiB).
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA cache_size=-16384"));
+    // Checkpoints run on the Checkpointer's thread, not inside the writer's commits; a WAL
+    // file that grew under load is truncated back to this size once it restarts.
+    RETURN_IF_ERROR(writer_db_->Exec("PRAGMA wal_autocheckpoint=0"));
+    RETURN_IF_ERROR(writer_db_->Exec("PRAGMA journal_size_limit=67108864"));
     RETURN_IF_ERROR(Migrate(*writer_db_));
     RETURN_IF_ERROR(unique_.Rebuild(*writer_db_));
+    ASSIGN_OR_RETURN(checkpointer_, Checkpointer::Start(options_.path, options_.durable,
+                                                        options_.busy_timeout_ms,
+                                                        kCheckpointFrames));
+    sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::WalHook, this);
     RETURN_IF_ERROR(reads_.Init(options_));
     index_writer_ = std::make_unique<SearchIndexWriter>(writer_db_->handle());
     {
@@ -355,6 +364,7 @@ class SqliteStore final : public fhir::store::Store {
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    if (checkpointer_) checkpointer_->Stop();
     open_.store(false);
     reads_.CloseAll();
     if (writer_db_) {
@@ -432,6 +442,21 @@ class SqliteStore final : public fhir::store::Store {
                          .count();
     if (observer_) observer_(seconds, batch.size());
     for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(results[i]);
+    // Backstop: when the checkpointer cannot keep up (or readers pin old frames), the WAL
+    // would grow without bound; past this size the writer checkpoints itself, between batches.
+    if (wal_frames_ >= kMaxWalFrames) {
+      (void)sqlite3_wal_checkpoint_v2(writer_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      nullptr, nullptr);
+      wal_frames_ = 0;
+    }
+  }
+
+  // sqlite3_wal_hook: after each commit, with the WAL's size in frames.
+  static int WalHook(void* self, sqlite3*, const char*, int frames) {
+    auto* store = static_cast<SqliteStore*>(self);
+    store->wal_frames_ = frames;
+    if (store->checkpointer_) store->checkpointer_->Committed(frames);
+    return SQLITE_OK;
   }
 
   // Runs a fixed statement, prepared once (the savepoints run once per unit).
@@ -495,8 +520,14 @@ class SqliteStore final : public fhir::store::Store {
     return page;
   }
 
+  // A checkpoint starts at 1000 WAL frames (SQLite's own default), the writer steps in at 20000.
+  static constexpr int kCheckpointFrames = 1000;
+  static constexpr int kMaxWalFrames = 20000;
+
   SqliteStoreOptions options_;
   UniqueIdentifierIndex unique_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+  int wal_frames_ = 0;  // writer thread only
   std::unique_ptr<Connection> writer_db_;
   std::unique_ptr<SearchIndexWriter> index_writer_;
   ReadPool reads_;

@@ -346,5 +346,46 @@ TEST_F(RestApiTest, SummaryAndElements) {
   EXPECT_EQ(count.Find("entry"), nullptr);
 }
 
+TEST_F(RestApiTest, PostSearchTakesTheFormOnceWhetherOrNotTheEdgeDecodedIt) {
+  CreatePatient("Skjemasen");
+  CreatePatient("Skjemasen");
+  for (bool decoded_by_edge : {true, false}) {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = req.path = "/Patient/_search";
+    req.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+    req.body = "family=Skjemasen&_count=1";
+    if (decoded_by_edge) req.query = {{"family", "Skjemasen"}, {"_count", "1"}};
+    req.form_search = decoded_by_edge;
+    req.context.request_id = "test";
+    HttpResponse r = api_->Handle(req);
+    ASSERT_EQ(r.status, 200) << decoded_by_edge << " " << r.body;
+    Value b = Json(r);
+    EXPECT_EQ(b.Find("total")->text(), "2");
+    EXPECT_EQ(b.Find("entry")->items().size(), 1u);
+  }
+}
+
+TEST_F(RestApiTest, HeadKeepsTheBodyForTheEdgeToMeasure) {
+  std::string id = CreatePatient("Hodesen");
+  HttpResponse get = Do("GET", "/Patient/" + id);
+  HttpResponse head = Do("HEAD", "/Patient/" + id);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body.size(), get.body.size());  // the edge drops it and keeps Content-Length
+  EXPECT_EQ(head.Header("ETag"), get.Header("ETag"));
+}
+
+TEST_F(RestApiTest, SummaryCountHasNoPageLinksAndUnknownInstanceHistoryIs404) {
+  CreatePatient("Tellesen");
+  Value count = Json(Do("GET", "/Patient?_summary=count"));
+  for (const Value& link : count.Find("link")->items()) {
+    EXPECT_EQ(link.GetString("relation"), "self");
+  }
+  EXPECT_EQ(Do("GET", "/Patient/never-was/_history").status, 404);
+  HttpResponse formatted =
+      Do("GET", "/Patient/never-was?_format=json", "", {{"accept", "application/fhir+xml"}});
+  EXPECT_EQ(formatted.status, 404) << "_format overrides Accept";
+}
+
 }  // namespace
 }  // namespace gateway

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -333,6 +334,32 @@ TEST_F(SqliteStoreTest, NewUniqueRuleIsCheckedAgainstExistingData) {
   // Dropping the rule lifts it.
   Reopen({});
   EXPECT_TRUE(TryPut("Patient", "b", &a).ok());
+}
+
+// Checkpoints run beside the writer (store/sqlite/checkpointer.h): once the WAL passes its
+// threshold, pages reach the database file while the store keeps running.
+TEST_F(SqliteStoreTest, WalIsCheckpointedWhileRunning) {
+  const std::filesystem::path db = dir_ / "test.db";
+  const auto initial = std::filesystem::file_size(db);
+  std::string filler(2000, 'x');  // ~1 page per resource, 1500 resources > 1000 frames
+  for (int i = 0; i < 1500; i += 50) {
+    Status s = store_->Commit([&](WriteContext& ctx) -> Status {
+      for (int k = i; k < i + 50; ++k) {
+        Value p = Patient(filler);
+        auto r = ctx.Put("Patient", "w" + std::to_string(k), p, "PUT");
+        if (!r) return r.error();
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  bool grew = false;
+  for (int wait = 0; wait < 100 && !grew; ++wait) {
+    grew = std::filesystem::file_size(db) > initial + 1'000'000;
+    if (!grew) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(grew) << "database file stayed at " << std::filesystem::file_size(db) << " bytes";
+  EXPECT_TRUE(store_->Read("Patient", "w1499").has_value());
 }
 
 }  // namespace
