@@ -324,7 +324,7 @@ class Transaction {
           continue;
         }
       }
-      e.id = common::NewUuid();
+      e.id = common::NewTimeOrderedUuid();
       if (!e.full_url.empty()) refs[e.full_url] = e.type + "/" + e.id;
     }
     for (Entry& e : entries_) {
@@ -335,7 +335,7 @@ class Transaction {
                           "conditional update matched " + std::to_string(ids.size()) + " resources");
       }
       std::string body_id(e.resource->GetString("id"));
-      e.id = ids.empty() ? (body_id.empty() ? common::NewUuid() : body_id) : ids[0];
+      e.id = ids.empty() ? (body_id.empty() ? common::NewTimeOrderedUuid() : body_id) : ids[0];
       if (!ids.empty() && !body_id.empty() && body_id != ids[0]) {
         return EntryError(Code::kInvalidArgument, e.index,
                           "resource id differs from the resource the criteria match");

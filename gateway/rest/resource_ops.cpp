@@ -228,7 +228,7 @@ HttpResponse Create(Call& call, const std::string& type) {
         return Status::Ok();
       }
     }
-    ASSIGN_OR_RETURN(result, ctx.Put(type, common::NewUuid(), resource, "POST"));
+    ASSIGN_OR_RETURN(result, ctx.Put(type, common::NewTimeOrderedUuid(), resource, "POST"));
     created = true;
     return Status::Ok();
   });
@@ -299,7 +299,7 @@ HttpResponse WriteUpdate(Call& call, const std::string& type, fhir::json::Value 
         }
         target = ids[0];
       } else if (target.empty()) {
-        target = common::NewUuid();
+        target = common::NewTimeOrderedUuid();
       } else {
         // An id in the body of a conditional update that matches nothing: create with that id
         // only if it is unused.
