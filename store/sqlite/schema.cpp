@@ -7,10 +7,11 @@
 namespace store::sqlite {
 namespace {
 
-// Migration 1: versioned resources. Every version is a row; `ended_seq` links a version to the
+// The schema of version 2 (the first supported one; later versions add migrations from it).
+// Versioned resources. Every version is a row; `ended_seq` links a version to the
 // one that superseded it, so "current" is `ended_seq IS NULL` and "as of seq S" is
 // `seq <= S AND (ended_seq IS NULL OR ended_seq > S)`. Rows are never deleted.
-constexpr const char* kMigration1 = R"sql(
+constexpr const char* kSchema = R"sql(
 CREATE TABLE resource_versions (
   seq INTEGER PRIMARY KEY,
   type TEXT NOT NULL,
@@ -62,14 +63,21 @@ common::Status Migrate(Connection& db) {
     return fail(common::Status(common::Code::kInternal,
                                "the data file is not a readable SQLite database"));
   }
+  if (version > 0 && version < kFirstSupportedSchemaVersion) {
+    return fail(common::Status(
+        common::Code::kFailedPrecondition,
+        "the database has the pre-release schema version " + std::to_string(version) +
+            ", which this build does not upgrade; move the data directory aside and start with "
+            "an empty one"));
+  }
   if (version > kSchemaVersion) {
     return fail(common::Status(
         common::Code::kFailedPrecondition,
         "the database schema version " + std::to_string(version) +
             " is newer than this build supports (" + std::to_string(kSchemaVersion) + ")"));
   }
-  if (version < 1) {
-    common::Status s = db.Exec(kMigration1);
+  if (version == 0) {  // a new database: the whole current schema
+    common::Status s = db.Exec(kSchema);
     if (!s.ok()) return fail(s);
     s = CreateSearchSchema(db.handle());
     if (!s.ok()) return fail(s);

@@ -4,8 +4,11 @@
 
 namespace store::sqlite {
 
-// The schema version this build writes. Databases with a higher user_version are refused.
-inline constexpr int kSchemaVersion = 1;
+// The schema version this build writes. Databases with a higher user_version are refused, and
+// so are those of pre-release schema versions (below kFirstSupportedSchemaVersion), which no
+// release ever wrote and which are not upgraded.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kFirstSupportedSchemaVersion = 2;
 
 // Creates or upgrades the schema inside one transaction. Idempotent.
 common::Status Migrate(Connection& db);

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -360,6 +361,24 @@ TEST_F(SqliteStoreTest, WalIsCheckpointedWhileRunning) {
   }
   EXPECT_TRUE(grew) << "database file stayed at " << std::filesystem::file_size(db) << " bytes";
   EXPECT_TRUE(store_->Read("Patient", "w1499").has_value());
+}
+
+TEST_F(SqliteStoreTest, RefusesAPreReleaseSchemaWithAClearMessage) {
+  std::filesystem::path old = dir_ / "old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(old.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE resource_versions(seq INTEGER PRIMARY KEY); "
+                             "PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  SqliteStoreOptions o;
+  o.path = old.string();
+  auto s = OpenSqliteStore(o);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.error().message().find("pre-release schema version 1"), std::string::npos)
+      << s.error().message();
 }
 
 }  // namespace
