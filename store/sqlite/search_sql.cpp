@@ -809,7 +809,21 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
     // need: the page alone (no total), every match (an exact total), or up to the bound.
     const bool exact = query.total == fhir::search::TotalMode::kAccurate ||
                        query.total == fhir::search::TotalMode::kEstimate;
-    const bool bounded = query.total == fhir::search::TotalMode::kAuto;
+    // Without _total, the total is counted only when a selective criterion drives the query
+    // (so at most ~kDriverLimit matches): counting a haystack would cost every page a pass
+    // over a thousand candidates.
+    const bool automatic = query.total == fhir::search::TotalMode::kAuto;
+    bool bounded = automatic && driver != -1;
+    if (automatic && driver == -1 && query.criteria.empty() && !query.type.empty()) {
+      // No criteria: cheap when the type has at most ~1000 current resources (index-only).
+      Sql probe;
+      probe.Add("SELECT 1 FROM resource_versions INDEXED BY rv_current WHERE type = ")
+          .Param(query.type);
+      probe.Add(" AND ended_seq IS NULL LIMIT 1 OFFSET ").Param(kAutoTotalLimit);
+      ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, probe, cache));
+      ASSIGN_OR_RETURN(bool more, stmt.Step());
+      bounded = !more;
+    }
     int64_t limit = count;
     int64_t skip = offset;
     if (exact) {
@@ -846,6 +860,8 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
       int64_t n = static_cast<int64_t>(seqs.size());
       if (exact || n <= kAutoTotalLimit) result.total = n;
       first = static_cast<size_t>(std::min(offset, n));
+    } else if (automatic && offset == 0 && static_cast<int64_t>(seqs.size()) < count) {
+      result.total = static_cast<int64_t>(seqs.size());  // the first page holds them all
     }
     size_t last = std::min(seqs.size(), first + static_cast<size_t>(count));
     // Phase 2: the page's versions by seq.

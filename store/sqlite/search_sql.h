@@ -48,7 +48,8 @@ inline constexpr int kMaxIncludeDepth = 8;
 // the versions live at query.snapshot. Matches are ordered by the _sort keys (missing values
 // last), then by seq; the page is query.count results from query.offset. total is filled for
 // _total=accurate/estimate (exact count) and _summary=count (which returns no matches); without
-// _total (TotalMode::kAuto) only when there are at most 1000 matches (a bounded count).
+// _total (TotalMode::kAuto) when a selective criterion drives the query and there are at most
+// 1000 matches, or when the first page holds every match.
 //
 // Plan: one selective index criterion (at most 1000 index rows, counted index-only) drives
 // the query, every other criterion probes the candidates; with none, candidates are walked in
