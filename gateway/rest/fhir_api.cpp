@@ -114,21 +114,23 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   if (auto bad = rest::CheckAcceptable(req)) return *bad;
 
   std::vector<std::string> parts = SplitPath(req.path);
-  const std::string& m = req.method;
+  // HEAD is answered wherever GET is (RFC 9110 9.3.2): the same status and headers; the edge
+  // sends no body.
+  const std::string m = req.method == "HEAD" ? std::string("GET") : req.method;
   if (parts.empty()) {
     call.route = "/";
     if (m == "POST") return rest::HandleBundle(call, *this);
     if (m == "GET") return rest::HandleSearch(call, "");
-    return MethodNotAllowed("GET, POST");
+    return MethodNotAllowed("GET, HEAD, POST");
   }
   if (parts[0] == "metadata" && parts.size() == 1) {
     call.route = "/metadata";
-    if (m != "GET") return MethodNotAllowed("GET");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD");
     return rest::HandleCapabilities(call);
   }
   if (parts[0] == "_history" && parts.size() == 1) {
     call.route = "/_history";
-    if (m != "GET") return MethodNotAllowed("GET");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD");
     return rest::HandleHistory(call, "", "");
   }
   if (parts[0] == "_search" && parts.size() == 1) {
@@ -148,7 +150,7 @@ HttpResponse FhirApi::Dispatch(Call& call) {
     if (m == "POST") return rest::Create(call, type);
     if (m == "PUT") return rest::ConditionalUpdate(call, type);
     if (m == "DELETE") return rest::ConditionalDelete(call, type);
-    return MethodNotAllowed("GET, POST, PUT, DELETE");
+    return MethodNotAllowed("GET, HEAD, POST, PUT, DELETE");
   }
   if (parts.size() == 2 && parts[1] == "_search") {
     call.route = "/{type}/_search";
@@ -158,25 +160,25 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   }
   if (parts.size() == 2 && parts[1] == "_history") {
     call.route = "/{type}/_history";
-    if (m != "GET") return MethodNotAllowed("GET");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD");
     return rest::HandleHistory(call, type, "");
   }
   const std::string& id = parts[1];
   if (parts.size() == 2) {
     call.route = "/{type}/{id}";
-    if (m == "GET" || m == "HEAD") return rest::Read(call, type, id);
+    if (m == "GET") return rest::Read(call, type, id);
     if (m == "PUT") return rest::Update(call, type, id);
     if (m == "DELETE") return rest::Delete(call, type, id);
     return MethodNotAllowed("GET, HEAD, PUT, DELETE");
   }
   if (parts.size() == 3 && parts[2] == "_history") {
     call.route = "/{type}/{id}/_history";
-    if (m != "GET") return MethodNotAllowed("GET");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD");
     return rest::HandleHistory(call, type, id);
   }
   if (parts.size() == 4 && parts[2] == "_history") {
     call.route = "/{type}/{id}/_history/{vid}";
-    if (m != "GET" && m != "HEAD") return MethodNotAllowed("GET, HEAD");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD");
     return rest::VRead(call, type, id, parts[3]);
   }
   call.route = "unmatched";

@@ -54,6 +54,35 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
   return std::move(*parsed);
 }
 
+namespace {
+
+// A reference to a Bundle entry ("urn:uuid:..." / "urn:oid:...") means something only inside
+// the transaction that carries the entry; stored anywhere else it would dangle. Adds an issue
+// per such reference, with its path. `contained` resources are walked too.
+void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
+                               fhir::IssueList& issues) {
+  if (v.is_object()) {
+    for (const auto& [key, child] : v.members()) {
+      std::string here = path + "." + key;
+      if (key == "reference" && child.is_string() &&
+          (child.text().starts_with("urn:uuid:") || child.text().starts_with("urn:oid:"))) {
+        issues.push_back({fhir::Severity::kError, "invalid",
+                          "a urn:uuid or urn:oid reference can only be resolved inside a "
+                          "transaction Bundle that contains its target",
+                          here});
+      } else {
+        FindBundleLocalReferences(child, here, issues);
+      }
+    }
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.items().size(); ++i) {
+      FindBundleLocalReferences(v.items()[i], path + "[" + std::to_string(i) + "]", issues);
+    }
+  }
+}
+
+}  // namespace
+
 std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
                                                                 const std::string& type) {
   if (auto bad = CheckFhirContentType(call.request)) return *bad;
@@ -75,6 +104,7 @@ std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
                               "resourceType"}};
     return OutcomeResponse(400, mismatch, call.rendering);
   }
+  FindBundleLocalReferences(*value, type, issues);
   if (fhir::HasErrors(issues)) return OutcomeResponse(400, issues, call.rendering);
   return std::move(*value);
 }

@@ -164,6 +164,18 @@ TEST_F(FhirConformance, HeadOnReadHasTheHeadersOfGetWithoutABody) {
   EXPECT_TRUE(missing.body.empty());
   // The connection is still usable (no body bytes were left on it).
   EXPECT_EQ(c.Get("/Patient/" + id).status, 200);
+  // HEAD is answered wherever GET is: searches, history, the CapabilityStatement.
+  for (const std::string& path : {std::string("/Patient?family=hodesen"),
+                                  "/Patient/" + id + "/_history", std::string("/metadata")}) {
+    HttpResult g = c.Get(path);
+    HttpResult h = c.Head(path);
+    ASSERT_TRUE(h.ok) << path << ": " << h.error;
+    EXPECT_EQ(h.status, 200) << path;
+    EXPECT_TRUE(h.body.empty()) << path;
+    EXPECT_TRUE(IsFhirJson(h)) << path;
+    EXPECT_FALSE(g.body.empty()) << path;
+  }
+  EXPECT_EQ(c.Get("/metadata").status, 200);
 }
 
 TEST_F(FhirConformance, UpdateOfANewIdCreatesIt) {
@@ -625,6 +637,20 @@ TEST_F(FhirConformance, UnsupportedMethodIs405WithAllow) {
     EXPECT_EQ(allow.find(k.method), std::string::npos)
         << k.method << " " << k.path << ": " << allow;
   }
+}
+
+TEST_F(FhirConformance, BundleLocalReferencesOutsideATransactionAre400) {
+  FhirClient c = Client();
+  std::string body = R"({"resourceType":"Observation","status":"final","code":{"text":"PHQ-9"},
+    "subject":{"reference":"urn:uuid:7d1c2e7a-0a37-4c52-9d2b-1f0e4f3a9b11"},
+    "performer":[{"reference":"Practitioner/x"},{"reference":"urn:oid:2.16.578.1.12.4.1.4.4"}]})";
+  HttpResult r = c.Post("/Observation", body);
+  EXPECT_TRUE(IsOutcome(r, 400, "invalid", "Observation.subject.reference")) << r.body;
+  EXPECT_NE(r.body.find("Observation.performer[1].reference"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("Observation.performer[0]"), std::string::npos) << r.body;
+  // Nothing was stored.
+  HttpResult search = c.Get("/Observation?code:text=PHQ-9&_summary=count");
+  EXPECT_NE(search.body.find("\"total\":0"), std::string::npos) << search.body;
 }
 
 TEST_F(FhirConformance, MalformedBodiesAre400) {
