@@ -227,13 +227,7 @@ class CriteriaBuilder {
     sql.Add("SELECT 1 FROM " + std::string(table) + " " + i + " WHERE ");
     if (!type.empty()) sql.Add(i + ".type = ").Param(type).Add(" AND ");
     sql.Add(i + ".param = ").Param(c.param).Add(" AND (");
-    for (size_t k = 0; k < c.values.size(); ++k) {
-      if (k > 0) sql.Add(" OR ");
-      sql.Add("(");
-      common::Status s = AppendValue(sql, c, c.values[k], i);
-      if (!s.ok()) return s;
-      sql.Add(")");
-    }
+    RETURN_IF_ERROR(AppendValues(sql, c, i));
     sql.Add(") LIMIT 1 OFFSET ").Param(threshold);
     return common::Status::Ok();
   }
@@ -317,6 +311,13 @@ class CriteriaBuilder {
       sql.Add(i + ".param = ").Param(c.param);
     }
     sql.Add(" AND (");
+    RETURN_IF_ERROR(AppendValues(sql, c, i));
+    sql.Add("))");
+    return common::Status::Ok();
+  }
+
+  // The criterion's values on index alias `i`, OR'ed: "(v1) OR (v2) ...".
+  common::Status AppendValues(Sql& sql, const Criterion& c, const std::string& i) {
     for (size_t k = 0; k < c.values.size(); ++k) {
       if (k > 0) sql.Add(" OR ");
       sql.Add("(");
@@ -324,7 +325,6 @@ class CriteriaBuilder {
       if (!s.ok()) return s;
       sql.Add(")");
     }
-    sql.Add("))");
     return common::Status::Ok();
   }
 

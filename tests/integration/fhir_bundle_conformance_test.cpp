@@ -22,18 +22,8 @@ namespace {
 
 using namespace fhirt;
 
-class FhirBundle : public ::testing::Test {
+class FhirBundle : public GatewaySuite {
  protected:
-  static void SetUpTestSuite() { SharedGateway::Start(gateway_); }
-  static void TearDownTestSuite() { gateway_.reset(); }
-  void SetUp() override {
-    ASSERT_TRUE(gateway_ && gateway_->running());
-    client_ = std::make_unique<FhirClient>(gateway_->port());
-  }
-  void TearDown() override {
-    if (HasFailure() && gateway_) std::cerr << "gateway stderr:\n" << gateway_->StderrText();
-  }
-  FhirClient& c() { return *client_; }
 
   // How many Patients carry this fødselsnummer.
   int64_t PatientsWith(const std::string& fnr) {
@@ -44,8 +34,6 @@ class FhirBundle : public ::testing::Test {
     return Total(c().GetBundle("/Observation?identifier=" + UrlEncode(tag + "|")));
   }
 
-  static inline std::unique_ptr<GatewayProcess> gateway_;
-  std::unique_ptr<FhirClient> client_;
 };
 
 std::string PatientResource(const std::string& fnr, std::string_view extra = {},

@@ -35,18 +35,7 @@ std::string PatientJson(std::string_view fnr, std::string_view family, std::stri
   return s + "}";
 }
 
-class FhirConformance : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { SharedGateway::Start(gateway_); }
-  static void TearDownTestSuite() { gateway_.reset(); }
-  void SetUp() override { ASSERT_TRUE(gateway_ && gateway_->running()); }
-  void TearDown() override {
-    if (HasFailure() && gateway_) std::cerr << "gateway stderr:\n" << gateway_->StderrText();
-  }
-  static FhirClient Client() { return FhirClient(gateway_->port()); }
-
-  static inline std::unique_ptr<GatewayProcess> gateway_;
-};
+class FhirConformance : public GatewaySuite {};
 
 // ---- Synthetic identities ---------------------------------------------------------------------
 

@@ -32,19 +32,8 @@ std::string Lower(std::string s) {
   return s;
 }
 
-class FhirSearch : public ::testing::Test {
+class FhirSearch : public GatewaySuite {
  protected:
-  static void SetUpTestSuite() { SharedGateway::Start(gateway_); }
-  static void TearDownTestSuite() { gateway_.reset(); }
-  void SetUp() override {
-    ASSERT_TRUE(gateway_ && gateway_->running());
-    client_ = std::make_unique<FhirClient>(gateway_->port());
-  }
-  void TearDown() override {
-    if (HasFailure() && gateway_) std::cerr << "gateway stderr:\n" << gateway_->StderrText();
-  }
-
-  FhirClient& c() { return *client_; }
 
   // Creates a resource and remembers its id under `label`.
   void Make(const std::string& label, std::string_view type, const std::string& body) {
@@ -81,8 +70,6 @@ class FhirSearch : public ::testing::Test {
     return LabelsOf(c().GetBundle(target, std::move(headers)));
   }
 
-  static inline std::unique_ptr<GatewayProcess> gateway_;
-  std::unique_ptr<FhirClient> client_;
   std::map<std::string, std::string> id_of_;
   std::map<std::string, std::string> label_of_;
 };

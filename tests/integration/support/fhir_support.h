@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -432,6 +433,28 @@ class SharedGateway {
       ADD_FAILURE() << "gateway did not start: " << slot->error() << "\n" << slot->StderrText();
     }
   }
+};
+
+// A fixture with one gateway per test suite and a client per test. A suite that needs other
+// settings hides SetUpTestSuite() and calls SharedGateway::Start(gateway_, options). Suites
+// run one after another, so they share the one slot. On failure the gateway's stderr is
+// printed.
+class GatewaySuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { SharedGateway::Start(gateway_); }
+  static void TearDownTestSuite() { gateway_.reset(); }
+  void SetUp() override {
+    ASSERT_TRUE(gateway_ && gateway_->running());
+    client_ = std::make_unique<FhirClient>(gateway_->port());
+  }
+  void TearDown() override {
+    if (HasFailure() && gateway_) std::cerr << "gateway stderr:\n" << gateway_->StderrText();
+  }
+  FhirClient& c() { return *client_; }
+  static FhirClient Client() { return FhirClient(gateway_->port()); }
+
+  static inline std::unique_ptr<GatewayProcess> gateway_;
+  std::unique_ptr<FhirClient> client_;
 };
 
 }  // namespace emg::test::fhirt
