@@ -365,14 +365,17 @@ class SqliteStore final : public fhir::store::Store {
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (checkpointer_) checkpointer_->Stop();
-    open_.store(false);
+    bool was_open = open_.exchange(false);
     reads_.CloseAll();
     if (writer_db_) {
       index_writer_.reset();
       (void)writer_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
       writer_db_.reset();
     }
-    common::log::Info("store_closed", {{"last_seq", static_cast<long long>(last_seq_.load())}});
+    // A store that never opened (Open() failed and said why) has nothing to report.
+    if (was_open) {
+      common::log::Info("store_closed", {{"last_seq", static_cast<long long>(last_seq_.load())}});
+    }
   }
 
  private:
