@@ -1,0 +1,119 @@
+// The safe XML layer of the EHR adapter: what it refuses (DTDs, entities, depth, size) and
+// what it reads (encodings, namespaces, text, paths).
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "adapters/ehr/xml/document.h"
+#include "adapters/ehr/xml/schema_set.h"
+
+namespace adapters::ehr::xml {
+namespace {
+
+class EhrXml : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { Initialize(); }
+
+  static ParseFailure Refused(const std::string& bytes, size_t max = 1 << 20) {
+    ParseError error{ParseFailure::kNotWellFormed, ""};
+    auto doc = Document::Parse(bytes, max, &error);
+    EXPECT_FALSE(doc.has_value()) << bytes.substr(0, 80);
+    EXPECT_FALSE(error.message.empty());
+    return error.failure;
+  }
+};
+
+TEST_F(EhrXml, ExternalEntitiesAndDtdsAreRefusedBeforeAnythingIsLoaded) {
+  const std::string xxe_file =
+      "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
+  const std::string xxe_net =
+      "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">]><r>&x;</r>";
+  const std::string laughs =
+      "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+      "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+      "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+      "<lolz>&lol3;</lolz>";
+  const std::string parameter =
+      "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/hostname\">%p;]><r/>";
+  const std::string external_dtd =
+      "<?xml version=\"1.0\"?><!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>";
+  for (const std::string& attack : {xxe_file, xxe_net, laughs, parameter, external_dtd}) {
+    EXPECT_EQ(Refused(attack), ParseFailure::kDoctype) << attack;
+  }
+  // Lower-case doctype and an undeclared entity reference are refused too.
+  EXPECT_EQ(Refused("<!doctype r><r/>"), ParseFailure::kDoctype);
+  EXPECT_EQ(Refused("<r>&undeclared;</r>"), ParseFailure::kNotWellFormed);
+}
+
+TEST_F(EhrXml, DepthAndSizeAreBounded) {
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "<a>";
+  for (int i = 0; i < 10000; ++i) deep += "</a>";
+  EXPECT_EQ(Refused(deep, 1 << 20), ParseFailure::kNotWellFormed);
+  std::string big = "<r>" + std::string(5000, 'x') + "</r>";
+  EXPECT_EQ(Refused(big, 4096), ParseFailure::kTooLarge);
+  ParseError error;
+  EXPECT_TRUE(Document::Parse(big, 8192, &error).has_value());
+}
+
+TEST_F(EhrXml, NotWellFormedNamesTheLineNotTheContent) {
+  ParseError error;
+  auto doc = Document::Parse("<r>\n<Navn>Kari Syntetisk</Navn>\n<a></b>\n</r>", 1024, &error);
+  ASSERT_FALSE(doc.has_value());
+  EXPECT_EQ(error.failure, ParseFailure::kNotWellFormed);
+  EXPECT_NE(error.message.find("line 3"), std::string::npos) << error.message;
+  EXPECT_EQ(error.message.find("Kari"), std::string::npos) << error.message;
+  EXPECT_EQ(Refused(""), ParseFailure::kNotWellFormed);
+  EXPECT_EQ(Refused("plain text"), ParseFailure::kNotWellFormed);
+}
+
+TEST_F(EhrXml, ReadsLatin1AndUtf8AndNamespaces) {
+  // "Æøå" in ISO-8859-1 bytes, declared as such.
+  std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
+                       "<m xmlns=\"urn:a\" xmlns:b=\"urn:b\"><b:n V=\"x\">\xC6\xF8\xE5</b:n>"
+                       "<n>2</n><n>3</n></m>";
+  ParseError error;
+  auto doc = Document::Parse(latin1, 1024, &error);
+  ASSERT_TRUE(doc.has_value()) << error.message;
+  EXPECT_EQ(doc->declared_encoding(), "ISO-8859-1");
+  const xmlNode* root = doc->root();
+  EXPECT_EQ(LocalName(root), "m");
+  EXPECT_EQ(Namespace(root), "urn:a");
+  const xmlNode* bn = Child(root, "urn:b", "n");
+  ASSERT_NE(bn, nullptr);
+  EXPECT_EQ(Text(bn), "\xC3\x86\xC3\xB8\xC3\xA5");  // UTF-8
+  EXPECT_EQ(Attr(bn, "V"), "x");
+  EXPECT_TRUE(HasAttr(bn, "V"));
+  EXPECT_FALSE(HasAttr(bn, "S"));
+  EXPECT_EQ(Children(root, "urn:a", "n").size(), 2u);
+  EXPECT_EQ(Child(root, "", "n"), nullptr);  // namespace-aware
+  EXPECT_EQ(PathOf(Children(root, "urn:a", "n")[1]), "/m/n[2]");
+  EXPECT_EQ(PathOf(bn), "/m/n");  // the only n of its namespace
+  // A UTF-8 BOM and CDATA.
+  auto bom = Document::Parse("\xEF\xBB\xBF<r><![CDATA[a<b]]> </r>", 1024, &error);
+  ASSERT_TRUE(bom.has_value()) << error.message;
+  EXPECT_EQ(Text(bom->root()), "a<b");
+}
+
+TEST_F(EhrXml, InnerXmlKeepsMarkupOfFreeText) {
+  ParseError error;
+  auto doc = Document::Parse("<t>Linje 1<br/><b>viktig</b></t>", 1024, &error);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(InnerXml(doc->root()), "Linje 1<br/><b>viktig</b>");
+  EXPECT_EQ(Text(doc->root()), "Linje 1viktig");
+}
+
+TEST(EhrXmlMessages, BlankValuesKeepsNamesAndDropsData) {
+  EXPECT_EQ(BlankValues("Element '{urn:x}GenDate': '1991-12-4' is not a valid value of the "
+                        "atomic type 'xs:dateTime'."),
+            "Element '{urn:x}GenDate': '...' is not a valid value of the atomic type '...'.");
+  EXPECT_EQ(BlankValues("Element '{urn:x}Foo', attribute 'V': The value '12345678901' is not "
+                        "accepted"),
+            "Element '{urn:x}Foo', attribute 'V': The value '...' is not accepted");
+  EXPECT_EQ(BlankValues("no quotes here"), "no quotes here");
+  EXPECT_EQ(BlankValues("unbalanced 'quote"), "unbalanced 'quote");
+}
+
+}  // namespace
+}  // namespace adapters::ehr::xml
