@@ -1,0 +1,110 @@
+#include "adapters/ehr/bundle_builder.h"
+
+#include <cctype>
+
+#include "common/uuid.h"
+
+namespace adapters::ehr {
+
+using fhir::json::Value;
+
+BundleBuilder::BundleBuilder() : bundle_(Value::Object()) {
+  bundle_.Set("resourceType", Value::String("Bundle"));
+  bundle_.Set("type", Value::String("transaction"));
+}
+
+Value& BundleBuilder::Entries() {
+  if (Value* e = bundle_.Find("entry")) return *e;
+  return bundle_.Set("entry", Value::Array());
+}
+
+bool BundleBuilder::empty() const { return bundle_.Find("entry") == nullptr; }
+
+std::string BundleBuilder::Create(Value resource, std::string_view if_none_exist) {
+  std::string full_url = "urn:uuid:" + common::NewUuid();
+  std::string type(resource.GetString("resourceType"));
+  Value entry = Value::Object();
+  entry.Set("fullUrl", Value::String(full_url));
+  entry.Set("resource", std::move(resource));
+  Value& request = entry.Set("request", Value::Object());
+  request.Set("method", Value::String("POST"));
+  request.Set("url", Value::String(type));
+  if (!if_none_exist.empty()) request.Set("ifNoneExist", Value::String(std::string(if_none_exist)));
+  Entries().Append(std::move(entry));
+  return full_url;
+}
+
+std::string BundleBuilder::Update(Value resource, std::string_view url, std::string_view if_match) {
+  std::string full_url = "urn:uuid:" + common::NewUuid();
+  Value entry = Value::Object();
+  entry.Set("fullUrl", Value::String(full_url));
+  entry.Set("resource", std::move(resource));
+  Value& request = entry.Set("request", Value::Object());
+  request.Set("method", Value::String("PUT"));
+  request.Set("url", Value::String(std::string(url)));
+  if (!if_match.empty()) request.Set("ifMatch", Value::String(std::string(if_match)));
+  Entries().Append(std::move(entry));
+  return full_url;
+}
+
+Value BundleBuilder::Ref(std::string_view target, std::string_view display) {
+  Value r = Value::Object();
+  r.Set("reference", Value::String(std::string(target)));
+  if (!display.empty()) r.Set("display", Value::String(std::string(display)));
+  return r;
+}
+
+Value Str(std::string_view s) { return Value::String(std::string(s)); }
+
+Value Coding(std::string_view system, std::string_view code, std::string_view display) {
+  Value c = Value::Object();
+  if (!system.empty()) c.Set("system", Str(system));
+  if (!code.empty()) c.Set("code", Str(code));
+  if (!display.empty()) c.Set("display", Str(display));
+  return c;
+}
+
+Value CodeableConcept(std::string_view system, std::string_view code, std::string_view display,
+                      std::string_view text) {
+  Value cc = Value::Object();
+  if (!code.empty()) {
+    Value& codings = cc.Set("coding", Value::Array());
+    codings.Append(Coding(system, code, display));
+  }
+  if (!text.empty()) cc.Set("text", Str(text));
+  return cc;
+}
+
+Value Identifier(std::string_view system, std::string_view value) {
+  Value i = Value::Object();
+  i.Set("system", Str(system));
+  i.Set("value", Str(value));
+  return i;
+}
+
+std::string PercentEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string IdentifierQuery(std::string_view system, std::string_view value) {
+  // FHIR search escaping first (a value may hold ',', '|', '$' or '\'), then URL encoding.
+  std::string escaped;
+  for (char c : value) {
+    if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
+    escaped += c;
+  }
+  return "identifier=" + PercentEncode(std::string(system) + "|" + escaped);
+}
+
+}  // namespace adapters::ehr

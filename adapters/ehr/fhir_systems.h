@@ -1,0 +1,30 @@
+#pragma once
+// URIs the EHR adapter writes into FHIR resources. The Norwegian identifier systems (FNR,
+// HER-id, HPR, ...) are not here: they come from the ConceptMaps in mappings/kith.
+
+#include <string_view>
+
+namespace adapters::ehr::sys {
+
+// A KITH message's MsgId (unique per sender; we treat it as globally unique, as GUIDs are).
+inline constexpr std::string_view kMsgId = "https://emeistring.no/fhir/sid/kith-msgid";
+// The SHA-256 (hex) of a received message we could not read a MsgId from.
+inline constexpr std::string_view kMessageSha256 = "https://emeistring.no/fhir/sid/kith-message-sha256";
+// MsgHead ConversationRef/RefToConversation (the first message of a dialogue).
+inline constexpr std::string_view kConversation = "https://emeistring.no/fhir/sid/kith-conversation";
+// The id of a message we send (AppRec Id, MsgHead MsgId): the outbox entry's identifier.
+inline constexpr std::string_view kOutboundMsgId = "https://emeistring.no/fhir/sid/outbound-msgid";
+// PractitionerRole of a practitioner at an organisation: "<HPR or HER>@<organisation HER>".
+inline constexpr std::string_view kPractitionerRole = "https://emeistring.no/fhir/sid/practitioner-role";
+// Our task codes (mappings: emeistring-task-code).
+inline constexpr std::string_view kTaskCode = "https://emeistring.no/fhir/CodeSystem/task-code";
+// Extensions.
+inline constexpr std::string_view kExtSha256 = "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
+inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir/StructureDefinition/kith-priority";
+
+// Code systems (Volven kodeverk) as HL7 Norway writes them in Coding.system.
+inline constexpr std::string_view kVolvenPrefix = "urn:oid:2.16.578.1.12.4.1.1.";
+inline constexpr std::string_view kIcpc2 = "urn:oid:2.16.578.1.12.4.1.1.7170";
+inline constexpr std::string_view kIcd10 = "urn:oid:2.16.578.1.12.4.1.1.7110";
+
+}  // namespace adapters::ehr::sys

@@ -1,0 +1,39 @@
+#include "gateway/http/in_process_fhir_port.h"
+
+#include "common/uuid.h"
+#include "gateway/http/target.h"
+#include "gateway/rest/http_util.h"
+
+namespace gateway::http {
+
+InProcessFhirPort::InProcessFhirPort(FhirApi& api, std::string subject)
+    : api_(api), subject_(std::move(subject)) {}
+
+adapters::FhirResponse InProcessFhirPort::Call(
+    std::string_view method, std::string_view path_and_query, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  HttpRequest req;
+  req.method = std::string(method);
+  req.target = "/" + std::string(path_and_query);
+  auto target = ParseTarget(req.target);
+  if (!target.has_value()) {
+    return {400, rest::ErrorResponse(target.error()).body, "", ""};
+  }
+  req.path = std::move(target->path);
+  req.query = std::move(target->query);
+  req.body = std::string(body);
+  if (!body.empty()) req.headers.emplace_back("content-type", "application/fhir+json");
+  for (const auto& h : headers) req.headers.push_back(h);
+  req.context.request_id = "internal-" + common::NewUuid();
+  req.context.principal.subject = subject_;
+  req.context.principal.kind = "system";
+  HttpResponse resp = api_.Handle(req);
+  adapters::FhirResponse out;
+  out.status = resp.status;
+  out.body = std::move(resp.body);
+  out.location = std::string(resp.Header("Location"));
+  out.etag = std::string(resp.Header("ETag"));
+  return out;
+}
+
+}  // namespace gateway::http

@@ -1,0 +1,27 @@
+#pragma once
+// adapters::FhirPort over the gateway's own FhirApi, in-process: an adapter's FHIR calls are
+// parsed and handled exactly like a client's, under a system principal that names the adapter.
+
+#include <string>
+
+#include "adapters/api/fhir_port.h"
+#include "gateway/rest/fhir_api.h"
+
+namespace gateway::http {
+
+class InProcessFhirPort final : public adapters::FhirPort {
+ public:
+  // `subject` names the adapter in the request context (e.g. "system:ehr"); `api` must
+  // outlive the port.
+  InProcessFhirPort(FhirApi& api, std::string subject);
+
+  adapters::FhirResponse Call(
+      std::string_view method, std::string_view path_and_query, std::string_view body,
+      const std::vector<std::pair<std::string, std::string>>& headers) override;
+
+ private:
+  FhirApi& api_;
+  std::string subject_;
+};
+
+}  // namespace gateway::http
