@@ -1,0 +1,118 @@
+// The synthetic corpus (tests/testdata/ehr, see its README) through the adapter's first
+// stages: safe parsing, envelope detection, quirk repair and schema validation, each checked
+// against the manifest.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "adapters/ehr/envelope.h"
+#include "adapters/ehr/quirks.h"
+#include "adapters/ehr/xml/schema_set.h"
+
+namespace adapters::ehr {
+namespace {
+
+const std::string kRoot = std::string(EMG_TESTDATA_DIR) + "/ehr";
+const std::string kSchemaDir = std::string(EMG_TESTDATA_DIR) + "/../../adapters/ehr/schemas/kith";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class EhrCorpus : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    xml::Initialize();
+    auto s = xml::SchemaSet::Load(kSchemaDir, "kith-all.xsd");
+    ASSERT_TRUE(s.has_value()) << s.error().message();
+    schemas_ = std::move(*s);
+    manifest_.Parse(ReadFile(kRoot + "/manifest.json").c_str());
+    ASSERT_FALSE(manifest_.HasParseError());
+  }
+  static void TearDownTestSuite() { schemas_.reset(); }
+
+  static inline std::unique_ptr<xml::SchemaSet> schemas_;
+  static inline rapidjson::Document manifest_;
+};
+
+std::string Str(const rapidjson::Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  if (it == v.MemberEnd() || !it->value.IsString()) return {};
+  return it->value.GetString();
+}
+
+TEST_F(EhrCorpus, EveryFileIsListedAndBehavesAsTheManifestSays) {
+  const rapidjson::Value& files = manifest_["files"];
+  ASSERT_TRUE(files.IsArray());
+  size_t listed = 0;
+  for (const auto& f : files.GetArray()) {
+    ++listed;
+    const std::string name = Str(f, "file");
+    SCOPED_TRACE(name);
+    const std::string bytes = ReadFile(kRoot + "/" + name);
+    ASSERT_FALSE(bytes.empty());
+    const bool well_formed = f["wellFormed"].GetBool();
+    const std::string dir = name.substr(0, name.find('/'));
+    xml::ParseError error;
+    auto doc = xml::Document::Parse(bytes, 32 << 20, &error);
+    if (dir == "attacks" || !well_formed) {
+      // Every attack and every malformed file is refused before anything is read from it.
+      EXPECT_FALSE(doc.has_value());
+      EXPECT_EQ(error.message.find("Syntetisk"), std::string::npos) << error.message;
+      continue;
+    }
+    ASSERT_TRUE(doc.has_value()) << error.message;
+    Envelope e = DetectEnvelope(*doc);
+    const std::string kind = Str(f, "kind");
+    if (kind == "unknown") {
+      EXPECT_EQ(e.kind, MessageKind::kUnsupported);
+      EXPECT_FALSE(e.unsupported.empty());
+      continue;
+    }
+    EXPECT_EQ(std::string(KindName(e.kind)), kind == "henvisning"      ? "Henvisning"
+                                             : kind == "dialogmelding" ? "Dialogmelding"
+                                                                       : "AppRec");
+    EXPECT_EQ(e.version, Str(f, "version"));
+    std::vector<std::string> repairs = RepairKnownQuirks(*doc);
+    const rapidjson::Value& valid = f["schemaValid"];
+    if (valid.IsNull()) continue;  // Henvisning 1.x: no schema
+    const rapidjson::Value& expect = f["expect"];
+    bool quirk = expect.HasMember("quirk") && expect["quirk"].IsString();
+    auto violations = schemas_->Validate(*doc);
+    if (quirk) {
+      // Tolerated: valid after the repairs, and the schema-invalid ones needed one.
+      EXPECT_TRUE(violations.empty()) << violations.front().path << " " << violations.front().message;
+      if (!valid.GetBool()) {
+        EXPECT_FALSE(repairs.empty());
+      }
+      continue;
+    }
+    EXPECT_TRUE(repairs.empty()) << repairs.front();
+    EXPECT_EQ(violations.empty(), valid.GetBool())
+        << (violations.empty() ? "" : violations.front().path + " " + violations.front().message);
+    for (const auto& v : violations) {
+      // Errors name elements, never values from the message.
+      EXPECT_EQ(v.message.find("Syntetisk"), std::string::npos) << v.message;
+      EXPECT_EQ(v.message.find("12848841054"), std::string::npos) << v.message;
+    }
+  }
+  // Every XML file of the corpus is in the manifest.
+  size_t on_disk = 0;
+  for (const auto& p : std::filesystem::recursive_directory_iterator(kRoot)) {
+    if (p.path().extension() == ".xml") ++on_disk;
+  }
+  EXPECT_EQ(listed, on_disk);
+  EXPECT_GE(listed, 50u);
+}
+
+}  // namespace
+}  // namespace adapters::ehr
