@@ -1,5 +1,6 @@
 // Composition root and CLI of emeistring-gateway (usage: gateway/config/cli.h).
-// Startup: config -> data dir -> SQLite store -> FHIR API -> optional demo seed -> HTTP server.
+// Startup: config -> data dir -> SQLite store -> FHIR API -> terminology (load, validate, seed)
+// -> optional demo seed -> HTTP server.
 // Shutdown on SIGTERM/SIGINT: drain the server, close the store, exit 0.
 
 #include <pthread.h>
@@ -17,6 +18,8 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "fhir/json/writer.h"
+#include "fhir/terminology/terminology.h"
 #include "gateway/config/cli.h"
 #include "gateway/config/config.h"
 #include "gateway/http/metrics.h"
@@ -136,6 +139,34 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   store->SetCommitObserver(
       [&metrics](double seconds, size_t units) { metrics.ObserveCommit(seconds, units); });
   gateway::FhirApi api(*store, ToFhirOptions(config));
+
+  // The code lists of mappings/ (terminology.dir): loaded and checked once, written to the store
+  // so that they are readable through the FHIR API, and kept for the message translators.
+  auto loaded_terminology = fhir::terminology::Terminology::LoadDirectory(config.terminology.dir);
+  if (!loaded_terminology.has_value()) {
+    common::log::Error("terminology_load_failed",
+                       {{"error", loaded_terminology.error().message()}});
+    store->Close();
+    return cfg::kExitFailure;
+  }
+  std::shared_ptr<const fhir::terminology::Terminology> terminology =
+      std::move(*loaded_terminology);
+  // The seed is our own data, not a client request: the request limits (server.body_limit_bytes,
+  // fhir.max_bundle_entries) do not apply to it, so it runs through an API instance without them.
+  std::string terminology_seed = fhir::json::Write(terminology->SeedBundle());
+  gateway::FhirApiOptions seed_options = ToFhirOptions(config);
+  seed_options.max_body_bytes = std::max(seed_options.max_body_bytes, terminology_seed.size());
+  seed_options.max_bundle_entries =
+      std::max(seed_options.max_bundle_entries, terminology->resources().size());
+  common::Status terminology_seeded =
+      gateway::FhirApi(*store, std::move(seed_options)).SeedFromBundle(terminology_seed);
+  if (!terminology_seeded.ok()) {
+    common::log::Error("terminology_seed_failed", {{"error", terminology_seeded.message()}});
+    store->Close();
+    return cfg::kExitFailure;
+  }
+  common::log::Info("terminology_loaded",
+                    {{"resources", static_cast<unsigned long>(terminology->resources().size())}});
 
   if (!config.demo.seed_file.empty()) {
     std::string bundle;

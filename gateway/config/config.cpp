@@ -74,9 +74,12 @@ const Spec kSpecs[] = {
     {"log.level", "EMG_LOG_LEVEL", 0, 0, [](Config& c) -> FieldRef { return &c.log.level; }},
     {"demo.seed_file", "EMG_SEED_FILE", 0, 0,
      [](Config& c) -> FieldRef { return &c.demo.seed_file; }},
+    {"terminology.dir", "EMG_TERMINOLOGY_DIR", 0, 0,
+     [](Config& c) -> FieldRef { return &c.terminology.dir; }},
 };
 
-constexpr std::string_view kSections[] = {"server", "server.tls", "store", "fhir", "log", "demo"};
+constexpr std::string_view kSections[] = {
+    "server", "server.tls", "store", "fhir", "log", "demo", "terminology"};
 
 const std::array<KeyInfo, std::size(kSpecs)> kKeyInfos = [] {
   std::array<KeyInfo, std::size(kSpecs)> out{};
@@ -265,6 +268,17 @@ std::string UnreadableReason(const std::string& path) {
   return {};
 }
 
+// Empty when `path` is a directory whose entries can be listed, else the reason.
+std::string UnreadableDirectoryReason(const std::string& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec) return ec.message();
+  if (!std::filesystem::is_directory(st)) return "not a directory";
+  std::filesystem::directory_iterator it(path, ec);
+  if (ec) return ec.message();
+  return {};
+}
+
 Status CheckReadable(std::string_view key, const std::string& path) {
   std::string reason = UnreadableReason(path);
   if (reason.empty()) return Status::Ok();
@@ -390,6 +404,11 @@ Status Validate(Config& config) {
   }
   if (!config.demo.seed_file.empty()) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
+  }
+  if (config.terminology.dir.empty()) return KeyError("terminology.dir", "must not be empty");
+  if (std::string reason = UnreadableDirectoryReason(config.terminology.dir); !reason.empty()) {
+    return KeyError("terminology.dir",
+                    "cannot read directory '" + config.terminology.dir + "': " + reason);
   }
   return Status::Ok();
 }

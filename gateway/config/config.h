@@ -31,6 +31,7 @@
 //   fhir.unique_identifiers      EMG_UNIQUE_IDENTIFIERS    (6)             Type|system,...
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
+//   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/kith   readable directory (7)
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
 //     picks a free port (the "listening" log line has the real one).
@@ -40,6 +41,8 @@
 // (5) A transaction Bundle (JSON) run at start; relative paths are from the working directory.
 // (6) Identifiers unique among live resources of the type; default fødselsnummer and
 //     D-nummer for Patient, HPR-nummer for Practitioner. Empty: none.
+// (7) The CodeSystem and ConceptMap files (fhir/terminology) loaded, validated and seeded into
+//     the store at every start; relative paths are from the working directory.
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).
@@ -107,12 +110,17 @@ struct DemoConfig {
   std::string seed_file;
 };
 
+struct TerminologyConfig {
+  std::string dir = "mappings/kith";
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
   FhirConfig fhir;
   LogConfig log;
   DemoConfig demo;
+  TerminologyConfig terminology;
 };
 
 // Command-line values that override file and environment.
@@ -137,7 +145,8 @@ common::Status ApplyJson(std::string_view json, Config& config);
 common::Status ApplyEnvironment(const GetEnv& getenv, Config& config);
 
 // Cross-field and environment checks: listen address syntax (fills host/port), TLS file pair
-// and readability, base_url, page sizes, log level, seed file readability.
+// and readability, base_url, page sizes, log level, seed file readability, terminology
+// directory readability.
 common::Status Validate(Config& config);
 
 // Parses "HOST:PORT" where HOST is an IPv4 literal, a bracketed IPv6 literal or "localhost".

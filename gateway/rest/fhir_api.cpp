@@ -197,7 +197,7 @@ Status FhirApi::SeedFromBundle(std::string_view bundle_json) {
   HttpResponse resp = Handle(req);
   if (resp.status != 200) {
     return Status(Code::kInvalidArgument,
-                  "the demo seed bundle was rejected with HTTP " + std::to_string(resp.status) +
+                  "the seed bundle was rejected with HTTP " + std::to_string(resp.status) +
                       ": " + resp.body.substr(0, 2000));
   }
   return Status::Ok();

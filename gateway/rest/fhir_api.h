@@ -37,8 +37,8 @@ class FhirApi {
   // Never throws; every error is an OperationOutcome response.
   HttpResponse Handle(const HttpRequest& request);
 
-  // Runs a transaction Bundle (JSON) as the demo seed. Idempotent when the bundle uses
-  // conditional creates (ifNoneExist).
+  // Runs a transaction Bundle (JSON) at start: the terminology seed and the demo seed.
+  // Idempotent when the bundle uses conditional creates (ifNoneExist) or conditional updates.
   common::Status SeedFromBundle(std::string_view bundle_json);
 
  private:

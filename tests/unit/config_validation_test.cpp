@@ -16,16 +16,28 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
-GetEnv FakeEnv(const Env& env) {
+// The default terminology.dir ("mappings/kith") is relative to the working directory, which for
+// tests is not the repository root: unless a test sets it, the environment and the configs used
+// below name the source tree's directory.
+const std::string kTerminologyDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/kith";
+
+GetEnv FakeEnv(Env env) {
+  env.emplace("EMG_TERMINOLOGY_DIR", kTerminologyDir);  // no-op when the test sets it
   return [env](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
   };
 }
 
+Config TestDefaults() {
+  Config c;
+  c.terminology.dir = kTerminologyDir;
+  return c;
+}
+
 // Applies `json` to defaults and validates; returns the error message or "" when valid.
 std::string JsonError(const std::string& json) {
-  Config c;
+  Config c = TestDefaults();
   common::Status s = ApplyJson(json, c);
   if (!s.ok()) return s.message();
   s = Validate(c);
@@ -62,6 +74,7 @@ TEST(ConfigDefaults, AreValid) {
   EXPECT_TRUE(c->store.durable);
   EXPECT_FALSE(c->server.tls.enabled());
   EXPECT_EQ(c->log.level, "info");
+  EXPECT_EQ(Config().terminology.dir, "mappings/kith");
 }
 
 TEST(ConfigJson, AppliesEveryKnownSection) {
@@ -76,7 +89,7 @@ TEST(ConfigJson, AppliesEveryKnownSection) {
     "demo": {}
   })");
   EXPECT_EQ(error, "");
-  Config c;
+  Config c = TestDefaults();
   ASSERT_TRUE(
       ApplyJson(R"({"server":{"listen":"[::1]:9091","base_url":"http://h/fhir/"}})", c).ok());
   ASSERT_TRUE(Validate(c).ok());
@@ -91,7 +104,7 @@ TEST(ConfigJson, ExampleConfigFilesLoad) {
   o.config_file = root + "/config/gateway.example.json";  // every key, at its default
   auto c = Load(o, FakeEnv({}));
   ASSERT_TRUE(c.has_value()) << c.error().message();
-  Config defaults;
+  Config defaults = TestDefaults();
   ASSERT_TRUE(Validate(defaults).ok());
   EXPECT_EQ(c->server.listen, defaults.server.listen);
   EXPECT_EQ(c->server.body_limit_bytes, defaults.server.body_limit_bytes);
@@ -116,6 +129,9 @@ TEST(ConfigJson, ExampleConfigFilesLoad) {
   Config demo;
   ASSERT_TRUE(ApplyJson(text, demo).ok());
   EXPECT_TRUE(std::filesystem::exists(root + "/" + demo.demo.seed_file)) << demo.demo.seed_file;
+  // scripts/run.sh runs from the repository root, where the default terminology.dir resolves.
+  EXPECT_TRUE(std::filesystem::is_directory(root + "/" + demo.terminology.dir))
+      << demo.terminology.dir;
 }
 
 TEST(ConfigJson, UnknownKeysAtAnyLevelNameTheKey) {
@@ -193,6 +209,23 @@ TEST(ConfigValidate, TlsNeedsBothReadableFiles) {
 TEST(ConfigValidate, SeedFileMustBeReadable) {
   std::string error = JsonError(R"({"demo": {"seed_file": "/nonexistent/seed.json"}})");
   EXPECT_EQ(error.rfind("demo.seed_file: cannot read '/nonexistent/seed.json': ", 0), 0u) << error;
+}
+
+TEST(ConfigValidate, TerminologyDirMustBeAReadableDirectory) {
+  EXPECT_EQ(JsonError(R"({"terminology": {"dir": ""}})"), "terminology.dir: must not be empty");
+  std::string error = JsonError(R"({"terminology": {"dir": "/nonexistent/kith"}})");
+  EXPECT_EQ(error.rfind("terminology.dir: cannot read directory '/nonexistent/kith': ", 0), 0u)
+      << error;
+  TempFile file("not a directory");
+  EXPECT_EQ(JsonError(R"({"terminology": {"dir": ")" + file.path() + R"("}})"),
+            "terminology.dir: cannot read directory '" + file.path() + "': not a directory");
+  EXPECT_EQ(JsonError(R"({"terminology": {"dir": ")" + kTerminologyDir + R"("}})"), "");
+  EXPECT_EQ(JsonError(R"({"terminology": {"path": "x"}})"), "terminology.path: unknown key");
+  auto c = Load({}, FakeEnv({{"EMG_TERMINOLOGY_DIR", "/nonexistent/env"}}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message().rfind("terminology.dir: cannot read directory '/nonexistent/env'", 0),
+            0u)
+      << c.error().message();
 }
 
 TEST(ConfigEnv, OverridesAndErrorsNameVariableAndKey) {
@@ -320,6 +353,7 @@ TEST(ConfigKeys, EveryKeyHasADistinctEnvironmentVariable) {
   EXPECT_TRUE(keys.contains("store.data_dir"));
   EXPECT_TRUE(keys.contains("log.level"));
   EXPECT_TRUE(keys.contains("demo.seed_file"));
+  EXPECT_TRUE(keys.contains("terminology.dir"));
 }
 
 }  // namespace
