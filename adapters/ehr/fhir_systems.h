@@ -12,6 +12,8 @@ inline constexpr std::string_view kMsgId = "https://emeistring.no/fhir/sid/kith-
 inline constexpr std::string_view kMessageSha256 = "https://emeistring.no/fhir/sid/kith-message-sha256";
 // MsgHead ConversationRef/RefToConversation (the first message of a dialogue).
 inline constexpr std::string_view kConversation = "https://emeistring.no/fhir/sid/kith-conversation";
+// RefDoc/Id of an attachment inside a message.
+inline constexpr std::string_view kRefDocId = "https://emeistring.no/fhir/sid/kith-refdoc-id";
 // The id of a message we send (AppRec Id, MsgHead MsgId): the outbox entry's identifier.
 inline constexpr std::string_view kOutboundMsgId = "https://emeistring.no/fhir/sid/outbound-msgid";
 // PractitionerRole of a practitioner at an organisation: "<HPR or HER>@<organisation HER>".
@@ -21,6 +23,21 @@ inline constexpr std::string_view kTaskCode = "https://emeistring.no/fhir/CodeSy
 // Extensions.
 inline constexpr std::string_view kExtSha256 = "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir/StructureDefinition/kith-priority";
+
+// A referral's matching key (Henvisning 1.x has no reference from a change or cancellation to
+// the original): the SHA-256 of requester HER-id, provider HER-id, patient id and IssueDate,
+// so the identifier carries no personal data.
+inline constexpr std::string_view kReferralKey = "https://emeistring.no/fhir/sid/kith-referral-key";
+
+// ConceptMaps in mappings/kith.
+inline constexpr std::string_view kMapPersonIdent =
+    "urn:emeistring:fhir:ConceptMap:kith-8116-to-identifier-system";
+inline constexpr std::string_view kMapOrgIdent =
+    "urn:emeistring:fhir:ConceptMap:kith-9051-to-identifier-system";
+inline constexpr std::string_view kMapGender =
+    "urn:emeistring:fhir:ConceptMap:kith-3101-to-administrative-gender";
+inline constexpr std::string_view kMapPriority =
+    "urn:emeistring:fhir:ConceptMap:kith-8304-to-request-priority";
 
 // Code systems (Volven kodeverk) as HL7 Norway writes them in Coding.system.
 inline constexpr std::string_view kVolvenPrefix = "urn:oid:2.16.578.1.12.4.1.1.";

@@ -1,0 +1,65 @@
+#pragma once
+// Henvisning (referral) 1.0 and 1.1 (stand-alone KITH Message/ServReq) and 2.0 (inside
+// MsgHead), read into one shape. No Henvisning XSD exists, so the structure is checked here
+// against messaging.md §4 (the corpus README records the details we had to choose): elements
+// are read by name, dates from @V or text, and the required parts are checked.
+
+#include <libxml/tree.h>
+
+#include <string>
+#include <vector>
+
+#include "adapters/ehr/envelope.h"
+#include "adapters/ehr/parties.h"
+
+namespace adapters::ehr {
+
+struct ReasonSection {
+  KithCode heading;   // kodeverk 8231
+  std::string text;   // plain text (markup removed)
+  std::string xhtml;  // the original markup when the section is XHTML, else empty
+};
+
+struct MessageAttachment {
+  std::string id;
+  std::string mime_type;
+  std::string description;
+  std::string issue_date;
+  std::string base64;  // as in the Base64Container (may be invalid: checked by the importer)
+  std::string path;    // where in the message (for an AppRec error's OT)
+};
+
+struct Referral {
+  std::string version;  // "1.0", "1.1", "2.0"
+  KithCode msg_type;    // Message/Type or MsgInfo/Type (kodeverk 8279)
+  std::string msg_id;
+  std::string gen_date;
+  std::string issue_date;
+  KithCode msg_descr;   // 8455 (1.1) / 8263 (1.0)
+  KithCode content_type;  // 2.0: TypeInnholdIMelding/TypeInnhold (9146)
+  KithCode serv_type;   // 7309: N, M, C, A, H (2.0 has none: "N")
+  KithCode ack;
+  KithCode priority;    // 8304
+  KithCode purpose;     // 8248
+  KithCode adm_cat;     // 8240
+  std::string req_comment;
+  std::string reqserv_comment;
+  Organisation requester;         // the referring institution (its professional inside)
+  Organisation service_provider;  // the receiver
+  Person patient;
+  bool has_patient = false;
+  std::vector<KithCode> diagnoses;
+  std::vector<ReasonSection> reasons;
+  std::vector<MessageAttachment> attachments;
+  // Structural problems (T02), each naming the element path; empty when the structure holds.
+  std::vector<std::string> problems;
+};
+
+// Reads a Henvisning of any version from `e` (kind kHenvisning).
+Referral ReadReferral(const Envelope& e);
+
+// "Family, Given" (Henvisning 1.x Patient/Name) into family and given; a name without a comma
+// stays whole in `full_name` only.
+void SplitKithName(const std::string& name, Person& person);
+
+}  // namespace adapters::ehr
