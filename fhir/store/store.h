@@ -73,7 +73,9 @@ class WriteContext {
   // meta.versionId and meta.lastUpdated (overwriting any client values) and returns the stored
   // version. `expected_version` (If-Match) fails with kFailedPrecondition when it differs
   // from the current version; 0 means no precondition.
-  // A create (no current version) gets version 1; `method` is recorded for history.
+  // A create (no current version) gets version 1; `method` is recorded for history. A put whose
+  // content equals the current version's (meta.versionId/lastUpdated aside) writes nothing
+  // and returns the current version.
   virtual common::StatusOr<ResourceVersion> Put(const std::string& type, const std::string& id,
                                                 const json::Value& resource,
                                                 const std::string& method,

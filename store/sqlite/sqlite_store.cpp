@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "fhir/json/writer.h"
 #include "fhir/search/index.h"
+#include "fhir/json/parser.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
@@ -35,6 +36,44 @@ constexpr std::string_view kSelectCurrent =
 constexpr std::string_view kSelectVersion =
     "SELECT " EMG_VERSION_COLUMNS " FROM resource_versions WHERE type=?1 AND id=?2 AND "
     "version=?3";
+
+// JSON equality that ignores the order of object members (FHIR JSON objects have unique
+// keys) but not of array items.
+bool SameJson(const fhir::json::Value& a, const fhir::json::Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case fhir::json::Kind::kObject: {
+      if (a.members().size() != b.members().size()) return false;
+      for (const auto& [key, value] : a.members()) {
+        const fhir::json::Value* other = b.Find(key);
+        if (other == nullptr || !SameJson(value, *other)) return false;
+      }
+      return true;
+    }
+    case fhir::json::Kind::kArray: {
+      if (a.items().size() != b.items().size()) return false;
+      for (size_t i = 0; i < a.items().size(); ++i) {
+        if (!SameJson(a.items()[i], b.items()[i])) return false;
+      }
+      return true;
+    }
+    default:
+      return a == b;
+  }
+}
+
+// The resource as its content: id set, meta without versionId and lastUpdated (and no meta
+// when nothing else is in it).
+fhir::json::Value ContentOf(const fhir::json::Value& resource, const std::string& id) {
+  fhir::json::Value out = resource;
+  out.Set("id", fhir::json::Value::String(id));
+  if (fhir::json::Value* meta = out.Find("meta"); meta != nullptr && meta->is_object()) {
+    meta->Remove("versionId");
+    meta->Remove("lastUpdated");
+    if (meta->members().empty()) out.Remove("meta");
+  }
+  return out;
+}
 
 // Sets meta.versionId and meta.lastUpdated, keeping the client's other meta elements.
 void StampMeta(fhir::json::Value& resource, const std::string& id, int64_t version,
@@ -169,6 +208,12 @@ class WriteContextImpl final : public fhir::store::WriteContext {
                                  std::to_string(expected_version) + " but the current version is " +
                                  std::to_string(have));
       }
+    }
+    // An update that changes nothing makes no new version (HAPI calls it a no-op update): the
+    // seeds rerun their conditional updates at every start, and history stays meaningful.
+    if (current && !current->deleted) {
+      auto stored = fhir::json::Parse(current->body);
+      if (stored && SameJson(ContentOf(*stored, id), ContentOf(resource, id))) return *current;
     }
     RETURN_IF_ERROR(unique_.Reserve(db_, type, id, resource));
     fhir::json::Value stamped = resource;

@@ -381,5 +381,29 @@ TEST_F(SqliteStoreTest, RefusesAPreReleaseSchemaWithAClearMessage) {
       << s.error().message();
 }
 
+TEST_F(SqliteStoreTest, AnUpdateThatChangesNothingMakesNoVersion) {
+  auto v1 = Put("same", Patient("Likesen", "12839140000"));
+  // Same content, with members in another order and client meta that the store overwrites.
+  Value reordered = *fhir::json::Parse(
+      R"({"identifier":[{"value":"12839140000","system":"urn:oid:2.16.578.1.12.4.1.4.1"}],)"
+      R"("meta":{"versionId":"9","lastUpdated":"2020-01-01T00:00:00Z"},)"
+      R"("name":[{"family":"Likesen"}],"resourceType":"Patient"})");
+  auto v2 = Put("same", reordered);
+  EXPECT_EQ(v2.version, v1.version);
+  EXPECT_EQ(v2.seq, v1.seq);
+  auto history = store_->History({"Patient", "same", std::nullopt, std::nullopt, 0, 10, 0});
+  ASSERT_TRUE(history.has_value());
+  EXPECT_EQ(history->total, 1);
+  // A real change, or a tag in meta, is a new version.
+  auto v3 = Put("same", Patient("Endretsen", "12839140000"));
+  EXPECT_EQ(v3.version, v1.version + 1);
+  Value tagged = Patient("Endretsen", "12839140000");
+  tagged.Set("meta", *fhir::json::Parse(R"({"tag":[{"system":"urn:t","code":"x"}]})"));
+  EXPECT_EQ(Put("same", tagged).version, v3.version + 1);
+  // After a delete, the same content again is a new version (it revives the resource).
+  ASSERT_TRUE(TryPut("Patient", "same", nullptr).ok());
+  EXPECT_EQ(Put("same", tagged).version, v3.version + 3);
+}
+
 }  // namespace
 }  // namespace store::sqlite
