@@ -20,6 +20,11 @@ Value& BundleBuilder::Entries() {
 
 bool BundleBuilder::empty() const { return bundle_.Find("entry") == nullptr; }
 
+size_t BundleBuilder::size() const {
+  const Value* e = bundle_.Find("entry");
+  return e == nullptr ? 0 : e->items().size();
+}
+
 std::string BundleBuilder::Create(Value resource, std::string_view if_none_exist) {
   std::string full_url = "urn:uuid:" + common::NewUuid();
   std::string type(resource.GetString("resourceType"));
@@ -35,6 +40,11 @@ std::string BundleBuilder::Create(Value resource, std::string_view if_none_exist
 }
 
 std::string BundleBuilder::Update(Value resource, std::string_view url, std::string_view if_match) {
+  // "Type/id": the resource must carry the id it is stored under.
+  size_t slash = url.find('/');
+  if (slash != std::string_view::npos && url.find('?') == std::string_view::npos) {
+    resource.SetAfter("resourceType", "id", Value::String(std::string(url.substr(slash + 1))));
+  }
   std::string full_url = "urn:uuid:" + common::NewUuid();
   Value entry = Value::Object();
   entry.Set("fullUrl", Value::String(full_url));

@@ -25,6 +25,8 @@ class BundleBuilder {
   static fhir::json::Value Ref(std::string_view target, std::string_view display = {});
 
   bool empty() const;
+  // Entries so far: the index the next entry will have (responses come back in entry order).
+  size_t size() const;
   const fhir::json::Value& bundle() const { return bundle_; }
   fhir::json::Value Take() { return std::move(bundle_); }
 

@@ -181,6 +181,11 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   Value sr = Value::Object();
   sr.Set("resourceType", Str("ServiceRequest"));
   Value& ids = sr.Set("identifier", Array());
+  for (const Value& kept : ctx.identifiers) {
+    if (kept.GetString("system") == sys::kMsgId && kept.GetString("value") == r.msg_id) continue;
+    if (kept.GetString("system") == sys::kReferralKey) continue;
+    ids.Append(kept);
+  }
   ids.Append(Identifier(sys::kMsgId, r.msg_id));
   ids.Append(Identifier(sys::kReferralKey, ReferralKey(r)));
   sr.Set("status", Str(cancel ? "revoked" : "active"));

@@ -30,6 +30,8 @@ struct ReferralContext {
   // For a change (M) or cancellation (C): the existing ServiceRequest ("ServiceRequest/id")
   // matched by the referral key, or empty when none is known.
   std::string existing;
+  // Its identifiers (the original's MsgId among them), kept when it is replaced.
+  std::vector<fhir::json::Value> identifiers;
 };
 
 // The referral's matching key (requester HER, provider HER, patient id, IssueDate), hashed.

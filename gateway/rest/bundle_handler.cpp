@@ -171,6 +171,12 @@ std::optional<std::string> RewriteReferences(Value& v, const std::map<std::strin
         } else if (child.text().starts_with("urn:uuid:") || child.text().starts_with("urn:oid:")) {
           unresolved = child.text();
         }
+      } else if (child.is_string() && child.text().starts_with("urn:uuid:")) {
+        // R4 http.html#trules: links in elements of type uri/url (e.g. Attachment.url) that
+        // match an entry's fullUrl are replaced too. Only exact urn:uuid matches: they cannot
+        // be anything but a placeholder.
+        auto it = map.find(child.text());
+        if (it != map.end()) child.text() = it->second;
       } else if (auto u = RewriteReferences(child, map); u && !unresolved) {
         unresolved = u;
       }

@@ -1,0 +1,817 @@
+#include "adapters/ehr/inbox.h"
+
+#include <cctype>
+#include <optional>
+
+#include "adapters/ehr/bundle_builder.h"
+#include "adapters/ehr/dialogmelding.h"
+#include "adapters/ehr/digest.h"
+#include "adapters/ehr/envelope.h"
+#include "adapters/ehr/fhir_systems.h"
+#include "adapters/ehr/henvisning.h"
+#include "adapters/ehr/message_to_fhir.h"
+#include "adapters/ehr/quirks.h"
+#include "adapters/ehr/to_fhir.h"
+#include "common/base64.h"
+#include "common/log.h"
+#include "common/norwegian_id.h"
+#include "common/time.h"
+#include "common/uuid.h"
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+#include "fhir/outcome.h"
+
+namespace adapters::ehr {
+
+using fhir::json::Value;
+
+namespace {
+
+constexpr size_t kMaxSchemaErrors = 5;
+
+std::string Now() { return common::FormatInstant(common::SystemNow()); }
+
+bool Digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// An xs:dateTime for AppRec fields: `s` when it is one, else now.
+std::string XsDateTime(const std::string& s) {
+  bool ok = s.size() >= 19 && Digits(s.substr(0, 4)) && s[4] == '-' && Digits(s.substr(5, 2)) &&
+            s[7] == '-' && Digits(s.substr(8, 2)) && s[10] == 'T' && Digits(s.substr(11, 2)) &&
+            s[13] == ':' && Digits(s.substr(14, 2)) && s[16] == ':' && Digits(s.substr(17, 2));
+  if (ok) return s;
+  return Now().substr(0, 19) + "Z";
+}
+
+// What the inbox knows about the message being answered.
+struct Incoming {
+  std::string identity_system;  // sys::kMsgId, or sys::kMessageSha256 when no MsgId is readable
+  std::string identity;
+  std::string msg_type;  // kodeverk 8279
+  std::string msg_type_display;
+  std::string gen_date;
+  AppRecParty reply_to;   // the AppRec's receiver: the original's sender
+  std::string kind_text;  // "Henvisning 1.1", for descriptions
+};
+
+AppRecParty PartyOf(const Organisation& o) {
+  AppRecParty p;
+  p.name = o.name;
+  p.her_id = IdentOfType(o.idents, "HER");
+  if (!o.units.empty()) {
+    p.dept_name = o.units.front().name;
+    p.dept_her_id = IdentOfType(o.units.front().idents, "HER");
+  }
+  return p;
+}
+
+std::vector<std::string> HerIdsOf(const Organisation& o) {
+  std::vector<std::string> out;
+  std::string top = IdentOfType(o.idents, "HER");
+  if (!top.empty()) out.push_back(top);
+  for (const Organisation& u : o.units) {
+    std::string unit = IdentOfType(u.idents, "HER");
+    if (!unit.empty()) out.push_back(unit);
+  }
+  return out;
+}
+
+Value TaskCode(std::string_view code, std::string_view display) {
+  return CodeableConcept(sys::kTaskCode, code, display);
+}
+
+Value TaskInput(std::string_view type, std::string_view value_key, Value value) {
+  Value in = Value::Object();
+  in.Set("type", TaskCode(type, ""));
+  in.Set(value_key, std::move(value));
+  return in;
+}
+
+// The id part of a Location header ("http://h/Task/123/_history/1" -> "Task/123").
+std::string RefFromLocation(const std::string& location) {
+  std::string loc = location.substr(0, location.find("/_history/"));
+  size_t last = loc.rfind('/');
+  if (last == std::string::npos) return {};
+  size_t type = loc.rfind('/', last - 1);
+  return type == std::string::npos ? loc : loc.substr(type + 1);
+}
+
+// The patient checks of kodeverk 8221: E30 no fødselsnummer/D-nummer, E31 not a valid one,
+// E32 no name, E33 no family name, E34 no given name.
+std::vector<AppRecError> CheckPatient(const Person& p, bool structured_name) {
+  std::vector<AppRecError> errors;
+  const Ident* national = nullptr;
+  for (const Ident& i : p.idents) {
+    if (i.type.v == "FNR" || i.type.v == "DNR") {
+      national = &i;
+      break;
+    }
+  }
+  if (national == nullptr || national->id.empty()) {
+    bool other = !p.idents.empty();
+    errors.push_back({"E30", "",
+                      other ? "the patient has no fødselsnummer or D-nummer (an H-nummer or "
+                              "other id cannot be used: the treatment needs BankID)"
+                            : "the patient has no fødselsnummer or D-nummer"});
+  } else {
+    auto parsed = common::ParseNorwegianId(national->id);
+    bool kind_ok = parsed && ((national->type.v == "FNR" &&
+                               parsed->kind == common::NorwegianIdKind::kFodselsnummer) ||
+                              (national->type.v == "DNR" &&
+                               parsed->kind == common::NorwegianIdKind::kDNummer));
+    if (!kind_ok) {
+      errors.push_back({"E31", "",
+                        "the patient's " + std::string(national->type.v == "DNR" ? "D-nummer" : "fødselsnummer") +
+                            " is not valid (length, date or check digits)"});
+    }
+  }
+  if (structured_name) {
+    if (p.family.empty() && p.given.empty()) {
+      errors.push_back({"E32", "", "the patient has no name"});
+    } else if (p.family.empty()) {
+      errors.push_back({"E33", "", "the patient has no family name"});
+    } else if (p.given.empty()) {
+      errors.push_back({"E34", "", "the patient has no given name"});
+    }
+  } else if (p.full_name.empty()) {
+    errors.push_back({"E32", "", "the patient has no name"});
+  }
+  return errors;
+}
+
+}  // namespace
+
+struct Inbox::Impl {
+  Impl(EhrSettings s, const xml::SchemaSet& sc,
+       std::shared_ptr<const fhir::terminology::Terminology> t, FhirPort& f)
+      : settings(std::move(s)), schemas(sc), terms(std::move(t)), fhir(f), to(*terms, settings) {}
+
+  EhrSettings settings;
+  const xml::SchemaSet& schemas;
+  std::shared_ptr<const fhir::terminology::Terminology> terms;
+  FhirPort& fhir;
+  ToFhir to;
+
+  std::string Display(std::string_view list, std::string_view code) const {
+    auto d = terms->Display(VolvenSystem(list), code);
+    return d ? *d : std::string();
+  }
+
+  std::string ApprecVersionFor(const std::string& her) const {
+    auto it = settings.apprec_version_by_partner.find(her);
+    return it == settings.apprec_version_by_partner.end() ? settings.default_apprec_version
+                                                          : it->second;
+  }
+
+  AppRec MakeAppRec(const Incoming& in, const std::vector<AppRecError>& errors, bool rejected) const {
+    AppRec a;
+    a.version = ApprecVersionFor(in.reply_to.her_id);
+    a.id = common::NewUuid();
+    a.gen_date = XsDateTime(Now());
+    a.sender = settings.self;
+    a.receiver = in.reply_to;
+    a.status = rejected ? "2" : (errors.empty() ? "1" : "3");
+    a.status_display = Display("8258", a.status);
+    for (AppRecError e : errors) {
+      if (e.display.empty()) e.display = Display("8221", e.code);
+      a.errors.push_back(std::move(e));
+    }
+    a.original_type = in.msg_type;
+    a.original_type_display = in.msg_type_display;
+    a.original_issue_date = XsDateTime(in.gen_date);
+    // Without a readable MsgId (and none from the transport) the receipt names the message by
+    // the SHA-256 of its bytes: the sender cannot correlate that, but it identifies what we got.
+    a.original_id = in.identity_system == sys::kMsgId ? in.identity : "sha256:" + in.identity;
+    return a;
+  }
+
+  // The stored original (Binary + DocumentReference identified by the message's identity).
+  // `index` receives the DocumentReference's entry index (the Binary comes before it).
+  std::string AddRecord(BundleBuilder& tx, const Incoming& in, std::string_view bytes,
+                        const std::string& status_text, const Mapped* mapped,
+                        const std::string& mime, size_t* index) const {
+    Value bin = Value::Object();
+    bin.Set("resourceType", Str("Binary"));
+    bin.Set("contentType", Str(mime));
+    bin.Set("data", Str(common::Base64Encode(bytes)));
+    std::string binary = tx.Create(std::move(bin));
+    Value r = Value::Object();
+    r.Set("resourceType", Str("DocumentReference"));
+    r.Set("identifier", Value::Array()).Append(Identifier(in.identity_system, in.identity));
+    r.Set("status", Str("current"));
+    if (!in.msg_type.empty()) {
+      KithCode type{in.msg_type, "", in.msg_type_display, ""};
+      r.Set("type", to.Concept(type, "8279"));
+    }
+    if (mapped != nullptr && !mapped->patient.empty()) {
+      r.Set("subject", BundleBuilder::Ref(mapped->patient));
+    }
+    r.Set("date", Str(Now()));
+    if (mapped != nullptr && !mapped->sender.empty()) {
+      r.Set("author", Value::Array()).Append(BundleBuilder::Ref(mapped->sender));
+    }
+    r.Set("description", Str("Mottatt " + in.kind_text + ": " + status_text));
+    Value& content = r.Set("content", Value::Array());
+    Value c = Value::Object();
+    Value& att = c.Set("attachment", Value::Object());
+    att.Set("contentType", Str(mime));
+    att.Set("url", Str(binary));
+    att.Set("size", Value::Number(std::to_string(bytes.size())));
+    att.Set("hash", Str(Sha1Base64(bytes)));
+    Value ext = Value::Object();
+    ext.Set("url", Str(sys::kExtSha256));
+    ext.Set("valueString", Str(Sha256Hex(bytes)));
+    att.Set("extension", Value::Array()).Append(std::move(ext));
+    content.Append(std::move(c));
+    if (mapped != nullptr && !mapped->focus.empty()) {
+      Value& context = r.Set("context", Value::Object());
+      context.Set("related", Value::Array()).Append(BundleBuilder::Ref(mapped->focus));
+    }
+    *index = tx.size();
+    return tx.Create(std::move(r));
+  }
+
+  void AddProvenance(BundleBuilder& tx, const std::string& record, const Mapped& m) const {
+    if (m.targets.empty()) return;
+    Value p = Value::Object();
+    p.Set("resourceType", Str("Provenance"));
+    Value& target = p.Set("target", Value::Array());
+    for (const std::string& t : m.targets) target.Append(BundleBuilder::Ref(t));
+    p.Set("recorded", Str(Now()));
+    Value& agents = p.Set("agent", Value::Array());
+    if (!m.sender.empty()) {
+      Value a = Value::Object();
+      a.Set("type", CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                    "author", "Author"));
+      a.Set("who", BundleBuilder::Ref(m.sender));
+      agents.Append(std::move(a));
+    }
+    if (!m.self.empty()) {
+      Value a = Value::Object();
+      a.Set("type", CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                    "custodian", "Custodian"));
+      a.Set("who", BundleBuilder::Ref(m.self));
+      agents.Append(std::move(a));
+    }
+    if (agents.items().empty()) return;
+    Value& entity = p.Set("entity", Value::Array());
+    Value e = Value::Object();
+    e.Set("role", Str("source"));
+    e.Set("what", BundleBuilder::Ref(record));
+    entity.Append(std::move(e));
+    tx.Create(std::move(p));
+  }
+
+  // The AppRec as an outbox entry: a Task "deliver-message" holding the XML and its address.
+  std::string AddOutbox(BundleBuilder& tx, const AppRec& apprec, const std::string& xml,
+                        const std::string& record, const std::string& self) const {
+    Value t = Value::Object();
+    t.Set("resourceType", Str("Task"));
+    t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, apprec.id));
+    t.Set("status", Str("requested"));
+    t.Set("intent", Str("order"));
+    t.Set("code", TaskCode("deliver-message", "Lever melding"));
+    t.Set("description", Str("Applikasjonskvittering (" + apprec.status_display + ") til HER-id " +
+                             (apprec.receiver.her_id.empty() ? "ukjent" : apprec.receiver.her_id)));
+    t.Set("focus", BundleBuilder::Ref(record));
+    t.Set("authoredOn", Str(Now()));
+    if (!self.empty()) t.Set("owner", BundleBuilder::Ref(self));
+    Value& inputs = t.Set("input", Value::Array());
+    Value att = Value::Object();
+    att.Set("contentType", Str("application/xml"));
+    att.Set("data", Str(common::Base64Encode(xml)));
+    inputs.Append(TaskInput("message", "valueAttachment", std::move(att)));
+    if (!apprec.receiver.her_id.empty()) {
+      std::string her_system = to.OrganisationSystem("HER");
+      inputs.Append(TaskInput("destination", "valueIdentifier",
+                              Identifier(her_system, apprec.receiver.dept_her_id.empty()
+                                                         ? apprec.receiver.her_id
+                                                         : apprec.receiver.dept_her_id)));
+    }
+    inputs.Append(TaskInput("message-type", "valueCoding",
+                            Coding(VolvenSystem("8279"), "APPREC", Display("8279", "APPREC"))));
+    inputs.Append(TaskInput("message-id", "valueString", Str(apprec.id)));
+    return tx.Create(std::move(t));
+  }
+
+  // Submits `tx`; on success fills result.record / outbox_entry from the entries at
+  // `record_index` / `outbox_index`. Returns the HTTP status of the transaction.
+  int Submit(BundleBuilder& tx, size_t record_index, size_t outbox_index, InboundResult& result,
+             std::string* body) const {
+    // return=minimal: the response need not echo every resource (with its attachments) back.
+    FhirResponse r =
+        fhir.Call("POST", "", fhir::json::Write(tx.bundle()), {{"prefer", "return=minimal"}});
+    *body = r.body;
+    if (r.status != 200) return r.status;
+    auto bundle = fhir::json::Parse(r.body);
+    if (bundle) {
+      const Value* entries = bundle->Find("entry");
+      auto location = [&](size_t i) -> std::string {
+        if (entries == nullptr || i >= entries->items().size()) return {};
+        const Value* resp = entries->items()[i].Find("response");
+        return resp == nullptr ? std::string() : RefFromLocation(std::string(resp->GetString("location")));
+      };
+      result.record = location(record_index);
+      result.outbox_entry = location(outbox_index);
+    }
+    return 200;
+  }
+
+  // The AppRec given for a message received before, if any.
+  std::optional<InboundResult> Previous(const Incoming& in) const {
+    FhirResponse r = fhir.Call(
+        "GET", "DocumentReference?" + IdentifierQuery(in.identity_system, in.identity) + "&_count=1");
+    if (r.status != 200) return std::nullopt;
+    auto bundle = fhir::json::Parse(r.body);
+    if (!bundle) return std::nullopt;
+    const Value* entries = bundle->Find("entry");
+    if (entries == nullptr || entries->items().empty()) return std::nullopt;
+    const Value* resource = entries->items().front().Find("resource");
+    if (resource == nullptr) return std::nullopt;
+    std::string record = "DocumentReference/" + std::string(resource->GetString("id"));
+    InboundResult result;
+    result.duplicate = true;
+    result.record = record;
+    FhirResponse tasks = fhir.Call("GET", "Task?focus=" + PercentEncode(record) + "&code=" +
+                                              PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
+                                              "&_count=1");
+    auto tb = fhir::json::Parse(tasks.body);
+    const Value* te = tb ? tb->Find("entry") : nullptr;
+    if (te == nullptr || te->items().empty()) {
+      // An inbound AppRec (no receipt of its own).
+      result.content_type = "application/fhir+json";
+      result.body = fhir::json::Write(fhir::MakeOperationOutcome(
+          fhir::Severity::kInformation, "informational", "this receipt was processed before", ""));
+      return result;
+    }
+    const Value* task = te->items().front().Find("resource");
+    result.outbox_entry = "Task/" + std::string(task->GetString("id"));
+    const Value* inputs = task->Find("input");
+    for (const Value& input : inputs != nullptr ? inputs->items() : std::vector<Value>{}) {
+      const Value* att = input.Find("valueAttachment");
+      if (att == nullptr) continue;
+      auto xml = common::Base64Decode(att->GetString("data"));
+      if (!xml) continue;
+      result.body = *xml;
+      result.content_type = "application/xml; charset=utf-8";
+      xml::ParseError perr;
+      auto doc = xml::Document::Parse(*xml, settings.max_message_bytes, &perr);
+      if (doc) {
+        auto apprec = ReadAppRec(*doc);
+        if (apprec) result.apprec_status = apprec->status;
+      }
+    }
+    return result;
+  }
+
+  InboundResult Unavailable(int status, const std::string& what) const {
+    InboundResult r;
+    r.http_status = status >= 500 ? 503 : 500;
+    r.content_type = "application/fhir+json";
+    r.body = fhir::json::Write(fhir::MakeOperationOutcome(
+        fhir::Severity::kError, "transient",
+        what + "; nothing was acknowledged, send the message again later", ""));
+    common::log::Error("ehr_inbound_not_stored", {{"status", status}});
+    return r;
+  }
+
+  // Records a refused message with its Avvist AppRec.
+  InboundResult Reject(const Incoming& in, std::string_view bytes, std::vector<AppRecError> errors,
+                       const std::string& mime) const {
+    if (auto previous = Previous(in)) return *previous;
+    AppRec apprec = MakeAppRec(in, errors, /*rejected=*/true);
+    std::string xml = WriteAppRec(apprec);
+    BundleBuilder tx;
+    std::string self = to.AddSelf(tx);
+    std::string codes;
+    for (const AppRecError& e : errors) codes += (codes.empty() ? "" : ", ") + e.code;
+    size_t record_index = 0;
+    std::string record =
+        AddRecord(tx, in, bytes, "avvist (" + codes + ")", nullptr, mime, &record_index);
+    size_t outbox_index = tx.size();
+    AddOutbox(tx, apprec, xml, record, self);
+    InboundResult result;
+    std::string body;
+    int status = Submit(tx, record_index, outbox_index, result, &body);
+    if (status == 409) {
+      if (auto previous = Previous(in)) return *previous;
+    }
+    if (status != 200) return Unavailable(status, "the rejected message could not be recorded");
+    common::log::Info("ehr_inbound_rejected", {{"kind", in.kind_text}, {"errors", codes}});
+    result.content_type = "application/xml; charset=utf-8";
+    result.body = xml;
+    result.apprec_status = apprec.status;
+    return result;
+  }
+
+  InboundResult Accept(const Incoming& in, std::string_view bytes, BundleBuilder& tx, Mapped& m,
+                       const std::string& mime) const {
+    AppRec apprec = MakeAppRec(in, m.part_errors, /*rejected=*/false);
+    std::string xml = WriteAppRec(apprec);
+    std::string status_text = m.part_errors.empty() ? "OK" : "OK, feil i delmelding";
+    size_t record_index = 0;
+    std::string record = AddRecord(tx, in, bytes, status_text, &m, mime, &record_index);
+    AddProvenance(tx, record, m);
+    size_t outbox_index = tx.size();
+    AddOutbox(tx, apprec, xml, record, m.self);
+    InboundResult result;
+    std::string body;
+    int status = Submit(tx, record_index, outbox_index, result, &body);
+    if (status == 409) {
+      if (auto previous = Previous(in)) return *previous;
+    }
+    if (status >= 400 && status < 500 && status != 409) {
+      // Our mapping made something the server refuses: a bug of ours, not the sender's. Keep
+      // the message and hand it to a person instead of losing or refusing the referral.
+      // The OperationOutcome names elements and rules, not values (ADR 0002).
+      auto outcome = fhir::json::Parse(body);
+      const Value* issues = outcome ? outcome->Find("issue") : nullptr;
+      std::string first = issues != nullptr && !issues->items().empty()
+                              ? std::string(issues->items().front().GetString("diagnostics"))
+                              : std::string();
+      common::log::Error("ehr_inbound_mapping_refused",
+                         {{"kind", in.kind_text}, {"status", status}, {"issue", first.substr(0, 300)}});
+      return Manual(in, bytes, mime);
+    }
+    if (status != 200) return Unavailable(status, "the message could not be stored");
+    common::log::Info("ehr_inbound_accepted", {{"kind", in.kind_text},
+                                               {"apprec_status", apprec.status},
+                                               {"resources", static_cast<long>(m.targets.size())}});
+    result.content_type = "application/xml; charset=utf-8";
+    result.body = xml;
+    result.apprec_status = apprec.status;
+    return result;
+  }
+
+  // Stores the message for manual import (with an OK receipt: it is kept and handled).
+  InboundResult Manual(const Incoming& in, std::string_view bytes, const std::string& mime) const {
+    BundleBuilder tx;
+    Mapped m;
+    m.self = to.AddSelf(tx);
+    AppRec apprec = MakeAppRec(in, {}, /*rejected=*/false);
+    std::string xml = WriteAppRec(apprec);
+    size_t record_index = 0;
+    std::string record =
+        AddRecord(tx, in, bytes, "til manuell registrering", &m, mime, &record_index);
+    Value task = Value::Object();
+    task.Set("resourceType", Str("Task"));
+    task.Set("status", Str("requested"));
+    task.Set("intent", Str("order"));
+    task.Set("priority", Str("urgent"));
+    task.Set("code", TaskCode("manual-import", "Manuell registrering av melding"));
+    task.Set("description", Str("Meldingen kunne ikke registreres automatisk: registrer den manuelt."));
+    task.Set("focus", BundleBuilder::Ref(record));
+    task.Set("authoredOn", Str(Now()));
+    if (!m.self.empty()) task.Set("owner", BundleBuilder::Ref(m.self));
+    tx.Create(std::move(task));
+    size_t outbox_index = tx.size();
+    AddOutbox(tx, apprec, xml, record, m.self);
+    InboundResult result;
+    std::string body;
+    int status = Submit(tx, record_index, outbox_index, result, &body);
+    if (status == 409) {
+      if (auto previous = Previous(in)) return *previous;
+    }
+    if (status != 200) return Unavailable(status, "the message could not be stored");
+    result.content_type = "application/xml; charset=utf-8";
+    result.body = xml;
+    result.apprec_status = apprec.status;
+    return result;
+  }
+
+  InboundResult Receipt(const Incoming& in, std::string_view bytes, const AppRec& received,
+                        const std::string& mime) const;
+  InboundResult Receive(std::string_view bytes, const ReceiveHints& hints) const;
+};
+
+InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
+                                   const AppRec& received, const std::string& mime) const {
+  if (auto previous = Previous(in)) return *previous;
+  BundleBuilder tx;
+  Mapped m;
+  m.self = to.AddSelf(tx);
+  // The outbox entry this receipt answers.
+  FhirResponse found = fhir.Call(
+      "GET", "Task?" + IdentifierQuery(sys::kOutboundMsgId, received.original_id) + "&_count=1");
+  auto fb = fhir::json::Parse(found.body);
+  const Value* fe = fb ? fb->Find("entry") : nullptr;
+  std::optional<Value> task;
+  if (found.status == 200 && fe != nullptr && !fe->items().empty()) {
+    if (const Value* r = fe->items().front().Find("resource")) task = *r;
+  }
+  std::string codes;
+  for (const AppRecError& e : received.errors) codes += (codes.empty() ? "" : ", ") + e.code;
+  std::string status_display = Display("8258", received.status);
+  if (status_display.empty()) status_display = received.status;
+  size_t record_index = 0;
+  std::string record = AddRecord(tx, in, bytes,
+                                 status_display + (codes.empty() ? "" : " (" + codes + ")"), &m,
+                                 mime, &record_index);
+  std::string outcome_text;
+  if (task) {
+    std::string id(task->GetString("id"));
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    Value updated = *task;
+    updated.Remove("meta");
+    updated.Set("status", Str(received.status == "2" ? "failed" : "completed"));
+    Value business = Value::Object();
+    business.Set("coding", Value::Array()).Append(Coding(VolvenSystem("8258"), received.status, status_display));
+    updated.Set("businessStatus", std::move(business));
+    updated.Set("lastModified", Str(Now()));
+    Value& outputs = updated.Set("output", Value::Array());
+    Value out = Value::Object();
+    out.Set("type", TaskCode("receipt", "Kvittering"));
+    out.Set("valueReference", BundleBuilder::Ref(record));
+    outputs.Append(std::move(out));
+    tx.Update(std::move(updated), "Task/" + id, version.empty() ? "" : "W/\"" + version + "\"");
+    outcome_text = "the receipt settles Task/" + id;
+    if (received.status != "1") {
+      Value follow = Value::Object();
+      follow.Set("resourceType", Str("Task"));
+      follow.Set("status", Str("requested"));
+      follow.Set("intent", Str("order"));
+      follow.Set("priority", Str("urgent"));
+      follow.Set("code", TaskCode("follow-up-rejected-message", "Følg opp avvist melding"));
+      follow.Set("description", Str("Mottakeren svarte \"" + status_display + "\"" +
+                                    (codes.empty() ? "" : " (" + codes + ")") +
+                                    " på en melding vi sendte: følg opp og send på nytt om nødvendig."));
+      follow.Set("focus", BundleBuilder::Ref("Task/" + id));
+      follow.Set("authoredOn", Str(Now()));
+      if (!m.self.empty()) follow.Set("owner", BundleBuilder::Ref(m.self));
+      tx.Create(std::move(follow));
+    }
+  } else {
+    Value follow = Value::Object();
+    follow.Set("resourceType", Str("Task"));
+    follow.Set("status", Str("requested"));
+    follow.Set("intent", Str("order"));
+    follow.Set("priority", Str(received.status == "1" ? "routine" : "urgent"));
+    follow.Set("code", TaskCode("unmatched-receipt", "Kvittering uten kjent melding"));
+    follow.Set("description", Str("En applikasjonskvittering (" + status_display +
+                                  ") svarer på en melding vi ikke finner i utboksen."));
+    follow.Set("focus", BundleBuilder::Ref(record));
+    follow.Set("authoredOn", Str(Now()));
+    if (!m.self.empty()) follow.Set("owner", BundleBuilder::Ref(m.self));
+    tx.Create(std::move(follow));
+    outcome_text = "no outbox entry matches the receipt's OriginalMsgId; a follow-up task was made";
+  }
+  InboundResult result;
+  std::string body;
+  int status = Submit(tx, record_index, record_index, result, &body);
+  result.outbox_entry.clear();
+  if (status == 409 || status == 412) {
+    if (auto previous = Previous(in)) return *previous;
+  }
+  if (status != 200) return Unavailable(status, "the receipt could not be stored");
+  if (task) result.outbox_entry = "Task/" + std::string(task->GetString("id"));
+  common::log::Info("ehr_receipt_received", {{"status", received.status},
+                                             {"matched", task.has_value()}});
+  result.content_type = "application/fhir+json";
+  result.body = fhir::json::Write(fhir::MakeOperationOutcome(
+      task ? fhir::Severity::kInformation : fhir::Severity::kWarning,
+      task ? "informational" : "not-found", outcome_text, ""));
+  return result;
+}
+
+InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& hints) const {
+  if (bytes.empty()) {
+    InboundResult r;
+    r.http_status = 400;
+    r.content_type = "application/fhir+json";
+    r.body = fhir::json::Write(fhir::MakeOperationOutcome(fhir::Severity::kError, "required",
+                                                          "the request has no message", ""));
+    return r;
+  }
+  Incoming in;
+  in.identity_system = std::string(sys::kMessageSha256);
+  in.identity = Sha256Hex(bytes);
+  if (!hints.msg_id.empty()) {
+    in.identity_system = std::string(sys::kMsgId);
+    in.identity = hints.msg_id;
+  }
+  in.reply_to.her_id = hints.sender_her_id;
+  in.kind_text = "melding";
+  const std::string mime = "application/xml";
+
+  xml::ParseError perr;
+  auto doc = xml::Document::Parse(bytes, settings.max_message_bytes, &perr);
+  if (!doc) return Reject(in, bytes, {{"T01", "", perr.message}}, mime);
+
+  Envelope env = DetectEnvelope(*doc);
+  // What the envelope tells about the message, before its content is trusted.
+  if (env.head) {
+    const MsgHeadInfo& h = *env.head;
+    if (!h.msg_id.empty()) {
+      in.identity_system = std::string(sys::kMsgId);
+      in.identity = h.msg_id;
+    }
+    in.msg_type = h.type.v;
+    in.msg_type_display = h.type.dn;
+    in.gen_date = h.gen_date;
+    AppRecParty sender = PartyOf(h.sender);
+    if (!sender.her_id.empty()) in.reply_to = sender;
+  }
+  in.kind_text = std::string(KindName(env.kind)) + (env.version.empty() ? "" : " " + env.version);
+  if (env.kind == MessageKind::kUnsupported) {
+    if (!env.head) {
+      // An unknown root: a KITH-style header (MsgId, Type, GenDate as its children, in any
+      // namespace) still lets the receipt name the message it refuses.
+      for (const xmlNode* c : xml::ElementChildren(doc->root())) {
+        std::string_view local = xml::LocalName(c);
+        if (local == "MsgId" && in.identity_system != sys::kMsgId) {
+          std::string id = xml::Text(c);
+          if (!id.empty() && id.size() <= 200) {
+            in.identity_system = std::string(sys::kMsgId);
+            in.identity = id;
+          }
+        } else if (local == "Type" && in.msg_type.empty()) {
+          in.msg_type = xml::Attr(c, "V");
+          in.msg_type_display = xml::Attr(c, "DN");
+        } else if (local == "GenDate" && in.gen_date.empty()) {
+          in.gen_date = xml::HasAttr(c, "V") ? xml::Attr(c, "V") : xml::Text(c);
+        }
+      }
+    }
+    if (in.msg_type.empty()) in.msg_type_display.clear();
+    return Reject(in, bytes, {{"T10", "", env.unsupported}}, mime);
+  }
+  if (env.kind == MessageKind::kAppRec) {
+    in.msg_type = "APPREC";
+  }
+  if (!in.msg_type.empty()) {
+    std::string display = Display("8279", in.msg_type);
+    if (!display.empty()) in.msg_type_display = display;
+  }
+
+  std::vector<std::string> repairs = RepairKnownQuirks(*doc);
+  if (!repairs.empty()) {
+    common::log::Info("ehr_inbound_repaired", {{"kind", in.kind_text},
+                                               {"repairs", static_cast<long>(repairs.size())}});
+  }
+
+  std::vector<AppRecError> part_errors;
+  if (env.kind == MessageKind::kAppRec || env.head) {
+    std::vector<xml::SchemaViolation> violations = schemas.Validate(*doc, 50);
+    // Violations inside an attachment Document (RefDoc/MsgType A) cost that attachment only.
+    std::vector<std::string> attachment_paths;
+    if (env.head) {
+      for (const MsgHeadDocument& d : env.head->documents) {
+        if (d.msg_type.v == "A") attachment_paths.push_back(xml::PathOf(d.node) + "/");
+      }
+    }
+    std::vector<AppRecError> fatal;
+    for (const xml::SchemaViolation& v : violations) {
+      bool in_attachment = false;
+      for (const std::string& p : attachment_paths) {
+        if (!v.path.empty() && v.path.rfind(p, 0) == 0) in_attachment = true;
+      }
+      std::string detail = (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
+      if (in_attachment) {
+        part_errors.push_back({"T02", "", "attachment not valid, not stored: " + detail});
+      } else if (fatal.size() < kMaxSchemaErrors) {
+        fatal.push_back({"T02", "", detail});
+      }
+    }
+    if (!fatal.empty()) {
+      if (env.kind == MessageKind::kAppRec) {
+        // A receipt gets no receipt; keep it for a person to look at.
+        in.identity_system = std::string(sys::kMessageSha256);
+        in.identity = Sha256Hex(bytes);
+        InboundResult r;
+        r.http_status = 400;
+        r.content_type = "application/fhir+json";
+        r.body = fhir::json::Write(fhir::MakeOperationOutcome(
+            fhir::Severity::kError, "structure", "the AppRec is not valid: " + fatal.front().detail, ""));
+        return r;
+      }
+      return Reject(in, bytes, fatal, mime);
+    }
+  }
+
+  if (env.kind == MessageKind::kAppRec) {
+    auto received = ReadAppRec(*doc);
+    if (!received) {
+      InboundResult r;
+      r.http_status = 400;
+      r.content_type = "application/fhir+json";
+      r.body = fhir::json::Write(fhir::MakeOperationOutcome(fhir::Severity::kError, "structure",
+                                                            received.error().message(), ""));
+      return r;
+    }
+    in.identity_system = std::string(sys::kMsgId);
+    in.identity = received->id.empty() ? Sha256Hex(bytes) : received->id;
+    in.gen_date = received->gen_date;
+    in.reply_to = received->sender;
+    return Receipt(in, bytes, *received, mime);
+  }
+
+  if (env.kind == MessageKind::kHenvisning) {
+    Referral referral = ReadReferral(env);
+    if (!referral.msg_id.empty()) {
+      in.identity_system = std::string(sys::kMsgId);
+      in.identity = referral.msg_id;
+    }
+    if (in.msg_type.empty()) in.msg_type = referral.msg_type.v;
+    if (in.msg_type_display.empty()) {
+      std::string display = Display("8279", in.msg_type);
+      in.msg_type_display = display.empty() ? referral.msg_type.dn : display;
+    }
+    if (in.gen_date.empty()) in.gen_date = referral.gen_date;
+    if (env.version != "2.0") {
+      AppRecParty requester = PartyOf(referral.requester);
+      if (!requester.her_id.empty()) in.reply_to = requester;
+    }
+    if (!referral.problems.empty()) {
+      std::vector<AppRecError> errors;
+      for (const std::string& p : referral.problems) {
+        if (errors.size() < kMaxSchemaErrors) errors.push_back({"T02", "", p});
+      }
+      return Reject(in, bytes, errors, mime);
+    }
+    if (auto previous = Previous(in)) return *previous;
+    std::vector<std::string> addressed = HerIdsOf(referral.service_provider);
+    bool ours = false;
+    for (const std::string& her : addressed) ours = ours || settings.accepted_her_ids.count(her) > 0;
+    if (!ours) {
+      return Reject(in, bytes, {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
+                    mime);
+    }
+    if (!referral.has_patient) return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, mime);
+    std::vector<AppRecError> patient = CheckPatient(referral.patient, env.version == "2.0");
+    if (!patient.empty()) return Reject(in, bytes, patient, mime);
+
+    ReferralContext ctx;
+    if (referral.serv_type.v == "M" || referral.serv_type.v == "A" || referral.serv_type.v == "C") {
+      FhirResponse r = fhir.Call(
+          "GET", "ServiceRequest?" + IdentifierQuery(sys::kReferralKey, ReferralKey(referral)) + "&_count=1");
+      auto b = fhir::json::Parse(r.body);
+      const Value* e = b ? b->Find("entry") : nullptr;
+      if (r.status == 200 && e != nullptr && !e->items().empty()) {
+        if (const Value* res = e->items().front().Find("resource")) {
+          ctx.existing = "ServiceRequest/" + std::string(res->GetString("id"));
+          if (const Value* ids = res->Find("identifier")) ctx.identifiers = ids->items();
+        }
+      }
+    }
+    BundleBuilder tx;
+    Mapped m;
+    m.part_errors = part_errors;
+    MapReferral(referral, ctx, to, tx, m);
+    return Accept(in, bytes, tx, m, mime);
+  }
+
+  // Dialogmelding.
+  Dialog dialog = ReadDialog(env);
+  if (auto previous = Previous(in)) return *previous;
+  std::vector<std::string> addressed = HerIdsOf(dialog.head.receiver);
+  bool ours = false;
+  for (const std::string& her : addressed) ours = ours || settings.accepted_her_ids.count(her) > 0;
+  if (!ours) {
+    return Reject(in, bytes, {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
+                  mime);
+  }
+  if (dialog.head.patient) {
+    std::vector<AppRecError> patient = CheckPatient(*dialog.head.patient, /*structured_name=*/true);
+    if (!patient.empty()) return Reject(in, bytes, patient, mime);
+  }
+  DialogContext ctx;
+  auto find = [&](std::string_view type, std::string_view system, const std::string& value) {
+    if (value.empty()) return std::string();
+    FhirResponse r = fhir.Call("GET", std::string(type) + "?" + IdentifierQuery(system, value) + "&_count=1");
+    auto b = fhir::json::Parse(r.body);
+    const Value* e = b ? b->Find("entry") : nullptr;
+    if (r.status != 200 || e == nullptr || e->items().empty()) return std::string();
+    const Value* res = e->items().front().Find("resource");
+    return res == nullptr ? std::string() : std::string(type) + "/" + std::string(res->GetString("id"));
+  };
+  // RefToParent names the message answered: an inbound one (its MsgId) or one of ours.
+  ctx.in_response_to = find("Communication", sys::kMsgId, dialog.head.ref_to_parent);
+  if (ctx.in_response_to.empty()) {
+    ctx.in_response_to = find("Communication", sys::kOutboundMsgId, dialog.head.ref_to_parent);
+  }
+  // The referral the thread concerns: the conversation starts with it (or the parent is it).
+  ctx.about = find("ServiceRequest", sys::kMsgId, dialog.head.ref_to_conversation);
+  if (ctx.about.empty()) ctx.about = find("ServiceRequest", sys::kMsgId, dialog.head.ref_to_parent);
+  BundleBuilder tx;
+  Mapped m;
+  m.part_errors = part_errors;
+  MapDialog(dialog, ctx, to, tx, m);
+  return Accept(in, bytes, tx, m, mime);
+}
+
+Inbox::Inbox(EhrSettings settings, const xml::SchemaSet& schemas,
+             std::shared_ptr<const fhir::terminology::Terminology> terminology, FhirPort& fhir)
+    : impl_(std::make_unique<Impl>(std::move(settings), schemas, std::move(terminology), fhir)) {}
+
+Inbox::~Inbox() = default;
+
+InboundResult Inbox::Receive(std::string_view bytes, const ReceiveHints& hints) {
+  return impl_->Receive(bytes, hints);
+}
+
+}  // namespace adapters::ehr
