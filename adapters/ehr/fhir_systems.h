@@ -1,6 +1,6 @@
 #pragma once
 // URIs the EHR adapter writes into FHIR resources. The Norwegian identifier systems (FNR,
-// HER-id, HPR, ...) are not here: they come from the ConceptMaps in mappings/kith.
+// HER-id, HPR, ...) are not here: they come from the ConceptMaps in mappings/terminology.
 
 #include <string_view>
 
@@ -29,7 +29,7 @@ inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir
 // so the identifier carries no personal data.
 inline constexpr std::string_view kReferralKey = "https://emeistring.no/fhir/sid/kith-referral-key";
 
-// ConceptMaps in mappings/kith.
+// ConceptMaps in mappings/terminology.
 inline constexpr std::string_view kMapPersonIdent =
     "urn:emeistring:fhir:ConceptMap:kith-8116-to-identifier-system";
 inline constexpr std::string_view kMapOrgIdent =

@@ -1,6 +1,6 @@
 #pragma once
 // XML namespaces of the KITH/Hdir message standards (structure, not code lists: code lists are
-// data in mappings/kith).
+// data in mappings/terminology).
 
 #include <string_view>
 

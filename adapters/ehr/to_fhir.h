@@ -1,6 +1,6 @@
 #pragma once
 // Building blocks of the KITH -> FHIR mapping: codes through the loaded code lists, identifier
-// systems through the ConceptMaps (mappings/kith), and the shared resources (Patient,
+// systems through the ConceptMaps (mappings/terminology), and the shared resources (Patient,
 // Organization, Practitioner, PractitionerRole, documents) added to a transaction with
 // conditional creates, so that a party already known is found, not duplicated.
 

@@ -31,7 +31,7 @@
 //   fhir.unique_identifiers      EMG_UNIQUE_IDENTIFIERS    (6)             Type|system,...
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
-//   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/kith   readable directory (7)
+//   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/terminology   readable directory (7)
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
 //     picks a free port (the "listening" log line has the real one).
@@ -111,7 +111,7 @@ struct DemoConfig {
 };
 
 struct TerminologyConfig {
-  std::string dir = "mappings/kith";
+  std::string dir = "mappings/terminology";
 };
 
 struct Config {

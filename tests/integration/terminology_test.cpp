@@ -1,4 +1,4 @@
-// The terminology seed of the real gateway binary: the code lists of mappings/kith are loaded
+// The terminology seed of the real gateway binary: the code lists of mappings/terminology are loaded
 // at start, readable through the FHIR API, not duplicated by a restart, and a broken
 // terminology directory stops the start with a message naming the file.
 
@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kKithDir = std::string(EMG_SOURCE_DIR) + "/mappings/kith";
+const std::string kKithDir = std::string(EMG_SOURCE_DIR) + "/mappings/terminology";
 
 bool Contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;

@@ -16,10 +16,10 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
-// The default terminology.dir ("mappings/kith") is relative to the working directory, which for
+// The default terminology.dir ("mappings/terminology") is relative to the working directory, which for
 // tests is not the repository root: unless a test sets it, the environment and the configs used
 // below name the source tree's directory.
-const std::string kTerminologyDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/kith";
+const std::string kTerminologyDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/terminology";
 
 GetEnv FakeEnv(Env env) {
   env.emplace("EMG_TERMINOLOGY_DIR", kTerminologyDir);  // no-op when the test sets it
@@ -74,7 +74,7 @@ TEST(ConfigDefaults, AreValid) {
   EXPECT_TRUE(c->store.durable);
   EXPECT_FALSE(c->server.tls.enabled());
   EXPECT_EQ(c->log.level, "info");
-  EXPECT_EQ(Config().terminology.dir, "mappings/kith");
+  EXPECT_EQ(Config().terminology.dir, "mappings/terminology");
 }
 
 TEST(ConfigJson, AppliesEveryKnownSection) {

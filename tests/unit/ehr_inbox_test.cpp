@@ -55,7 +55,7 @@ class EhrInbox : public ::testing::Test {
     auto s = xml::SchemaSet::Load(kRepo + "/adapters/ehr/schemas/kith", "kith-all.xsd");
     ASSERT_TRUE(s.has_value()) << s.error().message();
     schemas_ = std::move(*s);
-    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/kith");
+    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/terminology");
     ASSERT_TRUE(t.has_value()) << t.error().message();
     terms_ = *t;
   }

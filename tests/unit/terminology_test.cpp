@@ -1,4 +1,4 @@
-// fhir/terminology: the real code lists in mappings/kith (every file valid, a sample of codes
+// fhir/terminology: the real code lists in mappings/terminology (every file valid, a sample of codes
 // and displays per list, every ConceptMap in both directions, the seed Bundle through FhirApi),
 // and the load failures built with FromResources and LoadDirectory.
 
@@ -29,7 +29,7 @@ namespace {
 using json::Value;
 namespace fs = std::filesystem;
 
-const std::string kKithDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/kith";
+const std::string kKithDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/terminology";
 constexpr char kUriSystem[] = "urn:ietf:rfc:3986";
 constexpr char kGender[] = "http://hl7.org/fhir/administrative-gender";
 constexpr char kPriority[] = "http://hl7.org/fhir/request-priority";
@@ -68,7 +68,7 @@ std::string Codes(const std::vector<MapTarget>& targets) {
   return out;
 }
 
-// ----- The real mappings/kith ---------------------------------------------------------------
+// ----- The real mappings/terminology ---------------------------------------------------------------
 
 class TerminologyKith : public ::testing::Test {
  protected:
@@ -88,6 +88,7 @@ TEST_F(TerminologyKith, EveryFileIsAValidR4ResourceAndIsLoaded) {
   ASSERT_GE(files.size(), 37u);
   size_t code_systems = 0;
   size_t concept_maps = 0;
+  size_t own = 0;
   for (const std::string& path : files) {
     SCOPED_TRACE(path);
     auto parsed = json::Parse(ReadText(path));
@@ -95,6 +96,11 @@ TEST_F(TerminologyKith, EveryFileIsAValidR4ResourceAndIsLoaded) {
     IssueList issues;
     validation::ValidateResource(*parsed, issues);
     for (const Issue& i : issues) ADD_FAILURE() << i.expression << ": " << i.diagnostics;
+    // The gateway's own code systems (emeistring/) follow their own conventions (tested below).
+    if (path.find("/emeistring/") != std::string::npos) {
+      ++own;
+      continue;
+    }
     std::string type(parsed->GetString("resourceType"));
     std::string id(parsed->GetString("id"));
     EXPECT_EQ(fs::path(path).filename().string(), id + ".json");
@@ -127,7 +133,7 @@ TEST_F(TerminologyKith, EveryFileIsAValidR4ResourceAndIsLoaded) {
       EXPECT_EQ(parsed->GetString("url"), "urn:emeistring:fhir:ConceptMap:" + id);
     }
   }
-  EXPECT_EQ(code_systems + concept_maps, T().resources().size());
+  EXPECT_EQ(code_systems + concept_maps + own, T().resources().size());
   EXPECT_EQ(concept_maps, 4u);
 }
 
@@ -215,7 +221,7 @@ TEST_F(TerminologyKith, SampleOfCodesAndDisplaysPerList) {
 }
 
 TEST_F(TerminologyKith, ListSizesMatchTheSources) {
-  // Counts of the transcribed lists (mappings/kith/README.md); a changed count means a changed list.
+  // Counts of the transcribed lists (mappings/terminology/README.md); a changed count means a changed list.
   const std::vector<std::pair<int, size_t>> sizes = {
       {8116, 14}, {9051, 11}, {8279, 233}, {8304, 17}, {8221, 21}, {8231, 18}, {8233, 20},
       {9034, 22}, {9060, 36}, {7426, 74}, {3101, 4},  {8258, 3},
@@ -600,5 +606,20 @@ TEST_F(TerminologyDirectory, MissingOrEmptyDirectoryIsAnError) {
   EXPECT_NE(t.error().message().find("is not a directory"), std::string::npos);
 }
 
+TEST_F(TerminologyKith, TheGatewaysOwnTaskCodesAreLoaded) {
+  // Every Task.code and Task.input/output type the EHR adapter writes.
+  const std::string system = "https://emeistring.no/fhir/CodeSystem/task-code";
+  ASSERT_TRUE(T().HasCodeSystem(system));
+  for (const char* code : {"assess-referral", "review-referral-change", "referral-cancelled",
+                           "manual-referral-handling", "manual-import", "deliver-message",
+                           "follow-up-rejected-message", "unmatched-receipt", "message",
+                           "destination", "message-type", "message-id", "receipt"}) {
+    EXPECT_TRUE(T().Contains(system, code)) << code;
+    EXPECT_TRUE(T().Display(system, code).has_value()) << code;
+  }
+}
+
+
 }  // namespace
+
 }  // namespace fhir::terminology

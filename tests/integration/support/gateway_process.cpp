@@ -28,14 +28,14 @@ struct ExecArgs {
   std::vector<char*> envp;
 };
 
-// The gateway's default terminology.dir ("mappings/kith") is relative to the working directory;
+// The gateway's default terminology.dir ("mappings/terminology") is relative to the working directory;
 // the tests run from the build tree, so the child gets the source tree's directory unless the
 // test sets EMG_TERMINOLOGY_DIR itself.
 Env WithDefaults(const Env& env) {
   Env out = env;
   bool has_terminology = false;
   for (const auto& [k, v] : env) has_terminology = has_terminology || k == "EMG_TERMINOLOGY_DIR";
-  if (!has_terminology) out.emplace_back("EMG_TERMINOLOGY_DIR", EMG_SOURCE_DIR "/mappings/kith");
+  if (!has_terminology) out.emplace_back("EMG_TERMINOLOGY_DIR", EMG_SOURCE_DIR "/mappings/terminology");
   return out;
 }
 

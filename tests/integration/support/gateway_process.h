@@ -7,7 +7,7 @@
 // and waits for the {"event":"listening",...,"port":N} log line on stderr to learn the port.
 // The data dir is a fresh temporary directory kept across restarts (Start() again after
 // WaitForExit()) and removed by the destructor. Every stderr line is captured.
-// Unless a test sets it, the child's EMG_TERMINOLOGY_DIR is the source tree's mappings/kith.
+// Unless a test sets it, the child's EMG_TERMINOLOGY_DIR is the source tree's mappings/terminology.
 
 #include <sys/types.h>
 
