@@ -16,13 +16,17 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/ehr/inbox.h"
+#include "adapters/ehr/xml/schema_set.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "fhir/json/writer.h"
 #include "fhir/terminology/terminology.h"
 #include "gateway/config/cli.h"
 #include "gateway/config/config.h"
+#include "gateway/http/ehr_routes.h"
 #include "gateway/http/metrics.h"
+#include "gateway/http/in_process_fhir_port.h"
 #include "gateway/http/server.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
@@ -66,6 +70,16 @@ bool ReadFile(const std::string& path, std::string* out) {
   bool ok = std::ferror(f) == 0;
   std::fclose(f);
   return ok;
+}
+
+adapters::ehr::EhrSettings ToEhrSettings(const cfg::EhrConfig& e) {
+  adapters::ehr::EhrSettings s;
+  s.self = {e.organisation_name, e.her_id, e.department_name, e.department_her_id};
+  s.accepted_her_ids.insert(e.accepted.begin(), e.accepted.end());
+  for (const auto& [her, version] : e.partners) s.apprec_version_by_partner[her] = version;
+  s.default_apprec_version = e.apprec_version;
+  s.max_message_bytes = static_cast<size_t>(e.max_message_bytes);
+  return s;
 }
 
 gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
@@ -128,6 +142,11 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   for (const auto& [type, system] : config.fhir.unique_identifier_rules) {
     store_options.unique_identifiers.push_back({type, system});
   }
+  // The EHR inbox's idempotency rests on these (always on: turning EHR messaging on later
+  // must not find duplicates).
+  for (const auto& rule : adapters::ehr::RequiredUniqueIdentifiers()) {
+    store_options.unique_identifiers.push_back(rule);
+  }
   auto opened = store::sqlite::OpenSqliteStore(store_options);
   if (!opened.has_value()) {
     common::log::Error("store_open_failed", {{"error", opened.error().message()}});
@@ -184,10 +203,37 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     common::log::Info("seeded", {{"bytes", static_cast<unsigned long>(bundle.size())}});
   }
 
+  // EHR messaging (KITH XML): the schemas compiled once, the inbox on the in-process FHIR port.
+  std::unique_ptr<adapters::ehr::xml::SchemaSet> ehr_schemas;
+  std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
+  std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
+  std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
+  if (config.ehr.enabled()) {
+    adapters::ehr::xml::Initialize();
+    auto schemas = adapters::ehr::xml::SchemaSet::Load(config.ehr.schema_dir, "kith-all.xsd");
+    if (!schemas.has_value()) {
+      common::log::Error("ehr_schemas_failed", {{"error", schemas.error().message()}});
+      store->Close();
+      return cfg::kExitFailure;
+    }
+    ehr_schemas = std::move(*schemas);
+    ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
+    ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
+                                                       terminology, *ehr_port);
+    ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox);
+    common::log::Info("ehr_enabled", {{"accepted_her_ids",
+                                       static_cast<unsigned long>(config.ehr.accepted.size())}});
+  }
+
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);
+  auto handler = [&api, &ehr_routes](const gateway::HttpRequest& request) {
+    if (ehr_routes) {
+      if (auto r = ehr_routes->Handle(request)) return std::move(*r);
+    }
+    return api.Handle(request);
+  };
   auto started = gateway::http::Server::Start(
-      server_options, [&api](const gateway::HttpRequest& request) { return api.Handle(request); },
-      [&store] { return store->Ready(); }, metrics);
+      server_options, handler, [&store] { return store->Ready(); }, metrics);
   if (!started.has_value()) {
     common::log::Error("listen_failed", {{"error", started.error().message()}});
     store->Close();

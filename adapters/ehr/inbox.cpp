@@ -804,6 +804,12 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   return Accept(in, bytes, tx, m, mime);
 }
 
+std::vector<fhir::store::UniqueIdentifier> RequiredUniqueIdentifiers() {
+  return {{"DocumentReference", std::string(sys::kMsgId)},
+          {"DocumentReference", std::string(sys::kMessageSha256)},
+          {"Task", std::string(sys::kOutboundMsgId)}};
+}
+
 Inbox::Inbox(EhrSettings settings, const xml::SchemaSet& schemas,
              std::shared_ptr<const fhir::terminology::Terminology> terminology, FhirPort& fhir)
     : impl_(std::make_unique<Impl>(std::move(settings), schemas, std::move(terminology), fhir)) {}

@@ -25,11 +25,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/api/fhir_port.h"
 #include "adapters/ehr/apprec.h"
 #include "adapters/ehr/settings.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "fhir/store/store.h"
 #include "fhir/terminology/terminology.h"
 
 namespace adapters::ehr {
@@ -50,6 +52,10 @@ struct InboundResult {
   std::string record;         // "DocumentReference/<id>" of the stored message
   std::string outbox_entry;   // "Task/<id>" of the queued AppRec
 };
+
+// The identifiers the inbox relies on being unique in the store (its idempotency under
+// concurrency): the message records' MsgId / SHA-256 and the outbox entries' ids.
+std::vector<fhir::store::UniqueIdentifier> RequiredUniqueIdentifiers();
 
 class Inbox {
  public:

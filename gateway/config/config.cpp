@@ -76,10 +76,27 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.demo.seed_file; }},
     {"terminology.dir", "EMG_TERMINOLOGY_DIR", 0, 0,
      [](Config& c) -> FieldRef { return &c.terminology.dir; }},
+    {"ehr.her_id", "EMG_EHR_HER_ID", 0, 0, [](Config& c) -> FieldRef { return &c.ehr.her_id; }},
+    {"ehr.organisation_name", "EMG_EHR_ORGANISATION_NAME", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.organisation_name; }},
+    {"ehr.department_her_id", "EMG_EHR_DEPARTMENT_HER_ID", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.department_her_id; }},
+    {"ehr.department_name", "EMG_EHR_DEPARTMENT_NAME", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.department_name; }},
+    {"ehr.accepted_her_ids", "EMG_EHR_ACCEPTED_HER_IDS", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.accepted_her_ids; }},
+    {"ehr.apprec_version", "EMG_EHR_APPREC_VERSION", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.apprec_version; }},
+    {"ehr.partner_apprec_versions", "EMG_EHR_PARTNER_APPREC_VERSIONS", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.partner_apprec_versions; }},
+    {"ehr.max_message_bytes", "EMG_EHR_MAX_MESSAGE_BYTES", 1024, int64_t{1024} * 1024 * 1024,
+     [](Config& c) -> FieldRef { return &c.ehr.max_message_bytes; }},
+    {"ehr.schema_dir", "EMG_EHR_SCHEMA_DIR", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.schema_dir; }},
 };
 
 constexpr std::string_view kSections[] = {
-    "server", "server.tls", "store", "fhir", "log", "demo", "terminology"};
+    "server", "server.tls", "store", "fhir", "log", "demo", "terminology", "ehr"};
 
 const std::array<KeyInfo, std::size(kSpecs)> kKeyInfos = [] {
   std::array<KeyInfo, std::size(kSpecs)> out{};
@@ -156,6 +173,32 @@ bool ParseUniqueIdentifiers(std::string_view text,
   }
   return true;
 }
+
+bool IsHerId(std::string_view s) {
+  if (s.empty() || s.size() > 12) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string item(text.substr(start, comma - start));
+    size_t b = item.find_first_not_of(' ');
+    size_t e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Forward declaration: defined with the other validation below.
+Status ValidateEhr(EhrConfig& ehr);
 
 // The syntax check of a string key, or empty when `text` is fine (or the key has none).
 std::string_view StringProblem(std::string_view key, std::string_view text) {
@@ -405,6 +448,7 @@ Status Validate(Config& config) {
   if (!config.demo.seed_file.empty()) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }
+  RETURN_IF_ERROR(ValidateEhr(config.ehr));
   if (config.terminology.dir.empty()) return KeyError("terminology.dir", "must not be empty");
   if (std::string reason = UnreadableDirectoryReason(config.terminology.dir); !reason.empty()) {
     return KeyError("terminology.dir",
@@ -412,6 +456,49 @@ Status Validate(Config& config) {
   }
   return Status::Ok();
 }
+
+namespace {
+
+Status ValidateEhr(EhrConfig& ehr) {
+  ehr.accepted.clear();
+  ehr.partners.clear();
+  if (!ehr.enabled()) return Status::Ok();
+  if (!IsHerId(ehr.her_id)) return KeyError("ehr.her_id", "must be a HER-id (digits)");
+  if (ehr.organisation_name.empty()) {
+    return KeyError("ehr.organisation_name", "required when ehr.her_id is set");
+  }
+  if (!ehr.department_her_id.empty() && !IsHerId(ehr.department_her_id)) {
+    return KeyError("ehr.department_her_id", "must be a HER-id (digits)");
+  }
+  if (ehr.accepted_her_ids.empty()) {
+    ehr.accepted.push_back(ehr.her_id);
+    if (!ehr.department_her_id.empty()) ehr.accepted.push_back(ehr.department_her_id);
+  } else {
+    for (const std::string& her : SplitList(ehr.accepted_her_ids)) {
+      if (!IsHerId(her)) return KeyError("ehr.accepted_her_ids", "must be comma-separated HER-ids");
+      ehr.accepted.push_back(her);
+    }
+  }
+  if (ehr.apprec_version != "1.0" && ehr.apprec_version != "1.1") {
+    return KeyError("ehr.apprec_version", "must be 1.0 or 1.1");
+  }
+  for (const std::string& pair : SplitList(ehr.partner_apprec_versions)) {
+    size_t colon = pair.find(':');
+    std::string her = pair.substr(0, colon);
+    std::string version = colon == std::string::npos ? "" : pair.substr(colon + 1);
+    if (!IsHerId(her) || (version != "1.0" && version != "1.1")) {
+      return KeyError("ehr.partner_apprec_versions",
+                      "must be comma-separated HER-id:version pairs, version 1.0 or 1.1");
+    }
+    ehr.partners.emplace_back(her, version);
+  }
+  if (std::string reason = UnreadableDirectoryReason(ehr.schema_dir); !reason.empty()) {
+    return KeyError("ehr.schema_dir", "cannot read directory '" + ehr.schema_dir + "': " + reason);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 common::StatusOr<Config> Load(const CommandLineOverrides& overrides, const GetEnv& getenv) {
   Config config;

@@ -32,6 +32,15 @@
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
 //   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/terminology   readable directory (7)
+//   ehr.her_id                   EMG_EHR_HER_ID            ""              digits; empty: EHR messaging off
+//   ehr.organisation_name        EMG_EHR_ORGANISATION_NAME ""              required with her_id
+//   ehr.department_her_id        EMG_EHR_DEPARTMENT_HER_ID ""              digits
+//   ehr.department_name          EMG_EHR_DEPARTMENT_NAME   ""
+//   ehr.accepted_her_ids         EMG_EHR_ACCEPTED_HER_IDS  "" (ours)       comma-separated HER-ids
+//   ehr.apprec_version           EMG_EHR_APPREC_VERSION    1.1             1.0 | 1.1
+//   ehr.partner_apprec_versions  EMG_EHR_PARTNER_APPREC_VERSIONS ""        HER:1.0,HER:1.1,...
+//   ehr.max_message_bytes        EMG_EHR_MAX_MESSAGE_BYTES 16777216        1024-1073741824
+//   ehr.schema_dir               EMG_EHR_SCHEMA_DIR        adapters/ehr/schemas/kith  readable directory
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
 //     picks a free port (the "listening" log line has the real one).
@@ -114,6 +123,23 @@ struct TerminologyConfig {
   std::string dir = "mappings/terminology";
 };
 
+// The EHR message adapter (KITH/Hdir XML). Off while her_id is empty.
+struct EhrConfig {
+  std::string her_id;             // our organisation's HER-id (level 1)
+  std::string organisation_name;
+  std::string department_her_id;  // the receiving unit (level 2), optional
+  std::string department_name;
+  std::string accepted_her_ids;   // comma-separated; empty: her_id and department_her_id
+  std::string apprec_version = "1.1";
+  std::string partner_apprec_versions;  // "HER:1.0,HER:1.1"
+  int64_t max_message_bytes = 16 * 1024 * 1024;
+  std::string schema_dir = "adapters/ehr/schemas/kith";
+  bool enabled() const { return !her_id.empty(); }
+  // Filled by Validate().
+  std::vector<std::string> accepted;                       // HER-ids
+  std::vector<std::pair<std::string, std::string>> partners;  // (HER-id, version)
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
@@ -121,6 +147,7 @@ struct Config {
   LogConfig log;
   DemoConfig demo;
   TerminologyConfig terminology;
+  EhrConfig ehr;
 };
 
 // Command-line values that override file and environment.

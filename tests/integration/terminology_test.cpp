@@ -72,8 +72,10 @@ TEST_F(TerminologySeed, CodeListsAreReadableOverHttpAndARestartDoesNotDuplicateT
 
     // One CodeSystem per code list file, however often the gateway started.
     size_t files = 0;
-    for (const auto& e : fs::directory_iterator(kKithDir + "/codesystems")) {
-      files += e.path().extension() == ".json" ? 1 : 0;
+    for (const std::string sub : {"/codesystems", "/emeistring"}) {
+      for (const auto& e : fs::directory_iterator(kKithDir + sub)) {
+        files += e.path().extension() == ".json" ? 1 : 0;
+      }
     }
     r = client.Get("/CodeSystem?_summary=count");
     ASSERT_EQ(r.status, 200) << r.body;

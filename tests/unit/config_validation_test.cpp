@@ -358,3 +358,45 @@ TEST(ConfigKeys, EveryKeyHasADistinctEnvironmentVariable) {
 
 }  // namespace
 }  // namespace gateway::config
+
+namespace gateway::config {
+namespace {
+
+const std::string kSchemaDir = std::string(EMG_TESTDATA_DIR) + "/../../adapters/ehr/schemas/kith";
+
+TEST(ConfigValidate, EhrSection) {
+  // Off by default; on with a HER-id, a name and a readable schema directory.
+  Config off = TestDefaults();
+  ASSERT_TRUE(Validate(off).ok());
+  EXPECT_FALSE(off.ehr.enabled());
+  auto ehr = [](const std::string& fields) {
+    return R"({"ehr":{"schema_dir":")" + kSchemaDir + R"(",)" + fields + "}}";
+  };
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"8142519","organisation_name":"X")")), "");
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"81425x","organisation_name":"X")")),
+            "ehr.her_id: must be a HER-id (digits)");
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"8142519")")),
+            "ehr.organisation_name: required when ehr.her_id is set");
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","apprec_version":"2.0")")),
+            "ehr.apprec_version: must be 1.0 or 1.1");
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","partner_apprec_versions":"12:1.0,x:1.1")")),
+            "ehr.partner_apprec_versions: must be comma-separated HER-id:version pairs, version 1.0 or 1.1");
+  EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","accepted_her_ids":"1,two")")),
+            "ehr.accepted_her_ids: must be comma-separated HER-ids");
+  EXPECT_NE(JsonError(R"({"ehr":{"her_id":"1","organisation_name":"X","schema_dir":"/no/such/dir"}})")
+                .find("ehr.schema_dir: cannot read directory"),
+            std::string::npos);
+  // The parsed lists.
+  Config c = TestDefaults();
+  ASSERT_TRUE(ApplyJson(ehr(R"("her_id":"8142519","organisation_name":"X","department_her_id":"8142520",)"
+                            R"("partner_apprec_versions":"1234567:1.0, 7654321:1.1")"),
+                        c)
+                  .ok());
+  ASSERT_TRUE(Validate(c).ok());
+  EXPECT_EQ(c.ehr.accepted, (std::vector<std::string>{"8142519", "8142520"}));
+  ASSERT_EQ(c.ehr.partners.size(), 2u);
+  EXPECT_EQ(c.ehr.partners[1], (std::pair<std::string, std::string>{"7654321", "1.1"}));
+}
+
+}  // namespace
+}  // namespace gateway::config
