@@ -207,6 +207,7 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   std::unique_ptr<adapters::ehr::xml::SchemaSet> ehr_schemas;
   std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
   std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
+  std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
   std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
   if (config.ehr.enabled()) {
     adapters::ehr::xml::Initialize();
@@ -220,7 +221,8 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
     ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
                                                        terminology, *ehr_port);
-    ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox);
+    ehr_outbox = std::make_unique<adapters::ehr::Outbox>(*ehr_port);
+    ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox, *ehr_outbox);
     common::log::Info("ehr_enabled", {{"accepted_her_ids",
                                        static_cast<unsigned long>(config.ehr.accepted.size())}});
   }

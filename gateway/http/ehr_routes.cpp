@@ -1,8 +1,10 @@
 #include "gateway/http/ehr_routes.h"
 
 #include <cctype>
+#include <charconv>
 #include <string>
 
+#include "common/log.h"
 #include "gateway/http/edge_routes.h"
 
 namespace gateway::http {
@@ -24,9 +26,34 @@ bool IsXmlMedia(std::string_view content_type) {
 
 std::optional<HttpResponse> EhrRoutes::Handle(const HttpRequest& request) const {
   if (request.path != "/ehr" && request.path.rfind("/ehr/", 0) != 0) return std::nullopt;
-  if (request.path != "/ehr/messages") {
-    return OutcomeResponse(404, "not-found", "no EHR interaction matches this path", "/ehr/{path}");
+  if (request.path == "/ehr/messages") return Messages(request);
+  if (request.path == "/ehr/outbox") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      HttpResponse r = OutcomeResponse(405, "not-supported", "method not allowed here; allowed: GET",
+                                       "/ehr/outbox");
+      r.SetHeader("Allow", "GET");
+      return r;
+    }
+    return PendingMessages(request);
   }
+  constexpr std::string_view kOutboxPrefix = "/ehr/outbox/";
+  constexpr std::string_view kAckSuffix = "/ack";
+  const std::string& p = request.path;
+  if (p.rfind(kOutboxPrefix, 0) == 0 && p.size() > kOutboxPrefix.size() + kAckSuffix.size() &&
+      p.compare(p.size() - kAckSuffix.size(), kAckSuffix.size(), kAckSuffix) == 0) {
+    std::string id = p.substr(kOutboxPrefix.size(), p.size() - kOutboxPrefix.size() - kAckSuffix.size());
+    if (request.method != "POST") {
+      HttpResponse r = OutcomeResponse(405, "not-supported", "method not allowed here; allowed: POST",
+                                       "/ehr/outbox/{id}/ack");
+      r.SetHeader("Allow", "POST");
+      return r;
+    }
+    return Ack(request, id);
+  }
+  return OutcomeResponse(404, "not-found", "no EHR interaction matches this path", "/ehr/{path}");
+}
+
+std::optional<HttpResponse> EhrRoutes::Messages(const HttpRequest& request) const {
   constexpr std::string_view kRoute = "/ehr/messages";
   if (request.method != "POST") {
     HttpResponse r = OutcomeResponse(405, "not-supported", "method not allowed here; allowed: POST",
@@ -52,6 +79,71 @@ std::optional<HttpResponse> EhrRoutes::Handle(const HttpRequest& request) const 
   if (result.http_status == 200) r.SetHeader("X-Duplicate", result.duplicate ? "true" : "false");
   if (!result.record.empty()) r.SetHeader("X-Message-Record", result.record);
   if (!result.outbox_entry.empty()) r.SetHeader("X-Outbox-Entry", result.outbox_entry);
+  return r;
+}
+
+HttpResponse EhrRoutes::PendingMessages(const HttpRequest& request) const {
+  constexpr std::string_view kRoute = "/ehr/outbox";
+  int count = 50;
+  for (const auto& [name, value] : request.query) {
+    if (name != "_count") continue;
+    int n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > 500) {
+      return OutcomeResponse(400, "invalid", "_count must be an integer from 1 to 500",
+                             std::string(kRoute));
+    }
+    count = n;
+  }
+  auto pending = outbox_.Pending(count);
+  if (!pending) {
+    return OutcomeResponse(503, "transient", pending.error().message(), std::string(kRoute));
+  }
+  std::string body = "{\"messages\":[";
+  for (size_t i = 0; i < pending->size(); ++i) {
+    const adapters::ehr::OutboxMessage& m = (*pending)[i];
+    if (i > 0) body += ',';
+    body += "{\"id\":";
+    common::log::AppendJsonString(body, m.id);
+    body += ",\"msgId\":";
+    common::log::AppendJsonString(body, m.msg_id);
+    body += ",\"msgType\":";
+    common::log::AppendJsonString(body, m.msg_type);
+    body += ",\"destinationHerId\":";
+    common::log::AppendJsonString(body, m.destination);
+    body += ",\"created\":";
+    common::log::AppendJsonString(body, m.created);
+    body += ",\"contentType\":\"application/xml; charset=utf-8\",\"xml\":";
+    common::log::AppendJsonString(body, m.xml);
+    body += '}';
+  }
+  body += "]}";
+  HttpResponse r;
+  r.status = 200;
+  r.body = std::move(body);
+  r.route = std::string(kRoute);
+  r.SetHeader("Content-Type", "application/json; charset=utf-8");
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+HttpResponse EhrRoutes::Ack(const HttpRequest& /*request*/, const std::string& id) const {
+  constexpr std::string_view kRoute = "/ehr/outbox/{id}/ack";
+  auto acked = outbox_.Acknowledge(id);
+  if (!acked) {
+    bool missing = acked.error().code() == common::Code::kNotFound;
+    return OutcomeResponse(missing ? 404 : 503, missing ? "not-found" : "transient",
+                           acked.error().message(), std::string(kRoute));
+  }
+  HttpResponse r;
+  r.status = 200;
+  r.body = "{\"id\":";
+  common::log::AppendJsonString(r.body, id);
+  r.body += ",\"status\":";
+  common::log::AppendJsonString(r.body, *acked);
+  r.body += "}";
+  r.route = std::string(kRoute);
+  r.SetHeader("Content-Type", "application/json; charset=utf-8");
   return r;
 }
 

@@ -9,23 +9,35 @@
 //                        X-Duplicate (true when the message was received before),
 //                        X-Message-Record and X-Outbox-Entry (the FHIR resources).
 //                        503: nothing was stored or acknowledged; send again later.
+//   GET /ehr/outbox[?_count=N]  the messages waiting to be sent, oldest first (N 1-500, default
+//                        50): {"messages":[{"id","msgId","msgType","destinationHerId","created",
+//                        "contentType","xml"}]}.
+//   POST /ehr/outbox/{id}/ack   the message service has taken message {id} over: 200
+//                        {"id","status"} (idempotent), 404 for an unknown id.
 // Every other /ehr path is 404, other methods 405; every error is an OperationOutcome.
 
 #include <optional>
 
 #include "adapters/ehr/inbox.h"
+#include "adapters/ehr/outbox.h"
 #include "gateway/http/message.h"
 
 namespace gateway::http {
 
 class EhrRoutes {
  public:
-  explicit EhrRoutes(adapters::ehr::Inbox& inbox) : inbox_(inbox) {}
+  EhrRoutes(adapters::ehr::Inbox& inbox, adapters::ehr::Outbox& outbox)
+      : inbox_(inbox), outbox_(outbox) {}
   // The response for an /ehr/... request; nullopt for any other path.
   std::optional<HttpResponse> Handle(const HttpRequest& request) const;
 
  private:
+  std::optional<HttpResponse> Messages(const HttpRequest& request) const;
+  HttpResponse PendingMessages(const HttpRequest& request) const;
+  HttpResponse Ack(const HttpRequest& request, const std::string& id) const;
+
   adapters::ehr::Inbox& inbox_;
+  adapters::ehr::Outbox& outbox_;
 };
 
 }  // namespace gateway::http

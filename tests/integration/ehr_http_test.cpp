@@ -110,5 +110,47 @@ TEST(EhrHttp, OffWithoutAHerId) {
   EXPECT_EQ(r.status, 404);  // the FHIR API: no resource type "ehr"
 }
 
+TEST(EhrHttp, TheMessageServicePullsAndAcknowledgesTheOutbox) {
+  GatewayProcess gw(EhrOptions());
+  ASSERT_TRUE(gw.Start()) << gw.error();
+  HttpClient c("127.0.0.1", gw.port());
+  HttpResult empty = c.Get("/ehr/outbox");
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(empty.body, "{\"messages\":[]}");
+  HttpResult r = PostXml(c, ReadFile(kCorpus + "/henvisning-1.1/valid-depression-p76.xml"));
+  ASSERT_EQ(r.status, 200);
+  HttpResult e21 = PostXml(c, ReadFile(kCorpus + "/reject/e21-wrong-receiver-msghead.xml"));
+  ASSERT_EQ(e21.status, 200);
+  // Both AppRecs wait, oldest first, each exactly as it was answered.
+  HttpResult pending = c.Get("/ehr/outbox");
+  ASSERT_EQ(pending.status, 200);
+  EXPECT_EQ(pending.Header("content-type").rfind("application/json", 0), 0u);
+  size_t first = pending.body.find("\"msgType\":\"APPREC\"");
+  ASSERT_NE(first, std::string::npos) << pending.body;
+  EXPECT_NE(pending.body.find("\"msgType\":\"APPREC\"", first + 1), std::string::npos);
+  EXPECT_NE(pending.body.find("\"destinationHerId\":\"1234567\""), std::string::npos);
+  EXPECT_NE(pending.body.find("<AppRec"), std::string::npos);
+  EXPECT_LT(pending.body.find("630b687c-b6d8-52b1-b965-521051053457"),
+            pending.body.find("V=\\\"E21\\\""));  // the referral's receipt came first
+  HttpResult one = c.Get("/ehr/outbox?_count=1");
+  std::string entry = r.Header("x-outbox-entry");  // "Task/<id>"
+  ASSERT_EQ(entry.rfind("Task/", 0), 0u);
+  std::string id = entry.substr(5);
+  EXPECT_NE(one.body.find(id), std::string::npos);
+  // Acknowledged: an AppRec needs nothing more, so the entry is done, and no longer offered.
+  HttpResult ack = c.Request("POST", "/ehr/outbox/" + id + "/ack");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_NE(ack.body.find("\"status\":\"completed\""), std::string::npos);
+  EXPECT_EQ(c.Request("POST", "/ehr/outbox/" + id + "/ack").status, 200);  // idempotent
+  HttpResult after = c.Get("/ehr/outbox");
+  EXPECT_EQ(after.body.find(id), std::string::npos);
+  EXPECT_NE(after.body.find("E21"), std::string::npos);  // the other one still waits
+  // Errors.
+  EXPECT_EQ(c.Request("POST", "/ehr/outbox/no-such-entry/ack").status, 404);
+  EXPECT_EQ(c.Get("/ehr/outbox?_count=0").status, 400);
+  EXPECT_EQ(c.Request("DELETE", "/ehr/outbox").status, 405);
+  EXPECT_EQ(c.Get("/ehr/outbox/" + id + "/ack").status, 405);
+}
+
 }  // namespace
 }  // namespace emg::test

@@ -1,0 +1,118 @@
+#include "adapters/ehr/outbox.h"
+
+#include "adapters/ehr/bundle_builder.h"
+#include "adapters/ehr/fhir_systems.h"
+#include "common/base64.h"
+#include "common/time.h"
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+
+namespace adapters::ehr {
+
+using fhir::json::Value;
+
+namespace {
+
+bool IsDeliverTask(const Value& task) {
+  const Value* code = task.Find("code");
+  const Value* codings = code != nullptr ? code->Find("coding") : nullptr;
+  if (codings == nullptr) return false;
+  for (const Value& c : codings->items()) {
+    if (c.GetString("system") == sys::kTaskCode && c.GetString("code") == "deliver-message") return true;
+  }
+  return false;
+}
+
+// The input of type `type` (a task-code), or nullptr.
+const Value* Input(const Value& task, std::string_view type) {
+  const Value* inputs = task.Find("input");
+  if (inputs == nullptr) return nullptr;
+  for (const Value& in : inputs->items()) {
+    const Value* t = in.Find("type");
+    const Value* codings = t != nullptr ? t->Find("coding") : nullptr;
+    if (codings == nullptr) continue;
+    for (const Value& c : codings->items()) {
+      if (c.GetString("code") == type) return &in;
+    }
+  }
+  return nullptr;
+}
+
+OutboxMessage MessageOf(const Value& task) {
+  OutboxMessage m;
+  m.id = std::string(task.GetString("id"));
+  m.created = std::string(task.GetString("authoredOn"));
+  if (const Value* in = Input(task, "message-id")) m.msg_id = std::string(in->GetString("valueString"));
+  if (const Value* in = Input(task, "message-type")) {
+    if (const Value* c = in->Find("valueCoding")) m.msg_type = std::string(c->GetString("code"));
+  }
+  if (const Value* in = Input(task, "destination")) {
+    if (const Value* i = in->Find("valueIdentifier")) m.destination = std::string(i->GetString("value"));
+  }
+  if (const Value* in = Input(task, "message")) {
+    if (const Value* a = in->Find("valueAttachment")) {
+      if (auto xml = common::Base64Decode(a->GetString("data"))) m.xml = std::move(*xml);
+    }
+  }
+  return m;
+}
+
+common::Status Failed(const FhirResponse& r, std::string_view what) {
+  common::Code code = r.status == 404 || r.status == 410 ? common::Code::kNotFound
+                      : r.status >= 500                 ? common::Code::kUnavailable
+                                                        : common::Code::kInternal;
+  return common::Status(code, std::string(what) + " (HTTP " + std::to_string(r.status) + ")");
+}
+
+}  // namespace
+
+common::StatusOr<std::vector<OutboxMessage>> Outbox::Pending(int limit) const {
+  std::string query = "Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
+                      "&status=requested&_sort=_lastUpdated&_total=none&_count=" +
+                      std::to_string(limit);
+  FhirResponse r = fhir_.Call("GET", query);
+  if (r.status != 200) return common::Error(Failed(r, "the outbox could not be read"));
+  auto bundle = fhir::json::Parse(r.body);
+  if (!bundle) return common::Error(common::Code::kInternal, "the outbox search returned no Bundle");
+  std::vector<OutboxMessage> out;
+  if (const Value* entries = bundle->Find("entry")) {
+    for (const Value& e : entries->items()) {
+      const Value* task = e.Find("resource");
+      if (task != nullptr && IsDeliverTask(*task)) out.push_back(MessageOf(*task));
+    }
+  }
+  return out;
+}
+
+common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    FhirResponse r = fhir_.Call("GET", "Task/" + PercentEncode(id));
+    if (r.status == 404 || r.status == 410 || r.status == 400) {
+      return common::Error(common::Code::kNotFound, "no outbox entry has this id");
+    }
+    if (r.status != 200) return common::Error(Failed(r, "the outbox entry could not be read"));
+    auto task = fhir::json::Parse(r.body);
+    if (!task || !IsDeliverTask(*task)) {
+      return common::Error(common::Code::kNotFound, "no outbox entry has this id");
+    }
+    std::string status(task->GetString("status"));
+    if (status != "requested") return status;  // taken over before: nothing to do
+    OutboxMessage m = MessageOf(*task);
+    std::string next = m.msg_type == "APPREC" ? "completed" : "in-progress";
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    Value updated = *task;
+    updated.Remove("meta");
+    updated.Set("status", Value::String(next));
+    updated.Set("lastModified", Value::String(common::FormatInstant(common::SystemNow())));
+    FhirResponse put = fhir_.Call("PUT", "Task/" + PercentEncode(id), fhir::json::Write(updated),
+                                  {{"if-match", "W/\"" + version + "\""}, {"prefer", "return=minimal"}});
+    if (put.status == 200 || put.status == 201) return next;
+    if (put.status != 412 && put.status != 409) {
+      return common::Error(Failed(put, "the outbox entry could not be updated"));
+    }
+    // Changed meanwhile (a receipt, another ack): read it again.
+  }
+  return common::Error(common::Code::kUnavailable, "the outbox entry kept changing; try again");
+}
+
+}  // namespace adapters::ehr
