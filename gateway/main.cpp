@@ -23,17 +23,22 @@
 #include "fhir/json/writer.h"
 #include "fhir/terminology/terminology.h"
 #include "gateway/config/cli.h"
+#include "gateway/composition.h"
 #include "gateway/config/config.h"
 #include "gateway/http/ehr_routes.h"
 #include "gateway/http/metrics.h"
 #include "gateway/http/in_process_fhir_port.h"
 #include "gateway/http/server.h"
 #include "gateway/rest/fhir_api.h"
+#include "gateway/translate.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
 
 namespace cfg = gateway::config;
+using gateway::ReadFile;
+using gateway::ToEhrSettings;
+using gateway::ToFhirOptions;
 
 common::log::Level ParseLevel(std::string_view level) {
   if (level == "debug") return common::log::Level::kDebug;
@@ -61,27 +66,6 @@ int WaitForSignal(const sigset_t& set) {
   }
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-  bool ok = std::ferror(f) == 0;
-  std::fclose(f);
-  return ok;
-}
-
-adapters::ehr::EhrSettings ToEhrSettings(const cfg::EhrConfig& e) {
-  adapters::ehr::EhrSettings s;
-  s.self = {e.organisation_name, e.her_id, e.department_name, e.department_her_id};
-  s.accepted_her_ids.insert(e.accepted.begin(), e.accepted.end());
-  for (const auto& [her, version] : e.partners) s.apprec_version_by_partner[her] = version;
-  s.default_apprec_version = e.apprec_version;
-  s.max_message_bytes = static_cast<size_t>(e.max_message_bytes);
-  return s;
-}
-
 gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
   gateway::http::ServerOptions o;
   o.host = s.host;
@@ -99,17 +83,6 @@ gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
   o.drain_timeout = std::chrono::milliseconds(s.drain_timeout_ms);
   o.tls_certificate_file = s.tls.certificate_file;
   o.tls_key_file = s.tls.key_file;
-  return o;
-}
-
-gateway::FhirApiOptions ToFhirOptions(const cfg::Config& c) {
-  gateway::FhirApiOptions o;
-  o.base_url = c.server.base_url;
-  o.scheme = c.server.tls.enabled() ? "https" : "http";
-  o.max_body_bytes = static_cast<size_t>(c.server.body_limit_bytes);
-  o.default_page_size = c.fhir.default_page_size;
-  o.max_page_size = c.fhir.max_page_size;
-  o.max_bundle_entries = static_cast<size_t>(c.fhir.max_bundle_entries);
   return o;
 }
 
@@ -278,6 +251,8 @@ int main(int argc, char** argv) {
       return cfg::kExitUsage;
     case cfg::Command::kServe:
       return Serve(cl.overrides);
+    case cfg::Command::kTranslate:
+      return gateway::Translate(cl, stdout, stderr);
   }
   return cfg::kExitUsage;
 }

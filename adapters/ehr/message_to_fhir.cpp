@@ -328,8 +328,16 @@ void MapDialog(const Dialog& d, const DialogContext& ctx, const ToFhir& to, Bund
       if (!sender.who().empty()) r.Set("sender", BundleBuilder::Ref(sender.who()));
     }
     if (!out.self.empty()) r.Set("recipient", Array()).Append(BundleBuilder::Ref(out.self));
+    // The subject line: Communication.topic (CommunicationRequest has none: it heads the text).
+    std::string text = p.text;
+    if (!p.subject.empty() && !p.question) {
+      Value subject = Value::Object();
+      subject.Set("text", Str(p.subject));
+      r.Set("topic", std::move(subject));
+    } else if (!p.subject.empty()) {
+      text = p.subject + "\n\n" + p.text;
+    }
     Value payloads = Array();
-    std::string text = p.subject.empty() ? p.text : p.subject + "\n\n" + p.text;
     if (!p.answered_question.empty()) text += "\n\nSpørsmålet som besvares: " + p.answered_question;
     if (!text.empty()) {
       Value payload = Value::Object();

@@ -5,6 +5,12 @@
 namespace gateway::config {
 namespace {
 
+CommandLine Simple(Command command) {
+  CommandLine cl;
+  cl.command = command;
+  return cl;
+}
+
 CommandLine UsageError(std::string message) {
   CommandLine cl;
   cl.command = Command::kUsageError;
@@ -16,12 +22,40 @@ CommandLine UsageError(std::string message) {
 
 CommandLine ParseCommandLine(const std::vector<std::string_view>& args) {
   for (std::string_view a : args) {
-    if (a == "--help" || a == "-h") return CommandLine{Command::kHelp, {}, {}};
+    if (a == "--help" || a == "-h") return Simple(Command::kHelp);
   }
   if (args.empty()) return UsageError("missing command");
   if (args[0] == "--version") {
     if (args.size() > 1) return UsageError("--version takes no arguments");
-    return CommandLine{Command::kVersion, {}, {}};
+    return Simple(Command::kVersion);
+  }
+  if (args[0] == "translate") {
+    CommandLine cl;
+    cl.command = Command::kTranslate;
+    for (size_t i = 1; i < args.size(); ++i) {
+      std::string_view arg = args[i];
+      if (arg == "--apprec") {
+        cl.with_apprec = true;
+      } else if (arg == "--to" || arg == "--to=kith" || arg.starts_with("--to=")) {
+        std::string_view v = arg == "--to" ? (i + 1 < args.size() ? args[++i] : "") : arg.substr(5);
+        if (v != "kith") return UsageError("--to takes kith (the only direction besides the default)");
+        cl.to_kith = true;
+      } else if (arg == "--config" || arg.starts_with("--config=")) {
+        std::string_view v = arg == "--config" ? (i + 1 < args.size() ? args[++i] : "") : arg.substr(9);
+        if (v.empty()) return UsageError("--config needs a value");
+        if (cl.overrides.config_file) return UsageError("--config given twice");
+        cl.overrides.config_file = std::string(v);
+      } else if (arg.starts_with("-")) {
+        return UsageError("unknown flag: " + std::string(arg));
+      } else if (!cl.input.empty()) {
+        return UsageError("translate takes one file");
+      } else {
+        cl.input = std::string(arg);
+      }
+    }
+    if (cl.input.empty()) return UsageError("translate needs a file");
+    if (cl.to_kith && cl.with_apprec) return UsageError("--apprec goes with XML input, not --to kith");
+    return cl;
   }
   if (args[0] != "serve") {
     if (args[0].starts_with("-")) return UsageError("unknown flag: " + std::string(args[0]));
@@ -65,6 +99,8 @@ std::string Usage() {
   std::string u =
       "Usage:\n"
       "  emeistring-gateway serve [--config FILE] [--listen HOST:PORT] [--data DIR]\n"
+      "  emeistring-gateway translate [--config FILE] [--apprec] FILE.xml\n"
+      "  emeistring-gateway translate --to kith [--config FILE] FILE.json\n"
       "  emeistring-gateway --help\n"
       "  emeistring-gateway --version\n"
       "\n"
@@ -82,7 +118,11 @@ std::string Usage() {
     line += std::string(k.env) + "\n";
     u += line;
   }
-  u += "\nExit codes: 0 clean shutdown, 1 config or startup error, 2 usage error.\n";
+  u += "\ntranslate prints the FHIR transaction Bundle a KITH message becomes (with --apprec, the\n"
+       "AppRec it gets too), or with --to kith the Dialogmelding a Communication becomes; it\n"
+       "uses the ehr.* and terminology.* settings and no database.\n";
+  u += "\nExit codes: 0 clean shutdown (translate: the message would be accepted), 1 config or\n"
+       "startup error, 2 usage error, 3 translate: the message would be refused (AppRec Avvist).\n";
   return u;
 }
 

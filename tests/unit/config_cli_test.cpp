@@ -23,6 +23,33 @@ TEST(CommandLine, ServeWithFlagsInBothForms) {
   EXPECT_FALSE(cl.overrides.listen.has_value());
 }
 
+TEST(CommandLine, TranslateBothDirections) {
+  CommandLine cl = Parse({"translate", "--apprec", "m.xml", "--config=c.json"});
+  ASSERT_EQ(cl.command, Command::kTranslate) << cl.error;
+  EXPECT_EQ(cl.input, "m.xml");
+  EXPECT_TRUE(cl.with_apprec);
+  EXPECT_FALSE(cl.to_kith);
+  EXPECT_EQ(cl.overrides.config_file, "c.json");
+  cl = Parse({"translate", "--to", "kith", "c.json"});
+  ASSERT_EQ(cl.command, Command::kTranslate) << cl.error;
+  EXPECT_TRUE(cl.to_kith);
+  EXPECT_FALSE(cl.with_apprec);
+  EXPECT_EQ(cl.input, "c.json");
+  EXPECT_TRUE(Parse({"translate", "--to=kith", "c.json"}).to_kith);
+  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string_view>, std::string>>{
+           {{"translate"}, "needs a file"},
+           {{"translate", "a.xml", "b.xml"}, "one file"},
+           {{"translate", "--to", "fhir", "a.xml"}, "--to takes kith"},
+           {{"translate", "--to"}, "--to takes kith"},
+           {{"translate", "--to", "kith", "--apprec", "c.json"}, "--apprec"},
+           {{"translate", "--listen", "x", "a.xml"}, "unknown flag"}}) {
+    CommandLine bad = Parse(args);
+    EXPECT_EQ(bad.command, Command::kUsageError);
+    EXPECT_NE(bad.error.find(error), std::string::npos) << bad.error;
+  }
+  EXPECT_NE(Usage().find("translate --to kith"), std::string::npos);
+}
+
 TEST(CommandLine, HelpAndVersion) {
   EXPECT_EQ(Parse({"--help"}).command, Command::kHelp);
   EXPECT_EQ(Parse({"-h"}).command, Command::kHelp);

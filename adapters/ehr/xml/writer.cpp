@@ -37,6 +37,21 @@ xmlNode* Writer::AddNs(xmlNode* parent, std::string_view ns, std::string_view na
   return n;
 }
 
+xmlNode* Writer::AddLike(xmlNode* parent, std::string_view name, std::string_view text) {
+  xmlNode* n = xmlNewChild(parent, parent->ns, X(std::string(name)), nullptr);
+  if (!text.empty()) xmlNodeAddContent(n, X(std::string(text)));
+  return n;
+}
+
+xmlNode* Writer::AddCodeLike(xmlNode* parent, std::string_view name, std::string_view v,
+                             std::string_view dn, std::string_view s) {
+  xmlNode* n = AddLike(parent, name);
+  if (!v.empty()) SetAttr(n, "V", v);
+  if (!s.empty()) SetAttr(n, "S", s);
+  if (!dn.empty()) SetAttr(n, "DN", dn);
+  return n;
+}
+
 void Writer::AddCopy(xmlNode* parent, const xmlNode* node) {
   xmlNode* copy = xmlDocCopyNode(const_cast<xmlNode*>(node), doc_, 1);
   if (copy != nullptr) xmlAddChild(parent, copy);

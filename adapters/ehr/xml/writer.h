@@ -24,6 +24,11 @@ class Writer {
   xmlNode* Add(xmlNode* parent, std::string_view name, std::string_view text = {});
   xmlNode* AddNs(xmlNode* parent, std::string_view ns, std::string_view name,
                  std::string_view text = {});
+  // Appends an element in the same namespace as `parent`.
+  xmlNode* AddLike(xmlNode* parent, std::string_view name, std::string_view text = {});
+  // A KITH code element (V, S, DN) in the same namespace as `parent`.
+  xmlNode* AddCodeLike(xmlNode* parent, std::string_view name, std::string_view v,
+                       std::string_view dn, std::string_view s = {});
   // Appends a copy of `node` (and its subtree), e.g. a payload under RefDoc/Content.
   void AddCopy(xmlNode* parent, const xmlNode* node);
   void SetAttr(xmlNode* node, std::string_view name, std::string_view value);

@@ -1,0 +1,18 @@
+#pragma once
+// Shared by the composition root's commands (serve, translate): config sections turned into
+// the settings of the parts they configure.
+
+#include <string>
+
+#include "adapters/ehr/settings.h"
+#include "gateway/config/config.h"
+#include "gateway/rest/fhir_api.h"
+
+namespace gateway {
+
+adapters::ehr::EhrSettings ToEhrSettings(const config::EhrConfig& e);
+FhirApiOptions ToFhirOptions(const config::Config& c);
+// The whole file; false when it cannot be read.
+bool ReadFile(const std::string& path, std::string* out);
+
+}  // namespace gateway
