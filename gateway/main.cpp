@@ -1,6 +1,7 @@
 // Composition root and CLI of emeistring-gateway (usage: gateway/config/cli.h).
-// Startup: config -> data dir -> SQLite store -> FHIR API -> terminology (load, validate, seed)
-// -> optional demo seed -> HTTP server.
+// Startup: config -> data dir -> SQLite store -> terminology (load, validate) -> EHR schemas and
+// write triggers (when ehr.her_id is set) -> FHIR API -> terminology seed -> optional demo seed
+// -> EHR inbox/outbox routes -> HTTP server.
 // Shutdown on SIGTERM/SIGINT: drain the server, close the store, exit 0.
 
 #include <pthread.h>
@@ -17,10 +18,12 @@
 #include <vector>
 
 #include "adapters/ehr/inbox.h"
+#include "adapters/ehr/outbound.h"
 #include "adapters/ehr/xml/schema_set.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "fhir/json/writer.h"
+#include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
 #include "gateway/config/cli.h"
 #include "gateway/composition.h"
@@ -130,7 +133,6 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   gateway::http::Metrics metrics;
   store->SetCommitObserver(
       [&metrics](double seconds, size_t units) { metrics.ObserveCommit(seconds, units); });
-  gateway::FhirApi api(*store, ToFhirOptions(config));
 
   // The code lists of mappings/ (terminology.dir): loaded and checked once, written to the store
   // so that they are readable through the FHIR API, and kept for the message translators.
@@ -143,6 +145,26 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   }
   std::shared_ptr<const fhir::terminology::Terminology> terminology =
       std::move(*loaded_terminology);
+
+  // EHR messaging (KITH XML): the schemas compiled once; outbound messages are queued by write
+  // triggers in the same transaction as the write that causes them (adapters/ehr/outbound.h).
+  std::unique_ptr<adapters::ehr::xml::SchemaSet> ehr_schemas;
+  std::unique_ptr<fhir::store::Store> triggered_store;
+  if (config.ehr.enabled()) {
+    adapters::ehr::xml::Initialize();
+    auto schemas = adapters::ehr::xml::SchemaSet::Load(config.ehr.schema_dir, "kith-all.xsd");
+    if (!schemas.has_value()) {
+      common::log::Error("ehr_schemas_failed", {{"error", schemas.error().message()}});
+      store->Close();
+      return cfg::kExitFailure;
+    }
+    ehr_schemas = std::move(*schemas);
+    triggered_store = fhir::store::WithTriggers(
+        *store, {std::make_shared<adapters::ehr::OutboundTriggers>(ToEhrSettings(config.ehr),
+                                                                  *ehr_schemas, terminology)});
+  }
+  fhir::store::Store& fhir_store = triggered_store ? *triggered_store : *store;
+  gateway::FhirApi api(fhir_store, ToFhirOptions(config));
   // The seed is our own data, not a client request: the request limits (server.body_limit_bytes,
   // fhir.max_bundle_entries) do not apply to it, so it runs through an API instance without them.
   std::string terminology_seed = fhir::json::Write(terminology->SeedBundle());
@@ -151,7 +173,7 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   seed_options.max_bundle_entries =
       std::max(seed_options.max_bundle_entries, terminology->resources().size());
   common::Status terminology_seeded =
-      gateway::FhirApi(*store, std::move(seed_options)).SeedFromBundle(terminology_seed);
+      gateway::FhirApi(fhir_store, std::move(seed_options)).SeedFromBundle(terminology_seed);
   if (!terminology_seeded.ok()) {
     common::log::Error("terminology_seed_failed", {{"error", terminology_seeded.message()}});
     store->Close();
@@ -176,21 +198,12 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     common::log::Info("seeded", {{"bytes", static_cast<unsigned long>(bundle.size())}});
   }
 
-  // EHR messaging (KITH XML): the schemas compiled once, the inbox on the in-process FHIR port.
-  std::unique_ptr<adapters::ehr::xml::SchemaSet> ehr_schemas;
+  // EHR messaging: the inbox and the outbox on the in-process FHIR port.
   std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
   std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
   std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
   std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
   if (config.ehr.enabled()) {
-    adapters::ehr::xml::Initialize();
-    auto schemas = adapters::ehr::xml::SchemaSet::Load(config.ehr.schema_dir, "kith-all.xsd");
-    if (!schemas.has_value()) {
-      common::log::Error("ehr_schemas_failed", {{"error", schemas.error().message()}});
-      store->Close();
-      return cfg::kExitFailure;
-    }
-    ehr_schemas = std::move(*schemas);
     ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
     ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
                                                        terminology, *ehr_port);

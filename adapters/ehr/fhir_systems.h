@@ -20,6 +20,9 @@ inline constexpr std::string_view kOutboundMsgId = "https://emeistring.no/fhir/s
 inline constexpr std::string_view kPractitionerRole = "https://emeistring.no/fhir/sid/practitioner-role";
 // Our task codes (mappings: emeistring-task-code).
 inline constexpr std::string_view kTaskCode = "https://emeistring.no/fhir/CodeSystem/task-code";
+// The referral status changes a referrer is told about (mappings: emeistring-referral-status).
+inline constexpr std::string_view kReferralStatus = "https://emeistring.no/fhir/CodeSystem/referral-status";
+inline constexpr std::string_view kTaskStatus = "http://hl7.org/fhir/task-status";
 // Extensions.
 inline constexpr std::string_view kExtSha256 = "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir/StructureDefinition/kith-priority";
@@ -38,6 +41,10 @@ inline constexpr std::string_view kMapGender =
     "urn:emeistring:fhir:ConceptMap:kith-3101-to-administrative-gender";
 inline constexpr std::string_view kMapPriority =
     "urn:emeistring:fhir:ConceptMap:kith-8304-to-request-priority";
+inline constexpr std::string_view kMapTaskStatus =
+    "urn:emeistring:fhir:ConceptMap:task-status-to-referral-status";
+inline constexpr std::string_view kMapReferralStatus9148 =
+    "urn:emeistring:fhir:ConceptMap:referral-status-to-kith-9148";
 
 // Code systems (Volven kodeverk) as HL7 Norway writes them in Coding.system.
 inline constexpr std::string_view kVolvenPrefix = "urn:oid:2.16.578.1.12.4.1.1.";

@@ -10,6 +10,7 @@
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/henvisning.h"
 #include "adapters/ehr/message_to_fhir.h"
+#include "adapters/ehr/outbox.h"
 #include "adapters/ehr/quirks.h"
 #include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
@@ -83,13 +84,6 @@ std::vector<std::string> HerIdsOf(const Organisation& o) {
 
 Value TaskCode(std::string_view code, std::string_view display) {
   return CodeableConcept(sys::kTaskCode, code, display);
-}
-
-Value TaskInput(std::string_view type, std::string_view value_key, Value value) {
-  Value in = Value::Object();
-  in.Set("type", TaskCode(type, ""));
-  in.Set(value_key, std::move(value));
-  return in;
 }
 
 // The id part of a Location header ("http://h/Task/123/_history/1" -> "Task/123").
@@ -270,33 +264,21 @@ struct Inbox::Impl {
   // The AppRec as an outbox entry: a Task "deliver-message" holding the XML and its address.
   std::string AddOutbox(BundleBuilder& tx, const AppRec& apprec, const std::string& xml,
                         const std::string& record, const std::string& self) const {
-    Value t = Value::Object();
-    t.Set("resourceType", Str("Task"));
-    t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, apprec.id));
-    t.Set("status", Str("requested"));
-    t.Set("intent", Str("order"));
-    t.Set("code", TaskCode("deliver-message", "Lever melding"));
-    t.Set("description", Str("Applikasjonskvittering (" + apprec.status_display + ") til HER-id " +
-                             (apprec.receiver.her_id.empty() ? "ukjent" : apprec.receiver.her_id)));
-    t.Set("focus", BundleBuilder::Ref(record));
-    t.Set("authoredOn", Str(Now()));
-    if (!self.empty()) t.Set("owner", BundleBuilder::Ref(self));
-    Value& inputs = t.Set("input", Value::Array());
-    Value att = Value::Object();
-    att.Set("contentType", Str("application/xml"));
-    att.Set("data", Str(common::Base64Encode(xml)));
-    inputs.Append(TaskInput("message", "valueAttachment", std::move(att)));
+    OutboxEntry e;
+    e.msg_id = apprec.id;
+    e.msg_type = "APPREC";
+    e.msg_type_display = Display("8279", "APPREC");
+    e.description = "Applikasjonskvittering (" + apprec.status_display + ") til HER-id " +
+                    (apprec.receiver.her_id.empty() ? "ukjent" : apprec.receiver.her_id);
+    e.focus = record;
+    e.owner = self;
     if (!apprec.receiver.her_id.empty()) {
-      std::string her_system = to.OrganisationSystem("HER");
-      inputs.Append(TaskInput("destination", "valueIdentifier",
-                              Identifier(her_system, apprec.receiver.dept_her_id.empty()
-                                                         ? apprec.receiver.her_id
-                                                         : apprec.receiver.dept_her_id)));
+      e.destination_system = to.OrganisationSystem("HER");
+      e.destination = apprec.receiver.dept_her_id.empty() ? apprec.receiver.her_id
+                                                          : apprec.receiver.dept_her_id;
     }
-    inputs.Append(TaskInput("message-type", "valueCoding",
-                            Coding(VolvenSystem("8279"), "APPREC", Display("8279", "APPREC"))));
-    inputs.Append(TaskInput("message-id", "valueString", Str(apprec.id)));
-    return tx.Create(std::move(t));
+    e.xml = xml;
+    return tx.Create(OutboxTask(e));
   }
 
   // Submits `tx`; on success fills result.record / outbox_entry from the entries at

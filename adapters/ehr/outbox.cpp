@@ -2,6 +2,7 @@
 
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/fhir_systems.h"
+#include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
 #include "common/time.h"
 #include "fhir/json/parser.h"
@@ -64,7 +65,40 @@ common::Status Failed(const FhirResponse& r, std::string_view what) {
   return common::Status(code, std::string(what) + " (HTTP " + std::to_string(r.status) + ")");
 }
 
+Value TaskInput(std::string_view type, std::string_view value_key, Value value) {
+  Value in = Value::Object();
+  in.Set("type", CodeableConcept(sys::kTaskCode, type, ""));
+  in.Set(value_key, std::move(value));
+  return in;
+}
+
 }  // namespace
+
+Value OutboxTask(const OutboxEntry& e) {
+  Value t = Value::Object();
+  t.Set("resourceType", Str("Task"));
+  t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, e.msg_id));
+  t.Set("status", Str("requested"));
+  t.Set("intent", Str("order"));
+  t.Set("code", CodeableConcept(sys::kTaskCode, "deliver-message", "Lever melding"));
+  if (!e.description.empty()) t.Set("description", Str(e.description));
+  if (!e.focus.empty()) t.Set("focus", BundleBuilder::Ref(e.focus));
+  if (!e.patient.empty()) t.Set("for", BundleBuilder::Ref(e.patient));
+  t.Set("authoredOn", Str(common::FormatInstant(common::SystemNow())));
+  if (!e.owner.empty()) t.Set("owner", BundleBuilder::Ref(e.owner));
+  Value& inputs = t.Set("input", Value::Array());
+  Value att = Value::Object();
+  att.Set("contentType", Str("application/xml"));
+  att.Set("data", Str(common::Base64Encode(e.xml)));
+  inputs.Append(TaskInput("message", "valueAttachment", std::move(att)));
+  if (!e.destination.empty()) {
+    inputs.Append(TaskInput("destination", "valueIdentifier", Identifier(e.destination_system, e.destination)));
+  }
+  inputs.Append(TaskInput("message-type", "valueCoding",
+                          Coding(VolvenSystem("8279"), e.msg_type, e.msg_type_display)));
+  inputs.Append(TaskInput("message-id", "valueString", Str(e.msg_id)));
+  return t;
+}
 
 common::StatusOr<std::vector<OutboxMessage>> Outbox::Pending(int limit) const {
   std::string query = "Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +

@@ -1,5 +1,5 @@
 #pragma once
-// The outbox: every message we send (AppRecs now, Dialogmeldinger next) is a FHIR Task
+// The outbox: every message we send (AppRecs, Dialogmeldinger) is a FHIR Task
 // "deliver-message" written in the same transaction as what caused it, so it exists durably
 // before anyone can be offered it. The hospital's message service pulls pending messages and
 // acknowledges each once it has taken it over:
@@ -14,6 +14,7 @@
 
 #include "adapters/api/fhir_port.h"
 #include "common/status.h"
+#include "fhir/json/value.h"
 
 namespace adapters::ehr {
 
@@ -25,6 +26,22 @@ struct OutboxMessage {
   std::string created;      // when it was queued (instant)
   std::string xml;          // the message, UTF-8
 };
+
+// What an outbox entry holds; OutboxTask() makes the Task "deliver-message" of it.
+struct OutboxEntry {
+  std::string msg_id;            // the message's own id (outbound-msgid identifier, message-id)
+  std::string msg_type;          // kodeverk 8279
+  std::string msg_type_display;
+  std::string description;       // for people reading the Task (no patient data)
+  std::string focus;             // what the message is about: the record or the Communication
+  std::string patient;           // Task.for (may be empty)
+  std::string owner;             // our Organization (may be empty)
+  std::string destination_system;  // the receiver's HER-id and its identifier system
+  std::string destination;
+  std::string xml;               // the message, UTF-8
+};
+
+fhir::json::Value OutboxTask(const OutboxEntry& entry);
 
 class Outbox {
  public:

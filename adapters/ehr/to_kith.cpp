@@ -158,15 +158,6 @@ std::optional<Organisation> RecipientOf(const Value& r, const Resolver& resolve,
   return org;
 }
 
-// The HER-id a message to `o` is addressed to: its unit's, else its own.
-std::string AddressOf(const Organisation& o) {
-  if (!o.units.empty()) {
-    std::string unit = IdentOfType(o.units.front().idents, "HER");
-    if (!unit.empty()) return unit;
-  }
-  return IdentOfType(o.idents, "HER");
-}
-
 // The first recipient with a HER-id that is not ours.
 std::optional<Organisation> ExternalRecipient(const Value& c, const Resolver& resolve,
                                               const Terminology& t, const EhrSettings& settings) {
@@ -182,6 +173,21 @@ std::optional<Organisation> ExternalRecipient(const Value& c, const Resolver& re
 }
 
 }  // namespace
+
+std::string AddressOf(const Organisation& o) {
+  // The most specific communication party: a professional's own HER-id (a GP usually has
+  // one), else the unit's, else the organisation's.
+  const Organisation& leaf = o.units.empty() ? o : o.units.front();
+  for (const Professional& p : leaf.professionals) {
+    std::string her = IdentOfType(p.person.idents, "HER");
+    if (!her.empty()) return her;
+  }
+  if (&leaf != &o) {
+    std::string unit = IdentOfType(leaf.idents, "HER");
+    if (!unit.empty()) return unit;
+  }
+  return IdentOfType(o.idents, "HER");
+}
 
 std::string WriteDialogmelding(const OutboundDialog& d, const EhrSettings& settings,
                                const Terminology& t) {

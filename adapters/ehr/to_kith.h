@@ -71,6 +71,9 @@ bool AddressedToEhr(const fhir::json::Value& communication, const Resolver& reso
                     const fhir::terminology::Terminology& terminology,
                     const EhrSettings& settings);
 
+// The HER-id a message to `o` goes to: the professional's, else the unit's, else its own.
+std::string AddressOf(const Organisation& o);
+
 struct OutboundMessage {
   OutboundDialog dialog;
   std::string xml;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "fhir/json/parser.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
 
@@ -150,6 +151,56 @@ TEST(EhrHttp, TheMessageServicePullsAndAcknowledgesTheOutbox) {
   EXPECT_EQ(c.Get("/ehr/outbox?_count=0").status, 400);
   EXPECT_EQ(c.Request("DELETE", "/ehr/outbox").status, 405);
   EXPECT_EQ(c.Get("/ehr/outbox/" + id + "/ack").status, 405);
+}
+
+// The whole loop over HTTP: a referral in; the therapist's question to the referrer written as
+// a Communication through the FHIR API; the Dialogmelding waiting in the outbox; the message
+// service takes it; the GP's AppRec settles it.
+TEST(EhrHttp, ACommunicationToTheReferrerGoesOutThroughTheOutbox) {
+  GatewayProcess gw(EhrOptions());
+  ASSERT_TRUE(gw.Start()) << gw.error();
+  HttpClient c("127.0.0.1", gw.port());
+  ASSERT_EQ(PostXml(c, ReadFile(kCorpus + "/henvisning-1.1/valid-depression-p76.xml")).status, 200);
+  HttpResult srs = c.Get("/ServiceRequest?identifier=https%3A%2F%2Femeistring.no%2Ffhir%2Fsid%2Fkith-msgid%7C630b687c-b6d8-52b1-b965-521051053457");
+  auto bundle = fhir::json::Parse(srs.body);
+  ASSERT_TRUE(bundle.has_value());
+  const fhir::json::Value& sr = *bundle->Find("entry")->items()[0].Find("resource");
+  std::string comm = std::string(R"({"resourceType":"Communication","status":"completed",)") +
+                     R"("subject":{"reference":")" + std::string(sr.Find("subject")->GetString("reference")) + R"("},)" +
+                     R"("about":[{"reference":"ServiceRequest/)" + std::string(sr.GetString("id")) + R"("}],)" +
+                     R"("recipient":[{"reference":")" + std::string(sr.Find("requester")->GetString("reference")) + R"("}],)" +
+                     R"("payload":[{"contentString":"Vi ønsker epikrise fra tidligere DPS-kontakt."}]})";
+  HttpResult created = c.Request("POST", "/Communication", {{"Content-Type", "application/fhir+json"}}, comm);
+  ASSERT_EQ(created.status, 201) << created.body;
+  HttpResult pending = c.Get("/ehr/outbox");
+  size_t dialog = pending.body.find("\"msgType\":\"DIALOG_HELSEFAGLIG\"");
+  ASSERT_NE(dialog, std::string::npos) << pending.body.substr(0, 500);
+  auto listed = fhir::json::Parse(pending.body);
+  ASSERT_TRUE(listed.has_value());
+  std::string id, msg_id;
+  for (const auto& m : listed->Find("messages")->items()) {
+    if (m.GetString("msgType") == "DIALOG_HELSEFAGLIG") {
+      id = std::string(m.GetString("id"));
+      msg_id = std::string(m.GetString("msgId"));
+      EXPECT_EQ(m.GetString("destinationHerId"), "1234568");
+      EXPECT_NE(m.GetString("xml").find("Vi ønsker epikrise"), std::string_view::npos);
+    }
+  }
+  ASSERT_FALSE(id.empty());
+  HttpResult ack = c.Request("POST", "/ehr/outbox/" + id + "/ack");
+  ASSERT_EQ(ack.status, 200);
+  EXPECT_NE(ack.body.find("\"status\":\"in-progress\""), std::string::npos) << ack.body;  // awaits the AppRec
+  // The GP's AppRec (OK) for our message settles the entry.
+  std::string apprec = ReadFile(kCorpus + "/apprec-1.1/ok.xml");
+  size_t at = apprec.find("<OriginalMsgId>");
+  ASSERT_NE(at, std::string::npos);
+  size_t id_at = apprec.find("<Id>", at);
+  size_t id_end = apprec.find("</Id>", id_at);
+  apprec.replace(id_at + 4, id_end - id_at - 4, msg_id);
+  HttpResult receipt = PostXml(c, apprec);
+  ASSERT_EQ(receipt.status, 200) << receipt.body;
+  HttpResult task = c.Get("/Task/" + id);
+  EXPECT_NE(task.body.find("\"status\":\"completed\""), std::string::npos) << task.body.substr(0, 400);
 }
 
 }  // namespace

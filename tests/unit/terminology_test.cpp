@@ -134,7 +134,28 @@ TEST_F(TerminologyKith, EveryFileIsAValidR4ResourceAndIsLoaded) {
     }
   }
   EXPECT_EQ(code_systems + concept_maps + own, T().resources().size());
-  EXPECT_EQ(concept_maps, 4u);
+  EXPECT_EQ(concept_maps, 6u);
+}
+
+TEST_F(TerminologyKith, ReferralStatusMapsDecideTheStatusMessages) {
+  const std::string rs = "https://emeistring.no/fhir/CodeSystem/referral-status";
+  auto from_task = T().Translate("urn:emeistring:fhir:ConceptMap:task-status-to-referral-status",
+                                 "http://hl7.org/fhir/task-status", "rejected");
+  ASSERT_EQ(from_task.size(), 1u);
+  EXPECT_EQ(from_task[0].code, "rejected");
+  EXPECT_TRUE(T().Translate("urn:emeistring:fhir:ConceptMap:task-status-to-referral-status",
+                            "http://hl7.org/fhir/task-status", "in-progress").empty());
+  const std::string map = "urn:emeistring:fhir:ConceptMap:referral-status-to-kith-9148";
+  for (const auto& [status, code] : std::vector<std::pair<std::string, std::string>>{
+           {"invited", "1"}, {"accepted", "2"}, {"forwarded", "3"}, {"rejected", "4"}}) {
+    auto t = T().Translate(map, rs, status);
+    ASSERT_EQ(t.size(), 1u) << status;
+    EXPECT_EQ(t[0].code, code);
+    EXPECT_TRUE(T().Contains(Kodeverk(9148), t[0].code));
+  }
+  EXPECT_TRUE(T().Translate(map, rs, "received").empty());  // unmatched: no 9148 code
+  EXPECT_TRUE(T().Translate(map, rs, "treatment-finished").empty());
+  EXPECT_EQ(T().Display(rs, "treatment-finished").value_or(""), "Behandlingen er avsluttet");
 }
 
 TEST_F(TerminologyKith, EveryRequiredListIsLoaded) {
