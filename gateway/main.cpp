@@ -28,7 +28,9 @@
 #include "gateway/config/cli.h"
 #include "gateway/composition.h"
 #include "gateway/config/config.h"
+#include "gateway/http/ehr_pusher.h"
 #include "gateway/http/ehr_routes.h"
+#include "gateway/http/http_client.h"
 #include "gateway/http/metrics.h"
 #include "gateway/http/in_process_fhir_port.h"
 #include "gateway/http/server.h"
@@ -203,14 +205,32 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
   std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
   std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
+  std::unique_ptr<gateway::http::EhrPusher> ehr_pusher;
   if (config.ehr.enabled()) {
     ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
     ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
                                                        terminology, *ehr_port);
     ehr_outbox = std::make_unique<adapters::ehr::Outbox>(*ehr_port);
     ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox, *ehr_outbox);
+    if (!config.ehr.push_url.empty()) {
+      auto client = gateway::http::HttpClient::Create(
+          std::chrono::milliseconds(config.ehr.push_timeout_ms), config.ehr.push_ca_file);
+      if (!client.has_value()) {
+        common::log::Error("ehr_push_failed", {{"error", client.error().message()}});
+        store->Close();
+        return cfg::kExitFailure;
+      }
+      gateway::http::PushOptions push;
+      push.url = *gateway::http::ParseHttpUrl(config.ehr.push_url);  // validated with the config
+      push.max_attempts = config.ehr.push_max_attempts;
+      push.initial_backoff = std::chrono::milliseconds(config.ehr.push_initial_backoff_ms);
+      push.max_backoff = std::chrono::milliseconds(config.ehr.push_max_backoff_ms);
+      push.poll_interval = std::chrono::milliseconds(config.ehr.push_poll_ms);
+      ehr_pusher = std::make_unique<gateway::http::EhrPusher>(push, std::move(*client), *ehr_outbox, metrics);
+    }
     common::log::Info("ehr_enabled", {{"accepted_her_ids",
-                                       static_cast<unsigned long>(config.ehr.accepted.size())}});
+                                       static_cast<unsigned long>(config.ehr.accepted.size())},
+                                      {"delivery", ehr_pusher ? "push" : "pull"}});
   }
 
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);
@@ -236,12 +256,15 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
                                   {"read_handler_threads", server_options.read_handler_threads},
                                   {"version", EMG_VERSION}});
   common::log::SetMinLevel(level);
+  // Pushing starts once the server is up, and stops before the store closes.
+  if (ehr_pusher) ehr_pusher->Start();
 
   int sig = WaitForSignal(signals);
   common::log::Info("shutdown_started", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                                          {"drain_timeout_ms", config.server.drain_timeout_ms}});
   server->Shutdown();
   server.reset();
+  if (ehr_pusher) ehr_pusher->Stop();
   store->Close();
   common::log::Info("stopped");
   return cfg::kExitOk;

@@ -26,6 +26,9 @@ inline constexpr std::string_view kTaskStatus = "http://hl7.org/fhir/task-status
 // Extensions.
 inline constexpr std::string_view kExtSha256 = "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir/StructureDefinition/kith-priority";
+// On an outbox Task: failed push attempts (valueInteger) and when to try again (valueInstant).
+inline constexpr std::string_view kExtDeliveryAttempts = "https://emeistring.no/fhir/StructureDefinition/delivery-attempts";
+inline constexpr std::string_view kExtNextDeliveryAttempt = "https://emeistring.no/fhir/StructureDefinition/next-delivery-attempt";
 
 // A referral's matching key (Henvisning 1.x has no reference from a change or cancellation to
 // the original): the SHA-256 of requester HER-id, provider HER-id, patient id and IssueDate,

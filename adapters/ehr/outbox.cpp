@@ -1,5 +1,7 @@
 #include "adapters/ehr/outbox.h"
 
+#include <cstdlib>
+
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/to_fhir.h"
@@ -39,8 +41,40 @@ const Value* Input(const Value& task, std::string_view type) {
   return nullptr;
 }
 
+const Value* Extension(const Value& resource, std::string_view url) {
+  if (const Value* exts = resource.Find("extension")) {
+    for (const Value& e : exts->items()) {
+      if (e.GetString("url") == url) return &e;
+    }
+  }
+  return nullptr;
+}
+
+// Replaces (or adds) the extension `url` with `value_key`: `value`.
+void SetExtension(Value& resource, std::string_view url, std::string_view value_key, Value value) {
+  Value ext = Value::Object();
+  ext.Set("url", Str(url));
+  ext.Set(value_key, std::move(value));
+  Value kept = Value::Array();
+  if (const Value* exts = resource.Find("extension")) {
+    for (const Value& e : exts->items()) {
+      if (e.GetString("url") != url) kept.Append(e);
+    }
+  }
+  kept.Append(std::move(ext));
+  resource.Set("extension", std::move(kept));
+}
+
 OutboxMessage MessageOf(const Value& task) {
   OutboxMessage m;
+  if (const Value* a = Extension(task, sys::kExtDeliveryAttempts)) {
+    if (const Value* n = a->Find("valueInteger"); n != nullptr && n->is_number()) {
+      m.attempts = std::atoi(n->text().c_str());
+    }
+  }
+  if (const Value* next = Extension(task, sys::kExtNextDeliveryAttempt)) {
+    m.next_attempt = std::string(next->GetString("valueInstant"));
+  }
   m.id = std::string(task.GetString("id"));
   m.created = std::string(task.GetString("authoredOn"));
   if (const Value* in = Input(task, "message-id")) m.msg_id = std::string(in->GetString("valueString"));
@@ -145,6 +179,61 @@ common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
       return common::Error(Failed(put, "the outbox entry could not be updated"));
     }
     // Changed meanwhile (a receipt, another ack): read it again.
+  }
+  return common::Error(common::Code::kUnavailable, "the outbox entry kept changing; try again");
+}
+
+common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(const std::string& id,
+                                                             const std::string& reason,
+                                                             int max_attempts,
+                                                             const std::string& next_attempt) const {
+  for (int round = 0; round < 3; ++round) {
+    FhirResponse r = fhir_.Call("GET", "Task/" + PercentEncode(id));
+    if (r.status != 200) return common::Error(Failed(r, "the outbox entry could not be read"));
+    auto task = fhir::json::Parse(r.body);
+    if (!task || !IsDeliverTask(*task)) return common::Error(common::Code::kNotFound, "no outbox entry has this id");
+    if (task->GetString("status") != "requested") return FailureResult{};  // taken over meanwhile
+    OutboxMessage m = MessageOf(*task);
+    FailureResult result{m.attempts + 1, m.attempts + 1 >= max_attempts};
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    Value updated = *task;
+    updated.Remove("meta");
+    std::string now = common::FormatInstant(common::SystemNow());
+    SetExtension(updated, sys::kExtDeliveryAttempts, "valueInteger", Value::Number(std::to_string(result.attempts)));
+    Value why = Value::Object();
+    why.Set("text", Str("Leveringsforsøk " + std::to_string(result.attempts) + " av " +
+                        std::to_string(max_attempts) + " feilet: " + reason));
+    updated.Set("statusReason", std::move(why));
+    updated.Set("lastModified", Str(now));
+    BundleBuilder tx;
+    if (result.dead_letter) {
+      updated.Set("status", Str("failed"));
+      updated.Set("businessStatus", CodeableConcept(sys::kTaskCode, "dead-letter", "Ikke levert"));
+      Value follow = Value::Object();
+      follow.Set("resourceType", Str("Task"));
+      follow.Set("status", Str("requested"));
+      follow.Set("intent", Str("order"));
+      follow.Set("priority", Str("urgent"));
+      follow.Set("code", CodeableConcept(sys::kTaskCode, "follow-up-undelivered-message",
+                                         "Følg opp melding som ikke ble levert"));
+      follow.Set("description", Str("En melding (" + (m.msg_type.empty() ? "ukjent type" : m.msg_type) +
+                                    ") til HER-id " + (m.destination.empty() ? "ukjent" : m.destination) +
+                                    " kunne ikke leveres etter " + std::to_string(result.attempts) +
+                                    " forsøk (" + reason + "): sjekk meldingstjenesten og send på nytt."));
+      follow.Set("focus", BundleBuilder::Ref("Task/" + id));
+      follow.Set("authoredOn", Str(now));
+      if (const Value* owner = task->Find("owner")) follow.Set("owner", *owner);
+      if (const Value* patient = task->Find("for")) follow.Set("for", *patient);
+      tx.Create(std::move(follow));
+    } else {
+      SetExtension(updated, sys::kExtNextDeliveryAttempt, "valueInstant", Str(next_attempt));
+    }
+    tx.Update(std::move(updated), "Task/" + id, version.empty() ? "" : "W/\"" + version + "\"");
+    FhirResponse put = fhir_.Call("POST", "", fhir::json::Write(tx.bundle()), {{"prefer", "return=minimal"}});
+    if (put.status == 200) return result;
+    if (put.status != 412 && put.status != 409) {
+      return common::Error(Failed(put, "the outbox entry could not be updated"));
+    }
   }
   return common::Error(common::Code::kUnavailable, "the outbox entry kept changing; try again");
 }

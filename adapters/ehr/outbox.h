@@ -7,7 +7,10 @@
 //   completed    taken over, and nothing more is expected (an AppRec we sent), or the
 //                partner's AppRec said OK
 //   in-progress  taken over, waiting for the partner's AppRec (a business message)
-//   failed       the partner refused it (a follow-up Task was opened)
+//   failed       the partner refused it, or pushing it failed for good (dead letter); either
+//                way a follow-up Task was opened
+// When the gateway pushes (gateway/http/ehr_pusher.h), each failed attempt is recorded on the
+// entry: extensions delivery-attempts and next-delivery-attempt, and Task.statusReason.
 
 #include <string>
 #include <vector>
@@ -25,6 +28,8 @@ struct OutboxMessage {
   std::string destination;  // the receiver's HER-id (empty when unknown)
   std::string created;      // when it was queued (instant)
   std::string xml;          // the message, UTF-8
+  int attempts = 0;         // failed push attempts so far
+  std::string next_attempt; // instant before which it is not pushed again (empty: now)
 };
 
 // What an outbox entry holds; OutboxTask() makes the Task "deliver-message" of it.
@@ -52,6 +57,18 @@ class Outbox {
   // The message service has taken message `id` over. Idempotent for a message already taken;
   // kNotFound for an id that is not an outbox entry. Returns the entry's new status.
   common::StatusOr<std::string> Acknowledge(const std::string& id) const;
+
+  // A push attempt failed with `reason` (no personal data: an HTTP status, a transport
+  // error). Below `max_attempts` the entry stays pending until `next_attempt` (an instant);
+  // at `max_attempts` it becomes a dead letter: status failed, businessStatus dead-letter, and
+  // a follow-up Task for people, in one transaction. Returns the attempts recorded so far; an
+  // entry no longer pending is left alone (returns 0).
+  struct FailureResult {
+    int attempts = 0;
+    bool dead_letter = false;
+  };
+  common::StatusOr<FailureResult> RecordFailure(const std::string& id, const std::string& reason,
+                                                int max_attempts, const std::string& next_attempt) const;
 
  private:
   FhirPort& fhir_;

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "fhir/model/model.h"
+#include "gateway/http/http_client.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 
@@ -93,6 +94,19 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.ehr.max_message_bytes; }},
     {"ehr.schema_dir", "EMG_EHR_SCHEMA_DIR", 0, 0,
      [](Config& c) -> FieldRef { return &c.ehr.schema_dir; }},
+    {"ehr.push_url", "EMG_EHR_PUSH_URL", 0, 0, [](Config& c) -> FieldRef { return &c.ehr.push_url; }},
+    {"ehr.push_max_attempts", "EMG_EHR_PUSH_MAX_ATTEMPTS", 1, 1000,
+     [](Config& c) -> FieldRef { return &c.ehr.push_max_attempts; }},
+    {"ehr.push_initial_backoff_ms", "EMG_EHR_PUSH_INITIAL_BACKOFF_MS", 10, 3'600'000,
+     [](Config& c) -> FieldRef { return &c.ehr.push_initial_backoff_ms; }},
+    {"ehr.push_max_backoff_ms", "EMG_EHR_PUSH_MAX_BACKOFF_MS", 10, 86'400'000,
+     [](Config& c) -> FieldRef { return &c.ehr.push_max_backoff_ms; }},
+    {"ehr.push_timeout_ms", "EMG_EHR_PUSH_TIMEOUT_MS", 100, 600'000,
+     [](Config& c) -> FieldRef { return &c.ehr.push_timeout_ms; }},
+    {"ehr.push_poll_ms", "EMG_EHR_PUSH_POLL_MS", 10, 60'000,
+     [](Config& c) -> FieldRef { return &c.ehr.push_poll_ms; }},
+    {"ehr.push_ca_file", "EMG_EHR_PUSH_CA_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.push_ca_file; }},
 };
 
 constexpr std::string_view kSections[] = {
@@ -462,7 +476,10 @@ namespace {
 Status ValidateEhr(EhrConfig& ehr) {
   ehr.accepted.clear();
   ehr.partners.clear();
-  if (!ehr.enabled()) return Status::Ok();
+  if (!ehr.enabled()) {
+    if (!ehr.push_url.empty()) return KeyError("ehr.push_url", "needs ehr.her_id (EHR messaging is off)");
+    return Status::Ok();
+  }
   if (!IsHerId(ehr.her_id)) return KeyError("ehr.her_id", "must be a HER-id (digits)");
   if (ehr.organisation_name.empty()) {
     return KeyError("ehr.organisation_name", "required when ehr.her_id is set");
@@ -494,6 +511,19 @@ Status ValidateEhr(EhrConfig& ehr) {
   }
   if (std::string reason = UnreadableDirectoryReason(ehr.schema_dir); !reason.empty()) {
     return KeyError("ehr.schema_dir", "cannot read directory '" + ehr.schema_dir + "': " + reason);
+  }
+  if (!ehr.push_url.empty() && !http::ParseHttpUrl(ehr.push_url)) {
+    return KeyError("ehr.push_url", "must be an http:// or https:// URL without user info or fragment");
+  }
+  if (ehr.push_max_backoff_ms < ehr.push_initial_backoff_ms) {
+    return KeyError("ehr.push_max_backoff_ms", "must not be below ehr.push_initial_backoff_ms");
+  }
+  if (!ehr.push_ca_file.empty()) {
+    std::FILE* f = std::fopen(ehr.push_ca_file.c_str(), "rb");
+    if (f == nullptr) {
+      return KeyError("ehr.push_ca_file", "cannot read '" + ehr.push_ca_file + "': " + std::strerror(errno));
+    }
+    std::fclose(f);
   }
   return Status::Ok();
 }

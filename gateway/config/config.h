@@ -41,6 +41,13 @@
 //   ehr.partner_apprec_versions  EMG_EHR_PARTNER_APPREC_VERSIONS ""        HER:1.0,HER:1.1,...
 //   ehr.max_message_bytes        EMG_EHR_MAX_MESSAGE_BYTES 16777216        1024-1073741824
 //   ehr.schema_dir               EMG_EHR_SCHEMA_DIR        adapters/ehr/schemas/kith  readable directory
+//   ehr.push_url                 EMG_EHR_PUSH_URL          ""              http(s) URL; empty: pull only (8)
+//   ehr.push_max_attempts        EMG_EHR_PUSH_MAX_ATTEMPTS 10              1-1000
+//   ehr.push_initial_backoff_ms  EMG_EHR_PUSH_INITIAL_BACKOFF_MS 1000      10-3600000
+//   ehr.push_max_backoff_ms      EMG_EHR_PUSH_MAX_BACKOFF_MS 300000        10-86400000, >= initial
+//   ehr.push_timeout_ms          EMG_EHR_PUSH_TIMEOUT_MS   10000           100-600000
+//   ehr.push_poll_ms             EMG_EHR_PUSH_POLL_MS      500             10-60000
+//   ehr.push_ca_file             EMG_EHR_PUSH_CA_FILE      ""              readable PEM; empty: system CAs
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
 //     picks a free port (the "listening" log line has the real one).
@@ -52,6 +59,8 @@
 //     D-nummer for Patient, HPR-nummer for Practitioner. Empty: none.
 // (7) The CodeSystem and ConceptMap files (fhir/terminology) loaded, validated and seeded into
 //     the store at every start; relative paths are from the working directory.
+// (8) The gateway POSTs every outbox message there (gateway/http/ehr_pusher.h), with retry,
+//     backoff and a dead-letter state; the pull API stays available. Needs ehr.her_id.
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).
@@ -134,6 +143,13 @@ struct EhrConfig {
   std::string partner_apprec_versions;  // "HER:1.0,HER:1.1"
   int64_t max_message_bytes = 16 * 1024 * 1024;
   std::string schema_dir = "adapters/ehr/schemas/kith";
+  std::string push_url;           // empty: the message service pulls (GET /ehr/outbox)
+  int push_max_attempts = 10;
+  int push_initial_backoff_ms = 1000;
+  int push_max_backoff_ms = 300'000;
+  int push_timeout_ms = 10'000;
+  int push_poll_ms = 500;
+  std::string push_ca_file;
   bool enabled() const { return !her_id.empty(); }
   // Filled by Validate().
   std::vector<std::string> accepted;                       // HER-ids

@@ -227,6 +227,23 @@ std::string Metrics::Render() const {
   AppendHeader(out, "emg_store_commit_batch_units", "histogram",
                "Units of work carried by one store commit.");
   commit_units_.Render(out, "emg_store_commit_batch_units", "");
+  AppendHeader(out, "emg_ehr_push_attempts_total", "counter",
+               "Attempts to push an EHR outbox message to the message service, by outcome.");
+  for (size_t i = 0; i < std::size(kEhrPushResults); ++i) {
+    labels = "result=\"";
+    AppendLabelValue(labels, kEhrPushResults[i]);
+    labels += '"';
+    AppendSample(out, "emg_ehr_push_attempts_total", labels,
+                 static_cast<double>(ehr_push_[i].load(std::memory_order_relaxed)));
+  }
+  AppendHeader(out, "emg_ehr_outbox_dead_letters_total", "counter",
+               "EHR outbox messages given up after the configured push attempts (each has a follow-up Task).");
+  AppendSample(out, "emg_ehr_outbox_dead_letters_total", "",
+               static_cast<double>(ehr_dead_letters_.load(std::memory_order_relaxed)));
+  AppendHeader(out, "emg_ehr_outbox_pending", "gauge",
+               "EHR outbox messages waiting to be delivered, as of the pusher's last pass (at most its batch size).");
+  AppendSample(out, "emg_ehr_outbox_pending", "",
+               static_cast<double>(ehr_outbox_pending_.load(std::memory_order_relaxed)));
   AppendHeader(out, "emg_process_uptime_seconds", "gauge", "Seconds since the process started.");
   AppendSample(
       out, "emg_process_uptime_seconds", "",
@@ -240,6 +257,19 @@ std::string Metrics::Render() const {
   labels += '"';
   AppendSample(out, "emg_build_info", labels, 1);
   return out;
+}
+
+void Metrics::CountEhrPush(std::string_view result) {
+  for (size_t i = 0; i < std::size(kEhrPushResults); ++i) {
+    if (kEhrPushResults[i] == result) ehr_push_[i].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+uint64_t Metrics::EhrPushCount(std::string_view result) const {
+  for (size_t i = 0; i < std::size(kEhrPushResults); ++i) {
+    if (kEhrPushResults[i] == result) return ehr_push_[i].load(std::memory_order_relaxed);
+  }
+  return 0;
 }
 
 }  // namespace gateway::http

@@ -12,6 +12,8 @@
 //   emg_http_handler_exceptions_total                                counter
 //   emg_store_commit_duration_seconds                                histogram
 //   emg_store_commit_batch_units                                     histogram
+//   emg_ehr_push_attempts_total{result}                              counter (ehr_pusher.h)
+//   emg_ehr_outbox_dead_letters_total, emg_ehr_outbox_pending        counter, gauge
 //   emg_process_uptime_seconds, emg_process_start_time_seconds       gauges
 //   emg_build_info{version}                                          gauge (always 1)
 
@@ -71,6 +73,13 @@ class Metrics {
   // Fed by fhir::store::Store::SetCommitObserver.
   void ObserveCommit(double seconds, size_t units);
 
+  // EHR outbox push (gateway/http/ehr_pusher.h). `result` is one of kEhrPushResults.
+  void CountEhrPush(std::string_view result);
+  void CountEhrDeadLetter() { ehr_dead_letters_.fetch_add(1, std::memory_order_relaxed); }
+  void SetEhrOutboxPending(int64_t n) { ehr_outbox_pending_.store(n, std::memory_order_relaxed); }
+  static constexpr std::string_view kEhrPushResults[] = {"delivered", "retry", "dead_letter", "ack_failed"};
+  uint64_t EhrPushCount(std::string_view result) const;
+
   int64_t InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
   uint64_t HandlerExceptions() const { return handler_exceptions_.load(); }
   // The current value of one requests_total series (0 if absent). For tests.
@@ -95,6 +104,9 @@ class Metrics {
   std::atomic<int64_t> connections_active_{0};
   std::atomic<uint64_t> connections_accepted_{0};
   std::atomic<uint64_t> handler_exceptions_{0};
+  std::atomic<uint64_t> ehr_push_[4] = {};  // by kEhrPushResults
+  std::atomic<uint64_t> ehr_dead_letters_{0};
+  std::atomic<int64_t> ehr_outbox_pending_{0};
   Histogram commit_duration_;
   Histogram commit_units_;
   std::chrono::steady_clock::time_point start_steady_;

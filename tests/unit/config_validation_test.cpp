@@ -398,5 +398,22 @@ TEST(ConfigValidate, EhrSection) {
   EXPECT_EQ(c.ehr.partners[1], (std::pair<std::string, std::string>{"7654321", "1.1"}));
 }
 
+TEST(ConfigValidate, EhrPush) {
+  auto ehr = [](const std::string& fields) {
+    return R"({"ehr":{"schema_dir":")" + kSchemaDir + R"(","her_id":"8142519","organisation_name":"X",)" +
+           fields + "}}";
+  };
+  EXPECT_EQ(JsonError(ehr(R"("push_url":"https://meldinger.example/inn","push_max_attempts":3)")), "");
+  EXPECT_EQ(JsonError(ehr(R"("push_url":"ftp://x/y")")),
+            "ehr.push_url: must be an http:// or https:// URL without user info or fragment");
+  EXPECT_EQ(JsonError(R"({"ehr":{"push_url":"http://x/y"}})"),
+            "ehr.push_url: needs ehr.her_id (EHR messaging is off)");
+  EXPECT_EQ(JsonError(ehr(R"("push_initial_backoff_ms":5000,"push_max_backoff_ms":1000)")),
+            "ehr.push_max_backoff_ms: must not be below ehr.push_initial_backoff_ms");
+  EXPECT_NE(JsonError(ehr(R"("push_max_attempts":0)")).find("ehr.push_max_attempts"), std::string::npos);
+  EXPECT_NE(JsonError(ehr(R"("push_ca_file":"/no/such/ca.pem")")).find("ehr.push_ca_file: cannot read"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gateway::config
