@@ -2,17 +2,23 @@
 # Benchmark: wrk scenarios (create, read, search, transaction) against the gateway and, in the
 # same run, against bench/ceiling_server (a minimal Beast server answering a fixed response:
 # this machine's HTTP ceiling). Prints requests/s, p50/p99 latency, the gateway/ceiling ratio
-# per scenario, and the gateway's peak RSS. Not a test: nothing here asserts a timing.
+# per scenario, and the gateway's peak RSS. Before them, bench/ehr_translate_bench: KITH
+# messages translated to FHIR per second against libxml2 parse-only of the same bytes, in the
+# same run. Not a test: nothing here asserts a timing.
 #
-#   bench/run.sh [--duration SECONDS] [--connections N] [--threads N]
+#   bench/run.sh [--duration SECONDS] [--connections N] [--threads N] [--http-only | --ehr-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=10
 connections=32
 threads=2
+http=1
+ehr=1
 while (( $# )); do
   case "$1" in
+    --http-only) ehr=0; shift ;;
+    --ehr-only) http=0; shift ;;
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
@@ -22,7 +28,15 @@ done
 
 scripts/install-deps.sh --bench
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMG_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench --target emeistring-gateway ceiling_server >/dev/null
+cmake --build build/bench --target emeistring-gateway ceiling_server ehr_translate_bench >/dev/null
+
+if (( ehr )); then
+  echo "== EHR translation (median of 5 rounds of 2 s per column)"
+  build/bench/bench/ehr_translate_bench . --seconds 2 --rounds 5
+  (( http )) && echo
+fi
+(( http )) || exit 0
+echo "== HTTP scenarios"
 
 work=$(mktemp -d)
 cleanup() {

@@ -65,6 +65,8 @@ Value BundleBuilder::Ref(std::string_view target, std::string_view display) {
 }
 
 Value Str(std::string_view s) { return Value::String(std::string(s)); }
+Value Str(const char* s) { return Value::String(std::string(s)); }
+Value Str(std::string&& s) { return Value::String(std::move(s)); }
 
 Value Coding(std::string_view system, std::string_view code, std::string_view display) {
   Value c = Value::Object();

@@ -37,6 +37,8 @@ class BundleBuilder {
 
 // Small JSON helpers for building resources.
 fhir::json::Value Str(std::string_view s);
+fhir::json::Value Str(const char* s);
+fhir::json::Value Str(std::string&& s);  // takes it over (large base64 data is not copied)
 fhir::json::Value Coding(std::string_view system, std::string_view code, std::string_view display);
 fhir::json::Value CodeableConcept(std::string_view system, std::string_view code,
                                   std::string_view display, std::string_view text = {});

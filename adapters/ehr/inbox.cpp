@@ -58,6 +58,7 @@ struct Incoming {
   std::string gen_date;
   AppRecParty reply_to;   // the AppRec's receiver: the original's sender
   std::string kind_text;  // "Henvisning 1.1", for descriptions
+  std::string sha256;     // of the bytes as received (hex), computed once
 };
 
 AppRecParty PartyOf(const Organisation& o) {
@@ -219,7 +220,7 @@ struct Inbox::Impl {
     att.Set("hash", Str(Sha1Base64(bytes)));
     Value ext = Value::Object();
     ext.Set("url", Str(sys::kExtSha256));
-    ext.Set("valueString", Str(Sha256Hex(bytes)));
+    ext.Set("valueString", Str(in.sha256));
     att.Set("extension", Value::Array()).Append(std::move(ext));
     content.Append(std::move(c));
     if (mapped != nullptr && !mapped->focus.empty()) {
@@ -571,7 +572,8 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   }
   Incoming in;
   in.identity_system = std::string(sys::kMessageSha256);
-  in.identity = Sha256Hex(bytes);
+  in.sha256 = Sha256Hex(bytes);
+  in.identity = in.sha256;
   if (!hints.msg_id.empty()) {
     in.identity_system = std::string(sys::kMsgId);
     in.identity = hints.msg_id;
@@ -663,7 +665,8 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
       if (env.kind == MessageKind::kAppRec) {
         // A receipt gets no receipt; keep it for a person to look at.
         in.identity_system = std::string(sys::kMessageSha256);
-        in.identity = Sha256Hex(bytes);
+        in.sha256 = Sha256Hex(bytes);
+  in.identity = in.sha256;
         InboundResult r;
         r.http_status = 400;
         r.content_type = "application/fhir+json";
@@ -686,7 +689,7 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
       return r;
     }
     in.identity_system = std::string(sys::kMsgId);
-    in.identity = received->id.empty() ? Sha256Hex(bytes) : received->id;
+    in.identity = received->id.empty() ? in.sha256 : received->id;
     in.gen_date = received->gen_date;
     in.reply_to = received->sender;
     return Receipt(in, bytes, *received, mime);

@@ -27,6 +27,9 @@ Value& Value::Set(std::string_view key, Value v) {
     *existing = std::move(v);
     return *existing;
   }
+  // Objects built member by member (resources, codings) mostly have a handful of members:
+  // one allocation for the first four instead of three.
+  if (members_.capacity() == 0) members_.reserve(4);
   members_.emplace_back(std::string(key), std::move(v));
   return members_.back().second;
 }

@@ -52,6 +52,47 @@ TEST(JsonWriter, EscapesStringsAndKeepsUnicode) {
   EXPECT_EQ(*back, o);
 }
 
+TEST(JsonWriter, ControlCharactersAndEmptyContainersAsRapidJsonWritesThem) {
+  // The compact writer is ours, the pretty one RapidJSON's: both must write the same text.
+  Value o = Value::Object();
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls.push_back(static_cast<char>(c));
+  controls += "\x7f/";
+  o.Set("c", Value::String(controls));
+  o.Set("", Value::String(""));
+  o.Set("e", Value::Array());
+  o.Set("o", Value::Object());
+  o.Set("n", Value::Array()).Append(Value::Null());
+  std::string out = Write(o);
+  EXPECT_EQ(out,
+            "{\"c\":\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r"
+            "\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A"
+            "\\u001B\\u001C\\u001D\\u001E\\u001F\x7f/\",\"\":\"\",\"e\":[],\"o\":{},\"n\":[null]}");
+  std::string pretty = WritePretty(o);
+  std::string squeezed;
+  bool in_string = false;
+  for (size_t i = 0; i < pretty.size(); ++i) {
+    char ch = pretty[i];
+    if (in_string) {
+      squeezed += ch;
+      if (ch == '\\') {
+        squeezed += pretty[++i];
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+      squeezed += ch;
+    } else if (ch != ' ' && ch != '\n') {
+      squeezed += ch;
+    }
+  }
+  EXPECT_EQ(squeezed, out);
+  auto back = Parse(out);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, o);
+}
+
 TEST(JsonValue, SetAfterPlacesMember) {
   Value o = Value::Object();
   o.Set("resourceType", Value::String("Patient"));
