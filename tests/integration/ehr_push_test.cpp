@@ -1,7 +1,8 @@
 // Push delivery of the EHR outbox (ehr.push_url) on the real binary, to a real HTTP server on
 // loopback standing in for the hospital's message service: delivery and acknowledgement,
 // retry with backoff after 5xx and refused connections, dead letters (after the attempts, or at
-// once for a 4xx) visible as a failed Task, a follow-up Task and in /metrics.
+// once for a 4xx) visible as a failed Task, a follow-up Task and in /metrics; over HTTPS, the
+// service's certificate and host name are verified (nothing is sent to an impostor).
 
 #include <gtest/gtest.h>
 
@@ -170,6 +171,68 @@ TEST(EhrPush, AnUnreachableServiceIsRetriedAndTheReasonRecorded) {
       << c.Get("/" + entry).body;
   EXPECT_EQ(TaskStatus(c, entry), "requested");  // still pending, it will be tried again
   EXPECT_GE(Metric(c, "emg_ehr_push_attempts_total{result=\"retry\"}"), 1);
+}
+
+// HTTPS with certificates made for the test by the openssl command.
+class EhrPushTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("emg-push-tls");
+    std::string error;
+    ASSERT_TRUE(MakeTestCertificates(dir_, "IP:127.0.0.1", &error)) << error;
+    other_ = dir_ + "/other";
+    std::filesystem::create_directories(other_);
+    ASSERT_TRUE(MakeTestCertificates(other_, "DNS:meldinger.other.example", &error)) << error;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  GatewayOptions Options(const std::string& url, const std::string& ca_file) {
+    GatewayOptions o = PushOptions(url, 1000);
+    o.env.emplace_back("EMG_EHR_PUSH_CA_FILE", ca_file);
+    return o;
+  }
+
+  std::string dir_, other_;
+};
+
+TEST_F(EhrPushTls, DeliversOverVerifiedHttps) {
+  MessageService service({200}, TlsFiles{dir_ + "/server.pem", dir_ + "/server.key"});
+  ASSERT_EQ(service.url().rfind("https://", 0), 0u);
+  GatewayProcess gw(Options(service.url(), dir_ + "/ca.pem"));
+  ASSERT_TRUE(gw.Start()) << gw.error();
+  HttpClient c("127.0.0.1", gw.port());
+  std::string entry = PostReferral(c);
+  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; })) << c.Get("/" + entry).body;
+  ASSERT_EQ(service.count(), 1u);
+  EXPECT_NE(service.received()[0].body.find("<AppRec"), std::string::npos);
+  EXPECT_EQ(service.failed_handshakes(), 0u);
+}
+
+TEST_F(EhrPushTls, ACertificateFromAnotherCaIsRefused) {
+  // The service's certificate is for 127.0.0.1 but signed by a CA the gateway does not trust.
+  MessageService service({200}, TlsFiles{dir_ + "/server.pem", dir_ + "/server.key"});
+  GatewayProcess gw(Options(service.url(), other_ + "/ca.pem"));
+  ASSERT_TRUE(gw.Start()) << gw.error();
+  HttpClient c("127.0.0.1", gw.port());
+  std::string entry = PostReferral(c);
+  ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
+      << c.Get("/" + entry).body;
+  EXPECT_EQ(TaskStatus(c, entry), "requested");  // kept, to be tried again
+  EXPECT_EQ(service.count(), 0u);                // not one byte of the message reached it
+  EXPECT_GE(service.failed_handshakes(), 1u);
+}
+
+TEST_F(EhrPushTls, ACertificateForAnotherHostIsRefused) {
+  // Signed by the trusted CA, but issued to another name than the one the gateway dialled.
+  MessageService service({200}, TlsFiles{other_ + "/server.pem", other_ + "/server.key"});
+  GatewayProcess gw(Options(service.url(), other_ + "/ca.pem"));
+  ASSERT_TRUE(gw.Start()) << gw.error();
+  HttpClient c("127.0.0.1", gw.port());
+  std::string entry = PostReferral(c);
+  ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
+      << c.Get("/" + entry).body;
+  EXPECT_EQ(service.count(), 0u);
+  EXPECT_EQ(TaskStatus(c, entry), "requested");
 }
 
 TEST(EhrPush, ABadPushUrlStopsTheStart) {
