@@ -4,7 +4,8 @@
 //
 //   ehr_translate_bench SOURCE_DIR [--seconds S] [--rounds N] [--profile K]
 //
-// --profile K translates only message K (0-3), N (--rounds) times, for a profiler.
+// --profile K translates only message K (0-3), N (--rounds) times, for a profiler; with
+// --store, into the store (each with a fresh MsgId).
 //
 // Messages: a realistic referral (Henvisning 1.1 with diagnoses, reasons as text and a
 // medication list), the same referral in MsgHead (Henvisning 2.0), a Dialogmelding 1.1 with a
@@ -150,8 +151,15 @@ int main(int argc, char** argv) {
   double seconds = 1.0;
   int rounds = 5;
   int profile = -1;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  bool profile_store = false;
+  for (int i = 2; i < argc; i += 2) {
     std::string flag = argv[i];
+    if (flag == "--store") {
+      profile_store = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) break;
     if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
     if (flag == "--rounds") rounds = std::stoi(argv[i + 1]);
     if (flag == "--profile") profile = std::stoi(argv[i + 1]);
@@ -205,8 +213,11 @@ int main(int argc, char** argv) {
 
   if (profile >= 0 && profile < static_cast<int>(messages.size())) {
     const Message& m = messages[static_cast<size_t>(profile)];
+    std::string bytes = m.bytes;
+    std::string current = m.msg_id;
     for (int i = 0; i < rounds; ++i) {
-      if (translator.Receive(m.bytes).apprec_status != "1") return 1;
+      if (profile_store) FreshMsgId(bytes, current);
+      if ((profile_store ? inbox : translator).Receive(bytes).apprec_status != "1") return 1;
     }
     std::printf("%s: translated %d times\n", m.name.c_str(), rounds);
     return 0;

@@ -8,21 +8,11 @@
 #include <string>
 
 #include "fhir/json/parser.h"
+#include "integration/support/ehr_support.h"
 #include "integration/support/gateway_process.h"
 
 namespace emg::test {
 namespace {
-
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
-
-std::vector<std::pair<std::string, std::string>> EhrEnv() {
-  return {{"EMG_EHR_HER_ID", "8142519"},
-          {"EMG_EHR_ORGANISATION_NAME", "eMeistring DPS (syntetisk)"},
-          {"EMG_EHR_DEPARTMENT_HER_ID", "8142520"},
-          {"EMG_EHR_DEPARTMENT_NAME", "eMeistring internettbehandling"},
-          {"EMG_EHR_SCHEMA_DIR", std::string(EMG_SOURCE_DIR) + "/adapters/ehr/schemas/kith"},
-          {"EMG_TERMINOLOGY_DIR", std::string(EMG_SOURCE_DIR) + "/mappings/terminology"}};
-}
 
 bool Contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;

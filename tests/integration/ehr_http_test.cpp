@@ -8,28 +8,16 @@
 #include <string>
 
 #include "fhir/json/parser.h"
+#include "integration/support/ehr_support.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
 
 namespace emg::test {
 namespace {
 
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 GatewayOptions EhrOptions() {
   GatewayOptions o;
-  o.env = {{"EMG_EHR_HER_ID", "8142519"},
-           {"EMG_EHR_ORGANISATION_NAME", "eMeistring DPS (syntetisk)"},
-           {"EMG_EHR_DEPARTMENT_HER_ID", "8142520"},
-           {"EMG_EHR_DEPARTMENT_NAME", "eMeistring internettbehandling"},
-           {"EMG_EHR_SCHEMA_DIR", std::string(EMG_SOURCE_DIR) + "/adapters/ehr/schemas/kith"}};
+  o.env = EhrEnv();
   return o;
 }
 

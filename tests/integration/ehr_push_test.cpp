@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fhir/json/parser.h"
+#include "integration/support/ehr_support.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
 #include "integration/support/message_service.h"
@@ -23,28 +24,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 GatewayOptions PushOptions(const std::string& url, int max_attempts) {
   GatewayOptions o;
-  o.env = {{"EMG_EHR_HER_ID", "8142519"},
-           {"EMG_EHR_ORGANISATION_NAME", "eMeistring DPS (syntetisk)"},
-           {"EMG_EHR_DEPARTMENT_HER_ID", "8142520"},
-           {"EMG_EHR_DEPARTMENT_NAME", "eMeistring internettbehandling"},
-           {"EMG_EHR_SCHEMA_DIR", std::string(EMG_SOURCE_DIR) + "/adapters/ehr/schemas/kith"},
-           {"EMG_EHR_PUSH_URL", url},
-           {"EMG_EHR_PUSH_MAX_ATTEMPTS", std::to_string(max_attempts)},
-           {"EMG_EHR_PUSH_INITIAL_BACKOFF_MS", "20"},
-           {"EMG_EHR_PUSH_MAX_BACKOFF_MS", "80"},
-           {"EMG_EHR_PUSH_POLL_MS", "20"},
-           {"EMG_EHR_PUSH_TIMEOUT_MS", "2000"}};
+  o.env = EhrEnv();
+  o.env.insert(o.env.end(), {{"EMG_EHR_PUSH_URL", url},
+                             {"EMG_EHR_PUSH_MAX_ATTEMPTS", std::to_string(max_attempts)},
+                             {"EMG_EHR_PUSH_INITIAL_BACKOFF_MS", "20"},
+                             {"EMG_EHR_PUSH_MAX_BACKOFF_MS", "80"},
+                             {"EMG_EHR_PUSH_POLL_MS", "20"},
+                             {"EMG_EHR_PUSH_TIMEOUT_MS", "2000"}});
   return o;
 }
 

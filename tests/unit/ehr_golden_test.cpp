@@ -26,6 +26,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/unit/ehr_test_support.h"
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
@@ -44,16 +45,7 @@ namespace {
 
 using fhir::json::Value;
 
-const std::string kRepo = std::string(EMG_TESTDATA_DIR) + "/../..";
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
 const std::string kGolden = kCorpus + "/golden";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Str(const rapidjson::Value& v, const char* key) {
   auto it = v.FindMember(key);
@@ -205,32 +197,8 @@ std::string FirstDifference(const std::string& want, const std::string& got) {
   }
 }
 
-EhrSettings Settings() {
-  EhrSettings s;
-  s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
-  s.accepted_her_ids = {"8142519", "8142520"};
-  s.apprec_version_by_partner = {{"7654321", "1.0"}};
-  return s;
-}
-
-class EhrGolden : public ::testing::TestWithParam<CorpusFile> {
+class EhrGolden : public EhrSuite<::testing::TestWithParam<CorpusFile>> {
  protected:
-  static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kRepo + "/adapters/ehr/schemas/kith", "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
-    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/terminology");
-    ASSERT_TRUE(t.has_value()) << t.error().message();
-    terms_ = *t;
-  }
-  static void TearDownTestSuite() {
-    schemas_.reset();
-    terms_.reset();
-  }
-
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
-  static inline std::shared_ptr<const fhir::terminology::Terminology> terms_;
 };
 
 TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
@@ -254,7 +222,7 @@ TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
   ASSERT_TRUE(api->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
   gateway::http::InProcessFhirPort port(*api, "system:ehr-golden");
   CapturingPort capture(port);
-  Inbox inbox(Settings(), *schemas_, terms_, capture);
+  Inbox inbox(ClinicSettings(), *schemas_, terms_, capture);
 
   if (!c.answers.empty()) {
     // Our message the receipt answers, waiting in the outbox for it.

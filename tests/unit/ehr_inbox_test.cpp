@@ -2,6 +2,7 @@
 // real schemas, code lists, FHIR REST layer and SQLite store; the AppRec each one gets, what
 // lands in FHIR, idempotency (also concurrent) and receipts settling the outbox.
 
+#include "tests/unit/ehr_test_support.h"
 #include "adapters/ehr/inbox.h"
 
 #include <gtest/gtest.h>
@@ -30,40 +31,9 @@ namespace {
 
 using fhir::json::Value;
 
-const std::string kRepo = std::string(EMG_TESTDATA_DIR) + "/../..";
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-EhrSettings Settings() {
-  EhrSettings s;
-  s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
-  s.accepted_her_ids = {"8142519", "8142520"};
-  s.apprec_version_by_partner = {{"7654321", "1.0"}};
-  return s;
-}
-
-class EhrInbox : public ::testing::Test {
+class EhrInbox : public EhrSuite<> {
  protected:
-  static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kRepo + "/adapters/ehr/schemas/kith", "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
-    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/terminology");
-    ASSERT_TRUE(t.has_value()) << t.error().message();
-    terms_ = *t;
-  }
-  static void TearDownTestSuite() {
-    schemas_.reset();
-    terms_.reset();
-  }
-
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("emg-inbox-" + std::to_string(::getpid()) + "-" +
@@ -89,7 +59,7 @@ class EhrInbox : public ::testing::Test {
     api_ = std::make_unique<gateway::FhirApi>(*store_, opts);
     ASSERT_TRUE(api_->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
     port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
-    inbox_ = std::make_unique<Inbox>(Settings(), *schemas_, terms_, *port_);
+    inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, *port_);
   }
   void TearDown() override {
     inbox_.reset();
@@ -149,8 +119,6 @@ class EhrInbox : public ::testing::Test {
   std::unique_ptr<gateway::FhirApi> api_;
   std::unique_ptr<adapters::FhirPort> port_;
   std::unique_ptr<Inbox> inbox_;
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
-  static inline std::shared_ptr<const fhir::terminology::Terminology> terms_;
 };
 
 std::string Str(const rapidjson::Value& v, const char* key) {
@@ -363,7 +331,7 @@ TEST_F(EhrInbox, Latin1TextArrivesIntactAndThreadsLink) {
 }
 
 TEST_F(EhrInbox, AnOversizedMessageIsRefusedWithT01) {
-  EhrSettings s = Settings();
+  EhrSettings s = ClinicSettings();
   s.max_message_bytes = 1 << 20;
   Inbox small(s, *schemas_, terms_, *port_);
   std::string big = ReadFile(kCorpus + "/dialogmelding-1.1/valid-helsefaglig-notat-7322-6.xml");

@@ -4,6 +4,7 @@
 // status changes on the assess-referral Task and the ServiceRequest tell the referrer, with
 // kodeverk 9148 where it applies; and the referrer's answer threads back onto our message.
 
+#include "tests/unit/ehr_test_support.h"
 #include "adapters/ehr/outbound.h"
 
 #include <gtest/gtest.h>
@@ -31,26 +32,10 @@ namespace {
 
 using fhir::json::Value;
 
-const std::string kRepo = std::string(EMG_TESTDATA_DIR) + "/../..";
-const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
 // valid-depression-p76.xml: MsgId, the GP office's and the GP's HER-ids.
 constexpr std::string_view kReferralMsgId = "630b687c-b6d8-52b1-b965-521051053457";
 constexpr std::string_view kGpOfficeHer = "1234567";
 constexpr std::string_view kGpHer = "1234568";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-EhrSettings Clinic() {
-  EhrSettings s;
-  s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
-  s.accepted_her_ids = {"8142519", "8142520"};
-  return s;
-}
 
 Value Json(std::string_view text) {
   auto v = fhir::json::Parse(text);
@@ -58,22 +43,8 @@ Value Json(std::string_view text) {
   return v ? *v : Value::Object();
 }
 
-class EhrOutbound : public ::testing::Test {
+class EhrOutbound : public EhrSuite<> {
  protected:
-  static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kRepo + "/adapters/ehr/schemas/kith", "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
-    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/terminology");
-    ASSERT_TRUE(t.has_value()) << t.error().message();
-    terms_ = *t;
-  }
-  static void TearDownTestSuite() {
-    schemas_.reset();
-    terms_.reset();
-  }
-
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("emg-outbound-" + std::to_string(::getpid()) + "-" +
@@ -88,7 +59,7 @@ class EhrOutbound : public ::testing::Test {
     ASSERT_TRUE(st.has_value()) << st.error().message();
     store_ = std::move(*st);
     triggered_ = fhir::store::WithTriggers(
-        *store_, {std::make_shared<OutboundTriggers>(Clinic(), *schemas_, terms_)});
+        *store_, {std::make_shared<OutboundTriggers>(ClinicSettings(), *schemas_, terms_)});
     gateway::FhirApiOptions opts;
     opts.base_url = "http://fhir.test";
     opts.max_body_bytes = 64 << 20;
@@ -96,7 +67,7 @@ class EhrOutbound : public ::testing::Test {
     api_ = std::make_unique<gateway::FhirApi>(*triggered_, opts);
     ASSERT_TRUE(api_->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
     port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
-    inbox_ = std::make_unique<Inbox>(Clinic(), *schemas_, terms_, fhir());
+    inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, fhir());
     outbox_ = std::make_unique<Outbox>(fhir());
   }
   void TearDown() override {
@@ -189,8 +160,6 @@ class EhrOutbound : public ::testing::Test {
     return fhir().Call("PUT", task_, fhir::json::Write(t)).status;
   }
 
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
-  static inline std::shared_ptr<const fhir::terminology::Terminology> terms_;
   std::filesystem::path dir_;
   std::unique_ptr<fhir::store::Store> store_;
   std::unique_ptr<fhir::store::Store> triggered_;

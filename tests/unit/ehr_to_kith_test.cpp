@@ -3,6 +3,7 @@
 // as the GP's EPJ) -> Communication loses nothing: text, subject line, patient, sender,
 // receiver, topic, thread and attachments (byte for byte).
 
+#include "tests/unit/ehr_test_support.h"
 #include "adapters/ehr/to_kith.h"
 
 #include <gtest/gtest.h>
@@ -26,17 +27,9 @@ namespace {
 
 using fhir::json::Value;
 
-const std::string kRepo = std::string(EMG_TESTDATA_DIR) + "/../..";
 constexpr std::string_view kFnrKari = "12848841054";  // synthetic (month + 80)
 constexpr std::string_view kGpHer = "7654321";
 constexpr std::string_view kGpUnitHer = "7654322";
-
-EhrSettings Clinic() {
-  EhrSettings s;
-  s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
-  s.accepted_her_ids = {"8142519", "8142520"};
-  return s;
-}
 
 EhrSettings GpOffice() {
   EhrSettings s;
@@ -87,24 +80,10 @@ Value NoteToGp() {
   })");
 }
 
-class ToKith : public ::testing::Test {
+class ToKith : public EhrSuite<> {
  protected:
-  static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kRepo + "/adapters/ehr/schemas/kith", "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
-    auto t = fhir::terminology::Terminology::LoadDirectory(kRepo + "/mappings/terminology");
-    ASSERT_TRUE(t.has_value()) << t.error().message();
-    terms_ = *t;
-  }
-  static void TearDownTestSuite() {
-    schemas_.reset();
-    terms_.reset();
-  }
-
   common::StatusOr<OutboundMessage> Convert(const Value& c, const Value* bundle = nullptr) {
-    return CommunicationToKith(c, LocalResolver(c, bundle), *terms_, Clinic(), *schemas_);
+    return CommunicationToKith(c, LocalResolver(c, bundle), *terms_, ClinicSettings(), *schemas_);
   }
 
   // The XML read back the way the inbox reads it.
@@ -119,8 +98,6 @@ class ToKith : public ::testing::Test {
     return ReadDialog(e);
   }
 
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
-  static inline std::shared_ptr<const fhir::terminology::Terminology> terms_;
   std::vector<std::unique_ptr<xml::Document>> docs_;
 };
 
@@ -273,11 +250,11 @@ TEST_F(ToKith, RefusesWhatCannotBeAddressedOrSent) {
 
 TEST_F(ToKith, AddressedToEhrOnlyForExternalHerIds) {
   Value c = NoteToGp();
-  EXPECT_TRUE(AddressedToEhr(c, LocalResolver(c, nullptr), *terms_, Clinic()));
+  EXPECT_TRUE(AddressedToEhr(c, LocalResolver(c, nullptr), *terms_, ClinicSettings()));
   // The GP's own gateway sees the same Communication as addressed to itself: not outbound.
   EXPECT_FALSE(AddressedToEhr(c, LocalResolver(c, nullptr), *terms_, GpOffice()));
   c.Set("recipient", Value::Array()).Append(Json(R"({"reference": "#pat"})"));
-  EXPECT_FALSE(AddressedToEhr(c, LocalResolver(c, nullptr), *terms_, Clinic()));
+  EXPECT_FALSE(AddressedToEhr(c, LocalResolver(c, nullptr), *terms_, ClinicSettings()));
 }
 
 // Communication -> Dialogmelding -> the GP side's inbox (a second, independent store) ->
