@@ -180,6 +180,21 @@ class EhrPushTls : public ::testing::Test {
     return o;
   }
 
+  // The gateway, trusting `ca_file`, meets a service presenting `service_files`: the handshake
+  // fails, not one byte of the message reaches the service, and the entry stays pending.
+  void ExpectRefused(const TlsFiles& service_files, const std::string& ca_file) {
+    MessageService service({200}, service_files);
+    GatewayProcess gw(Options(service.url(), ca_file));
+    ASSERT_TRUE(gw.Start()) << gw.error();
+    HttpClient c("127.0.0.1", gw.port());
+    std::string entry = PostReferral(c);
+    ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
+        << c.Get("/" + entry).body;
+    EXPECT_EQ(TaskStatus(c, entry), "requested");
+    EXPECT_EQ(service.count(), 0u);
+    EXPECT_GE(service.failed_handshakes(), 1u);
+  }
+
   std::string dir_, other_;
 };
 
@@ -198,29 +213,12 @@ TEST_F(EhrPushTls, DeliversOverVerifiedHttps) {
 
 TEST_F(EhrPushTls, ACertificateFromAnotherCaIsRefused) {
   // The service's certificate is for 127.0.0.1 but signed by a CA the gateway does not trust.
-  MessageService service({200}, TlsFiles{dir_ + "/server.pem", dir_ + "/server.key"});
-  GatewayProcess gw(Options(service.url(), other_ + "/ca.pem"));
-  ASSERT_TRUE(gw.Start()) << gw.error();
-  HttpClient c("127.0.0.1", gw.port());
-  std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
-      << c.Get("/" + entry).body;
-  EXPECT_EQ(TaskStatus(c, entry), "requested");  // kept, to be tried again
-  EXPECT_EQ(service.count(), 0u);                // not one byte of the message reached it
-  EXPECT_GE(service.failed_handshakes(), 1u);
+  ExpectRefused(TlsFiles{dir_ + "/server.pem", dir_ + "/server.key"}, other_ + "/ca.pem");
 }
 
 TEST_F(EhrPushTls, ACertificateForAnotherHostIsRefused) {
   // Signed by the trusted CA, but issued to another name than the one the gateway dialled.
-  MessageService service({200}, TlsFiles{other_ + "/server.pem", other_ + "/server.key"});
-  GatewayProcess gw(Options(service.url(), other_ + "/ca.pem"));
-  ASSERT_TRUE(gw.Start()) << gw.error();
-  HttpClient c("127.0.0.1", gw.port());
-  std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
-      << c.Get("/" + entry).body;
-  EXPECT_EQ(service.count(), 0u);
-  EXPECT_EQ(TaskStatus(c, entry), "requested");
+  ExpectRefused(TlsFiles{other_ + "/server.pem", other_ + "/server.key"}, other_ + "/ca.pem");
 }
 
 TEST(EhrPush, ABadPushUrlStopsTheStart) {

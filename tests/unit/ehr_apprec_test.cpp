@@ -9,22 +9,13 @@
 
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
 
-const std::string kSchemaDir = std::string(EMG_TESTDATA_DIR) + "/../../adapters/ehr/schemas/kith";
-
-class EhrAppRec : public ::testing::Test {
+class EhrAppRec : public EhrSuite<> {
  protected:
-  static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kSchemaDir, "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
-  }
-  static void TearDownTestSuite() { schemas_.reset(); }
-
   static AppRec Sample(const std::string& version) {
     AppRec a;
     a.version = version;
@@ -42,8 +33,6 @@ class EhrAppRec : public ::testing::Test {
     a.original_id = "gp-msg-0001";
     return a;
   }
-
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
 };
 
 TEST_F(EhrAppRec, BothVersionsValidateAndReadBack) {

@@ -14,33 +14,21 @@
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/quirks.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
 
-const std::string kRoot = std::string(EMG_TESTDATA_DIR) + "/ehr";
-const std::string kSchemaDir = std::string(EMG_TESTDATA_DIR) + "/../../adapters/ehr/schemas/kith";
+const std::string kRoot = kCorpus;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class EhrCorpus : public ::testing::Test {
+class EhrCorpus : public EhrSuite<> {
  protected:
   static void SetUpTestSuite() {
-    xml::Initialize();
-    auto s = xml::SchemaSet::Load(kSchemaDir, "kith-all.xsd");
-    ASSERT_TRUE(s.has_value()) << s.error().message();
-    schemas_ = std::move(*s);
+    EhrSuite::SetUpTestSuite();
     manifest_.Parse(ReadFile(kRoot + "/manifest.json").c_str());
     ASSERT_FALSE(manifest_.HasParseError());
   }
-  static void TearDownTestSuite() { schemas_.reset(); }
 
-  static inline std::unique_ptr<xml::SchemaSet> schemas_;
   static inline rapidjson::Document manifest_;
 };
 
