@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev rapidjson-dev libssl-dev libxml2-dev libgtest-dev libsqlite3-dev
-  sqlite3 curl ca-certificates python3
+  sqlite3 curl ca-certificates openssl python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk)
