@@ -61,22 +61,17 @@ std::string ReadFile(const std::string& path) {
 // Finds nothing and accepts every transaction: the inbox's translation without a store.
 class NoStorePort final : public adapters::FhirPort {
  public:
-  adapters::FhirResponse Call(std::string_view method, std::string_view path_and_query, std::string_view body,
+  adapters::FhirResponse Call(std::string_view method, std::string_view path_and_query, std::string_view,
                               const std::vector<std::pair<std::string, std::string>>&) override {
     adapters::FhirResponse r;
     r.status = 200;
     if (method == "GET") {
       r.body = R"({"resourceType":"Bundle","type":"searchset","entry":[]})";
     } else if (method == "POST" && path_and_query.empty()) {
-      bytes_ += body.size();  // the serialised transaction: keep it observable
       r.body = R"({"resourceType":"Bundle","type":"transaction-response"})";
     }
     return r;
   }
-  size_t bytes() const { return bytes_; }
-
- private:
-  size_t bytes_ = 0;
 };
 
 adapters::ehr::EhrSettings Settings() {
@@ -192,6 +187,13 @@ int main(int argc, char** argv) {
   // The real store, not durable, in a temporary directory.
   auto dir = std::filesystem::temp_directory_path() / ("emg-ehr-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
+  struct RemoveOnExit {  // every return below leaves no directory behind
+    std::filesystem::path path;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } remove_on_exit{dir};
   store::sqlite::SqliteStoreOptions so;
   so.path = (dir / "bench.db").string();
   so.durable = false;
@@ -267,7 +269,5 @@ int main(int argc, char** argv) {
   }
   std::printf("median of %d rounds of %.1f s per column; ratio = translate / parse-only of the same bytes\n",
               rounds, seconds);
-  store->Close();
-  std::filesystem::remove_all(dir);
   return 0;
 }

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "adapters/api/transaction_recorder.h"
 #include "adapters/ehr/inbox.h"
 #include "adapters/ehr/to_kith.h"
 #include "adapters/ehr/xml/schema_set.h"
@@ -26,30 +26,6 @@ namespace {
 
 namespace cfg = config;
 using fhir::json::Value;
-
-// Passes every call through and keeps the last transaction Bundle posted.
-class CapturingPort final : public adapters::FhirPort {
- public:
-  explicit CapturingPort(adapters::FhirPort& inner) : inner_(inner) {}
-  adapters::FhirResponse Call(std::string_view method, std::string_view path_and_query,
-                              std::string_view body,
-                              const std::vector<std::pair<std::string, std::string>>& headers) override {
-    if (method == "POST" && path_and_query.empty()) {
-      std::lock_guard lock(mu_);
-      transaction_ = std::string(body);
-    }
-    return inner_.Call(method, path_and_query, body, headers);
-  }
-  std::string transaction() {
-    std::lock_guard lock(mu_);
-    return transaction_;
-  }
-
- private:
-  adapters::FhirPort& inner_;
-  std::mutex mu_;
-  std::string transaction_;
-};
 
 // A directory removed with everything in it when this goes out of scope.
 class TempDir {
@@ -105,12 +81,13 @@ int ToFhir(const cfg::Config& config, const std::string& bytes, bool with_apprec
     return Fail(err, "cannot seed the code lists: " + s.message());
   }
   http::InProcessFhirPort port(api, "system:ehr-translate");
-  CapturingPort capture(port);
-  adapters::ehr::Inbox inbox(ToEhrSettings(config.ehr), schemas, terminology, capture);
+  adapters::TransactionRecorder recorder(port);
+  adapters::ehr::Inbox inbox(ToEhrSettings(config.ehr), schemas, terminology, recorder);
   adapters::ehr::InboundResult result = inbox.Receive(bytes);
   store->Close();
 
-  std::string transaction = capture.transaction();
+  std::vector<std::string> transactions = recorder.transactions();
+  std::string transaction = transactions.empty() ? std::string() : transactions.back();
   if (!transaction.empty()) {
     auto bundle = fhir::json::Parse(transaction);
     std::fputs(bundle ? fhir::json::WritePretty(*bundle).c_str() : transaction.c_str(), out);

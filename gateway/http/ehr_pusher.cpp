@@ -96,7 +96,7 @@ void EhrPusher::Deliver(const adapters::ehr::OutboxMessage& m) {
   auto delay = PushBackoff(options_, m.attempts + 1);
   std::uniform_int_distribution<int64_t> spread(0, delay.count() / 2);
   auto next = common::SystemNow() + std::chrono::milliseconds(delay.count() - spread(jitter_));
-  auto recorded = outbox_.RecordFailure(m.id, reason, std::max(max_attempts, 1), common::FormatInstant(next));
+  auto recorded = outbox_.RecordFailure(m.id, reason, max_attempts, common::FormatInstant(next));
   if (!recorded) {
     common::log::Warn("ehr_push_failure_unrecorded", {{"error", recorded.error().message()}});
     metrics_.CountEhrPush("retry");

@@ -265,11 +265,4 @@ void Metrics::CountEhrPush(std::string_view result) {
   }
 }
 
-uint64_t Metrics::EhrPushCount(std::string_view result) const {
-  for (size_t i = 0; i < std::size(kEhrPushResults); ++i) {
-    if (kEhrPushResults[i] == result) return ehr_push_[i].load(std::memory_order_relaxed);
-  }
-  return 0;
-}
-
 }  // namespace gateway::http

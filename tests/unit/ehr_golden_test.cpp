@@ -21,12 +21,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "tests/unit/ehr_test_support.h"
+#include "adapters/api/transaction_recorder.h"
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
@@ -36,9 +36,6 @@
 #include "common/time.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
-#include "gateway/http/in_process_fhir_port.h"
-#include "gateway/rest/fhir_api.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace adapters::ehr {
 namespace {
@@ -84,29 +81,6 @@ std::vector<CorpusFile> CorpusFiles() {
   }
   return out;
 }
-
-// Passes every call through and keeps the transaction Bundles posted.
-class CapturingPort final : public FhirPort {
- public:
-  explicit CapturingPort(FhirPort& inner) : inner_(inner) {}
-  FhirResponse Call(std::string_view method, std::string_view path_and_query, std::string_view body,
-                    const std::vector<std::pair<std::string, std::string>>& headers) override {
-    if (method == "POST" && path_and_query.empty()) {
-      std::lock_guard lock(mu_);
-      transactions_.emplace_back(body);
-    }
-    return inner_.Call(method, path_and_query, body, headers);
-  }
-  std::vector<std::string> transactions() {
-    std::lock_guard lock(mu_);
-    return transactions_;
-  }
-
- private:
-  FhirPort& inner_;
-  std::mutex mu_;
-  std::vector<std::string> transactions_;
-};
 
 const std::regex& UuidPattern() {
   static const std::regex re("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -203,25 +177,10 @@ class EhrGolden : public EhrSuite<::testing::TestWithParam<CorpusFile>> {
 
 TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
   const CorpusFile& c = GetParam();
-  auto dir = std::filesystem::temp_directory_path() /
-             ("emg-golden-" + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::string>{}(c.file)));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  store::sqlite::SqliteStoreOptions o;
-  o.path = (dir / "golden.db").string();
-  o.durable = false;
-  o.unique_identifiers = RequiredUniqueIdentifiers();
-  auto st = store::sqlite::OpenSqliteStore(o);
-  ASSERT_TRUE(st.has_value()) << st.error().message();
-  std::unique_ptr<fhir::store::Store> store = std::move(*st);
-  gateway::FhirApiOptions opts;
-  opts.base_url = "http://fhir.test";
-  opts.max_body_bytes = 64 << 20;
-  opts.max_bundle_entries = 10000;
-  auto api = std::make_unique<gateway::FhirApi>(*store, opts);
-  ASSERT_TRUE(api->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
-  gateway::http::InProcessFhirPort port(*api, "system:ehr-golden");
-  CapturingPort capture(port);
+  auto fhir = std::make_unique<TestFhirStore>(TestFhirStore::Options{"golden", RequiredUniqueIdentifiers(), {}},
+                                              *terms_);
+  ASSERT_TRUE(fhir->ok());
+  TransactionRecorder capture(fhir->port());
   Inbox inbox(ClinicSettings(), *schemas_, terms_, capture);
 
   if (!c.answers.empty()) {
@@ -245,10 +204,7 @@ TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
   const std::string to = common::FormatInstant(common::SystemNow());
   ASSERT_EQ(r.http_status, 200) << r.body;
   auto transactions = capture.transactions();
-  api.reset();
-  store->Close();
-  store.reset();
-  std::filesystem::remove_all(dir);
+  fhir.reset();
 
   // Every message is recorded, so it commits exactly one transaction (a received AppRec
   // settles the outbox in one as well).

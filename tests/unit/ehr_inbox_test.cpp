@@ -35,38 +35,23 @@ using fhir::json::Value;
 class EhrInbox : public EhrSuite<> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("emg-inbox-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store::sqlite::SqliteStoreOptions o;
-    o.path = (dir_ / "inbox.db").string();
-    o.durable = false;
-    o.unique_identifiers = {{"Patient", "urn:oid:2.16.578.1.12.4.1.4.1"},
-                            {"Patient", "urn:oid:2.16.578.1.12.4.1.4.2"},
-                            {"Practitioner", "urn:oid:2.16.578.1.12.4.1.4.4"},
-                            {"DocumentReference", std::string(sys::kMsgId)},
-                            {"DocumentReference", std::string(sys::kMessageSha256)},
-                            {"Task", std::string(sys::kOutboundMsgId)}};
-    auto st = store::sqlite::OpenSqliteStore(o);
-    ASSERT_TRUE(st.has_value()) << st.error().message();
-    store_ = std::move(*st);
-    gateway::FhirApiOptions opts;
-    opts.base_url = "http://fhir.test";
-    opts.max_body_bytes = 64 << 20;
-    opts.max_bundle_entries = 10000;
-    api_ = std::make_unique<gateway::FhirApi>(*store_, opts);
-    ASSERT_TRUE(api_->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
-    port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
+    fhir_ = std::make_unique<TestFhirStore>(
+        TestFhirStore::Options{"inbox",
+                               {{"Patient", "urn:oid:2.16.578.1.12.4.1.4.1"},
+                                {"Patient", "urn:oid:2.16.578.1.12.4.1.4.2"},
+                                {"Practitioner", "urn:oid:2.16.578.1.12.4.1.4.4"},
+                                {"DocumentReference", std::string(sys::kMsgId)},
+                                {"DocumentReference", std::string(sys::kMessageSha256)},
+                                {"Task", std::string(sys::kOutboundMsgId)}},
+                               {}},
+        *terms_);
+    ASSERT_TRUE(fhir_->ok());
+    port_ = &fhir_->port();
     inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, *port_);
   }
   void TearDown() override {
     inbox_.reset();
-    port_.reset();
-    api_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    fhir_.reset();
   }
 
   // Outbox entries for the messages the corpus's receipts answer (emeistring-out-0001..9).
@@ -114,10 +99,8 @@ class EhrInbox : public EhrSuite<> {
     return inbox_->Receive(ReadFile(kCorpus + "/" + name));
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<fhir::store::Store> store_;
-  std::unique_ptr<gateway::FhirApi> api_;
-  std::unique_ptr<adapters::FhirPort> port_;
+  std::unique_ptr<TestFhirStore> fhir_;
+  FhirPort* port_ = nullptr;
   std::unique_ptr<Inbox> inbox_;
 };
 

@@ -46,41 +46,22 @@ Value Json(std::string_view text) {
 class EhrOutbound : public EhrSuite<> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("emg-outbound-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store::sqlite::SqliteStoreOptions o;
-    o.path = (dir_ / "outbound.db").string();
-    o.durable = false;
-    o.unique_identifiers = RequiredUniqueIdentifiers();
-    auto st = store::sqlite::OpenSqliteStore(o);
-    ASSERT_TRUE(st.has_value()) << st.error().message();
-    store_ = std::move(*st);
-    triggered_ = fhir::store::WithTriggers(
-        *store_, {std::make_shared<OutboundTriggers>(ClinicSettings(), *schemas_, terms_)});
-    gateway::FhirApiOptions opts;
-    opts.base_url = "http://fhir.test";
-    opts.max_body_bytes = 64 << 20;
-    opts.max_bundle_entries = 10000;
-    api_ = std::make_unique<gateway::FhirApi>(*triggered_, opts);
-    ASSERT_TRUE(api_->SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
-    port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
+    store_ = std::make_unique<TestFhirStore>(
+        TestFhirStore::Options{"outbound",
+                               RequiredUniqueIdentifiers(),
+                               {std::make_shared<OutboundTriggers>(ClinicSettings(), *schemas_, terms_)}},
+        *terms_);
+    ASSERT_TRUE(store_->ok());
     inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, fhir());
     outbox_ = std::make_unique<Outbox>(fhir());
   }
   void TearDown() override {
     outbox_.reset();
     inbox_.reset();
-    port_.reset();
-    api_.reset();
-    triggered_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
-  FhirPort& fhir() { return *port_; }
+  FhirPort& fhir() { return store_->port(); }
 
   Value Search(const std::string& query) {
     auto r = fhir().Call("GET", query);
@@ -160,11 +141,7 @@ class EhrOutbound : public EhrSuite<> {
     return fhir().Call("PUT", task_, fhir::json::Write(t)).status;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<fhir::store::Store> store_;
-  std::unique_ptr<fhir::store::Store> triggered_;
-  std::unique_ptr<gateway::FhirApi> api_;
-  std::unique_ptr<gateway::http::InProcessFhirPort> port_;
+  std::unique_ptr<TestFhirStore> store_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Outbox> outbox_;
   std::vector<std::unique_ptr<xml::Document>> docs_;

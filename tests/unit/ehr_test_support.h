@@ -1,18 +1,28 @@
 #pragma once
 // Shared by the EHR adapter's unit tests: where the corpus, the schemas and the code lists are,
-// reading a file whole, the clinic's settings, and a suite base that loads the schema set and
-// the code lists once per suite.
+// reading a file whole, the clinic's settings, a suite base that loads the schema set and the
+// code lists once per suite, and a real FHIR store in a temporary directory.
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "adapters/ehr/settings.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "fhir/json/writer.h"
+#include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
+#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/rest/fhir_api.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace adapters::ehr {
 
@@ -57,6 +67,69 @@ class EhrSuite : public Base {
 
   static inline std::unique_ptr<xml::SchemaSet> schemas_;
   static inline std::shared_ptr<const fhir::terminology::Terminology> terms_;
+};
+
+// The real FHIR REST layer over a non-durable SQLite store in its own temporary directory, with
+// the code lists seeded, reached through the in-process FhirPort as the gateway wires adapters.
+// Everything is closed and removed when it goes out of scope.
+class TestFhirStore {
+ public:
+  struct Options {
+    std::string name;  // part of the directory's name
+    std::vector<fhir::store::UniqueIdentifier> unique_identifiers;
+    std::vector<std::shared_ptr<fhir::store::WriteTrigger>> triggers;
+    std::string base_url = "http://fhir.test";
+  };
+
+  // A failure is a fatal test failure (the caller checks HasFatalFailure() or ASSERTs on ok()).
+  TestFhirStore(const Options& o, const fhir::terminology::Terminology& terms) {
+    static std::atomic<int> opened{0};
+    dir_ = std::filesystem::temp_directory_path() /
+           ("emg-" + o.name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++opened));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store::sqlite::SqliteStoreOptions so;
+    so.path = (dir_ / "fhir.db").string();
+    so.durable = false;
+    so.unique_identifiers = o.unique_identifiers;
+    auto st = store::sqlite::OpenSqliteStore(so);
+    if (!st.has_value()) {
+      ADD_FAILURE() << st.error().message();
+      return;
+    }
+    store_ = std::move(*st);
+    if (!o.triggers.empty()) triggered_ = fhir::store::WithTriggers(*store_, o.triggers);
+    gateway::FhirApiOptions opts;
+    opts.base_url = o.base_url;
+    opts.max_body_bytes = 64 << 20;
+    opts.max_bundle_entries = 10000;
+    api_ = std::make_unique<gateway::FhirApi>(triggered_ ? *triggered_ : *store_, opts);
+    if (!api_->SeedFromBundle(fhir::json::Write(terms.SeedBundle())).ok()) {
+      ADD_FAILURE() << "the code lists could not be seeded";
+      return;
+    }
+    port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
+  }
+  ~TestFhirStore() {
+    port_.reset();
+    api_.reset();
+    triggered_.reset();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  TestFhirStore(const TestFhirStore&) = delete;
+  TestFhirStore& operator=(const TestFhirStore&) = delete;
+
+  bool ok() const { return port_ != nullptr; }
+  FhirPort& port() { return *port_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<fhir::store::Store> store_;
+  std::unique_ptr<fhir::store::Store> triggered_;
+  std::unique_ptr<gateway::FhirApi> api_;
+  std::unique_ptr<gateway::http::InProcessFhirPort> port_;
 };
 
 }  // namespace adapters::ehr

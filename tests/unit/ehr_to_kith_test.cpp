@@ -260,21 +260,10 @@ TEST_F(ToKith, AddressedToEhrOnlyForExternalHerIds) {
 // Communication -> Dialogmelding -> the GP side's inbox (a second, independent store) ->
 // Communication: what a therapist wrote arrives complete.
 TEST_F(ToKith, RoundTripThroughASecondGatewayLosesNothing) {
-  auto dir = std::filesystem::temp_directory_path() / ("emg-tokith-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  store::sqlite::SqliteStoreOptions o;
-  o.path = (dir / "gp.db").string();
-  o.durable = false;
-  o.unique_identifiers = RequiredUniqueIdentifiers();
-  auto st = store::sqlite::OpenSqliteStore(o);
-  ASSERT_TRUE(st.has_value()) << st.error().message();
-  gateway::FhirApiOptions opts;
-  opts.base_url = "http://gp.test";
-  gateway::FhirApi api(**st, opts);
-  ASSERT_TRUE(api.SeedFromBundle(fhir::json::Write(terms_->SeedBundle())).ok());
-  gateway::http::InProcessFhirPort in_process(api, "system:ehr-test");
-  FhirPort& port = in_process;
+  TestFhirStore gp_store(TestFhirStore::Options{"tokith", RequiredUniqueIdentifiers(), {}, "http://gp.test"},
+                         *terms_);
+  ASSERT_TRUE(gp_store.ok());
+  FhirPort& port = gp_store.port();
   Inbox gp(GpOffice(), *schemas_, terms_, port);
 
   Value sent = NoteToGp();
@@ -328,7 +317,6 @@ TEST_F(ToKith, RoundTripThroughASecondGatewayLosesNothing) {
   EXPECT_NE(fhir::json::Write(*comm->Find("category")).find("\"6\""), std::string::npos);
   // The sender: the therapist (HPR) at our unit.
   EXPECT_FALSE(comm->Find("sender")->GetString("reference").empty());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
