@@ -1,7 +1,8 @@
 // Composition root and CLI of emeistring-gateway (usage: gateway/config/cli.h).
 // Startup: config -> data dir -> SQLite store -> terminology (load, validate) -> EHR schemas and
 // write triggers (when ehr.her_id is set) -> FHIR API -> terminology seed -> optional demo seed
-// -> EHR inbox/outbox routes -> HTTP server.
+// -> EHR inbox/outbox routes -> identity and access (policy, sessions, login routes,
+// authenticated and audited FHIR API) -> HTTP server.
 // Shutdown on SIGTERM/SIGINT: drain the server, close the store, exit 0.
 
 #include <pthread.h>
@@ -25,6 +26,13 @@
 #include "fhir/json/writer.h"
 #include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
+#include "auth/access.h"
+#include "auth/compartment.h"
+#include "gateway/auth/auth_policy.h"
+#include "gateway/auth/authenticator.h"
+#include "gateway/auth/login_routes.h"
+#include "gateway/auth/secure_api.h"
+#include "gateway/auth/sessions.h"
 #include "gateway/config/cli.h"
 #include "gateway/composition.h"
 #include "gateway/config/config.h"
@@ -233,12 +241,108 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
                                       {"delivery", ehr_pusher ? "push" : "pull"}});
   }
 
+  // Identity and access (auth/, gateway/auth/): who may reach what, and the audit trail.
+  auto compartment = auth::PatientCompartment::Load(config.auth.compartment_file);
+  if (!compartment.has_value()) {
+    common::log::Error("auth_config_failed", {{"error", compartment.error().message()}});
+    store->Close();
+    return cfg::kExitFailure;
+  }
+  auth::AccessPolicy access_policy;
+  access_policy.compartment = std::make_shared<auth::PatientCompartment>(std::move(*compartment));
+  access_policy.base_url = config.server.base_url;
+  gateway::auth::AuthPolicy auth_policy;
+  if (!config.auth.policy_file.empty()) {
+    auto loaded_policy = gateway::auth::LoadAuthPolicy(config.auth.policy_file, std::getenv);
+    if (!loaded_policy.has_value()) {
+      common::log::Error("auth_config_failed", {{"error", loaded_policy.error().message()}});
+      store->Close();
+      return cfg::kExitFailure;
+    }
+    auth_policy = std::move(*loaded_policy);
+  }
+  auto auth_client = gateway::http::HttpClient::Create(
+      std::chrono::milliseconds(config.auth.http_timeout_ms), config.auth.ca_file);
+  if (!auth_client.has_value()) {
+    common::log::Error("auth_config_failed", {{"error", auth_client.error().message()}});
+    store->Close();
+    return cfg::kExitFailure;
+  }
+  std::shared_ptr<gateway::http::HttpClient> idp_client = std::move(*auth_client);
+  auto fetch = [idp_client](const std::string& url) -> common::StatusOr<std::string> {
+    auto parsed = gateway::http::ParseHttpUrl(url);
+    if (!parsed || (!parsed->tls && !cfg::IsLoopbackAddress(parsed->host))) {
+      return common::Error(common::Code::kUnavailable,
+                           "identity provider URLs must be https (http only on loopback)");
+    }
+    gateway::http::ClientResponse r = idp_client->Get(*parsed, {{"Accept", "application/json"}});
+    if (r.status != 200) {
+      return common::Error(common::Code::kUnavailable,
+                           r.status == 0 ? "identity provider unreachable: " + r.error
+                                         : "identity provider answered HTTP " +
+                                               std::to_string(r.status));
+    }
+    return std::move(r.body);
+  };
+  auto post = [idp_client](const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers)
+      -> common::StatusOr<std::pair<int, std::string>> {
+    auto parsed = gateway::http::ParseHttpUrl(url);
+    if (!parsed || (!parsed->tls && !cfg::IsLoopbackAddress(parsed->host))) {
+      return common::Error(common::Code::kUnavailable,
+                           "identity provider URLs must be https (http only on loopback)");
+    }
+    gateway::http::ClientResponse r = idp_client->Post(*parsed, body, headers);
+    if (r.status == 0) {
+      return common::Error(common::Code::kUnavailable, "identity provider unreachable: " + r.error);
+    }
+    return std::make_pair(r.status, std::move(r.body));
+  };
+  auto clock = [] { return common::SystemNow(); };
+  gateway::auth::SessionStore sessions(std::chrono::seconds(config.auth.session_ttl_s));
+  std::unique_ptr<gateway::auth::Authenticator> authenticator;
+  std::unique_ptr<gateway::auth::LoginRoutes> login_routes;
+  if (config.auth.enforced()) {
+    std::string public_url =
+        !config.auth.public_url.empty() ? config.auth.public_url : config.server.base_url;
+    authenticator = std::make_unique<gateway::auth::Authenticator>(
+        auth_policy, sessions, fhir_store, public_url,
+        config.server.tls.enabled() ? "https" : "http", fetch, clock);
+    login_routes = std::make_unique<gateway::auth::LoginRoutes>(
+        auth_policy, sessions, fhir_store, gateway::auth::LoginDependencies{fetch, post, clock},
+        config.auth.dev_login);
+  } else {
+    common::log::Warn("auth_off", {{"note", "every request runs unauthenticated and unaudited; "
+                                            "loopback only, for tests"}});
+  }
+  gateway::auth::SecureFhirApi secure_api(api, fhir_store, authenticator.get(), access_policy,
+                                          clock);
+  common::log::Info("auth_ready", {{"mode", config.auth.mode},
+                                   {"patient_idps",
+                                    static_cast<unsigned long>(auth_policy.patient_login.size())},
+                                   {"api_issuers",
+                                    static_cast<unsigned long>(auth_policy.api_issuers.size())},
+                                   {"dev_login", config.auth.dev_login}});
+
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);
-  auto handler = [&api, &ehr_routes](const gateway::HttpRequest& request) {
-    if (ehr_routes) {
+  auto handler = [&secure_api, &ehr_routes, &login_routes](const gateway::HttpRequest& request) {
+    if (login_routes && gateway::auth::LoginRoutes::Matches(request.path)) {
+      return std::move(*login_routes->Handle(request));
+    }
+    if (ehr_routes && request.path.starts_with("/ehr/")) {
+      // The message service: a system client whose role is "ehr".
+      auto who = secure_api.Authenticate(request);
+      if (auto* refused = std::get_if<gateway::HttpResponse>(&who)) return std::move(*refused);
+      const auth::Principal& p = *std::get<auth::PrincipalPtr>(who);
+      if (!p.internal() && !(p.kind == auth::PrincipalKind::kSystem && p.role == "ehr")) {
+        return gateway::auth::AuthErrorResponse(
+            common::Status(common::Code::kPermissionDenied,
+                           "EHR messaging is for the message service's system client (role ehr)"),
+            "");
+      }
       if (auto r = ehr_routes->Handle(request)) return std::move(*r);
     }
-    return api.Handle(request);
+    return secure_api.Handle(request);
   };
   auto started = gateway::http::Server::Start(
       server_options, handler, [&store] { return store->Ready(); }, metrics);

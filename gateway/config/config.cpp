@@ -107,10 +107,24 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.ehr.push_poll_ms; }},
     {"ehr.push_ca_file", "EMG_EHR_PUSH_CA_FILE", 0, 0,
      [](Config& c) -> FieldRef { return &c.ehr.push_ca_file; }},
+    {"auth.mode", "EMG_AUTH_MODE", 0, 0, [](Config& c) -> FieldRef { return &c.auth.mode; }},
+    {"auth.policy_file", "EMG_AUTH_POLICY_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.auth.policy_file; }},
+    {"auth.dev_login", "EMG_AUTH_DEV_LOGIN", 0, 0,
+     [](Config& c) -> FieldRef { return &c.auth.dev_login; }},
+    {"auth.session_ttl_s", "EMG_AUTH_SESSION_TTL_S", 60, 43'200,
+     [](Config& c) -> FieldRef { return &c.auth.session_ttl_s; }},
+    {"auth.public_url", "EMG_AUTH_PUBLIC_URL", 0, 0,
+     [](Config& c) -> FieldRef { return &c.auth.public_url; }},
+    {"auth.ca_file", "EMG_AUTH_CA_FILE", 0, 0, [](Config& c) -> FieldRef { return &c.auth.ca_file; }},
+    {"auth.http_timeout_ms", "EMG_AUTH_HTTP_TIMEOUT_MS", 100, 60'000,
+     [](Config& c) -> FieldRef { return &c.auth.http_timeout_ms; }},
+    {"auth.compartment_file", "EMG_AUTH_COMPARTMENT_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.auth.compartment_file; }},
 };
 
 constexpr std::string_view kSections[] = {
-    "server", "server.tls", "store", "fhir", "log", "demo", "terminology", "ehr"};
+    "server", "server.tls", "store", "fhir", "log", "demo", "terminology", "ehr", "auth"};
 
 const std::array<KeyInfo, std::size(kSpecs)> kKeyInfos = [] {
   std::array<KeyInfo, std::size(kSpecs)> out{};
@@ -213,6 +227,7 @@ std::vector<std::string> SplitList(std::string_view text) {
 
 // Forward declaration: defined with the other validation below.
 Status ValidateEhr(EhrConfig& ehr);
+Status ValidateAuth(AuthConfig& auth, const ServerConfig& server);
 
 // The syntax check of a string key, or empty when `text` is fine (or the key has none).
 std::string_view StringProblem(std::string_view key, std::string_view text) {
@@ -463,6 +478,7 @@ Status Validate(Config& config) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }
   RETURN_IF_ERROR(ValidateEhr(config.ehr));
+  RETURN_IF_ERROR(ValidateAuth(config.auth, server));
   if (config.terminology.dir.empty()) return KeyError("terminology.dir", "must not be empty");
   if (std::string reason = UnreadableDirectoryReason(config.terminology.dir); !reason.empty()) {
     return KeyError("terminology.dir",
@@ -471,7 +487,37 @@ Status Validate(Config& config) {
   return Status::Ok();
 }
 
+bool IsLoopbackAddress(std::string_view host) {
+  if (host == "::1" || host == "localhost") return true;
+  in_addr v4{};
+  std::string h(host);
+  if (inet_pton(AF_INET, h.c_str(), &v4) != 1) return false;
+  return (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 namespace {
+
+Status ValidateAuth(AuthConfig& auth, const ServerConfig& server) {
+  if (auth.mode != "enforce" && auth.mode != "off") {
+    return KeyError("auth.mode", "must be enforce or off");
+  }
+  const bool loopback = IsLoopbackAddress(server.host);
+  if (!auth.enforced() && !loopback) {
+    return KeyError("auth.mode", "off is only allowed when server.listen is a loopback address");
+  }
+  if (auth.dev_login && !loopback) {
+    return KeyError("auth.dev_login",
+                    "development login is only allowed when server.listen is a loopback address");
+  }
+  if (!auth.policy_file.empty()) RETURN_IF_ERROR(CheckReadable("auth.policy_file", auth.policy_file));
+  if (!auth.ca_file.empty()) RETURN_IF_ERROR(CheckReadable("auth.ca_file", auth.ca_file));
+  RETURN_IF_ERROR(CheckReadable("auth.compartment_file", auth.compartment_file));
+  if (!auth.public_url.empty()) {
+    if (!ValidBaseUrl(auth.public_url)) return KeyError("auth.public_url", kBaseUrlMessage);
+    while (auth.public_url.back() == '/') auth.public_url.pop_back();
+  }
+  return Status::Ok();
+}
 
 Status ValidateEhr(EhrConfig& ehr) {
   ehr.accepted.clear();

@@ -48,6 +48,14 @@
 //   ehr.push_timeout_ms          EMG_EHR_PUSH_TIMEOUT_MS   10000           100-600000
 //   ehr.push_poll_ms             EMG_EHR_PUSH_POLL_MS      500             10-60000
 //   ehr.push_ca_file             EMG_EHR_PUSH_CA_FILE      ""              readable PEM; empty: system CAs
+//   auth.mode                    EMG_AUTH_MODE             enforce         enforce | off (9)
+//   auth.policy_file             EMG_AUTH_POLICY_FILE      ""              readable JSON (10)
+//   auth.dev_login               EMG_AUTH_DEV_LOGIN        false           true/false (11)
+//   auth.session_ttl_s           EMG_AUTH_SESSION_TTL_S    900             60-43200
+//   auth.public_url              EMG_AUTH_PUBLIC_URL       ""              absolute http(s) URL (12)
+//   auth.ca_file                 EMG_AUTH_CA_FILE          ""              readable PEM; empty: system CAs
+//   auth.http_timeout_ms         EMG_AUTH_HTTP_TIMEOUT_MS  5000            100-60000
+//   auth.compartment_file        EMG_AUTH_COMPARTMENT_FILE mappings/access/patient-compartment.json
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
 //     picks a free port (the "listening" log line has the real one).
@@ -61,6 +69,15 @@
 //     the store at every start; relative paths are from the working directory.
 // (8) The gateway POSTs every outbox message there (gateway/http/ehr_pusher.h), with retry,
 //     backoff and a dead-letter state; the pull API stays available. Needs ehr.her_id.
+//
+// (9)  "off" serves every request as the gateway itself, without authentication or audit: for
+//      tests of other features only, and refused unless server.listen is a loopback address.
+// (10) Identity providers, API token issuers, clients and roles (docs/security.md). Empty: no
+//      external login; only development login (when on) reaches patient data.
+// (11) Log in as a synthetic test patient or therapist without an identity provider. Refused
+//      unless server.listen is a loopback address.
+// (12) The gateway's external URL (for DPoP `htu` and redirect URIs); default server.base_url,
+//      else http(s)://<listen address>.
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).
@@ -156,6 +173,19 @@ struct EhrConfig {
   std::vector<std::pair<std::string, std::string>> partners;  // (HER-id, version)
 };
 
+// Identity and access (gateway/auth, auth/).
+struct AuthConfig {
+  std::string mode = "enforce";
+  std::string policy_file;
+  bool dev_login = false;
+  int session_ttl_s = 900;
+  std::string public_url;
+  std::string ca_file;
+  int http_timeout_ms = 5000;
+  std::string compartment_file = "mappings/access/patient-compartment.json";
+  bool enforced() const { return mode != "off"; }
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
@@ -164,7 +194,11 @@ struct Config {
   DemoConfig demo;
   TerminologyConfig terminology;
   EhrConfig ehr;
+  AuthConfig auth;
 };
+
+// True for 127.0.0.0/8 and ::1 (what "loopback only" settings are checked against).
+bool IsLoopbackAddress(std::string_view host);
 
 // Command-line values that override file and environment.
 struct CommandLineOverrides {

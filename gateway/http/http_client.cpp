@@ -118,18 +118,21 @@ namespace {
 // Each step is asynchronous so that tcp_stream's deadline (set once, over the whole exchange)
 // applies: Beast enforces timeouts on asynchronous operations only.
 template <typename Stream>
-asio::awaitable<ClientResponse> Exchange(Stream& stream, const HttpUrl& url, std::string_view body,
+asio::awaitable<ClientResponse> Exchange(Stream& stream, bhttp::verb verb, const HttpUrl& url,
+                                         std::string_view body,
                                          const std::vector<std::pair<std::string, std::string>>& headers) {
   ClientResponse out;
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
+  bhttp::request<bhttp::string_body> req{verb, url.target, 11};
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
   req.set(bhttp::field::host, host);
   req.set(bhttp::field::user_agent, "emeistring-gateway/" EMG_VERSION);
   req.set(bhttp::field::connection, "close");
   for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = std::string(body);
-  req.prepare_payload();
+  if (verb != bhttp::verb::get) {
+    req.body() = std::string(body);
+    req.prepare_payload();
+  }
   auto [wec, written] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   (void)written;
   if (wec) {
@@ -150,7 +153,7 @@ asio::awaitable<ClientResponse> Exchange(Stream& stream, const HttpUrl& url, std
   co_return out;
 }
 
-asio::awaitable<ClientResponse> Run(const HttpUrl& url, std::string_view body,
+asio::awaitable<ClientResponse> Run(bhttp::verb verb, const HttpUrl& url, std::string_view body,
                                     const std::vector<std::pair<std::string, std::string>>& headers,
                                     std::chrono::milliseconds timeout, ssl::context& tls) {
   auto executor = co_await asio::this_coro::executor;
@@ -171,7 +174,7 @@ asio::awaitable<ClientResponse> Run(const HttpUrl& url, std::string_view body,
       failed.error = "cannot connect: " + cec.message();
       co_return failed;
     }
-    ClientResponse r = co_await Exchange(stream, url, body, headers);
+    ClientResponse r = co_await Exchange(stream, verb, url, body, headers);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     co_return r;
@@ -195,7 +198,7 @@ asio::awaitable<ClientResponse> Run(const HttpUrl& url, std::string_view body,
     failed.error = "TLS handshake failed: " + hec.message();
     co_return failed;
   }
-  ClientResponse r = co_await Exchange(stream, url, body, headers);
+  ClientResponse r = co_await Exchange(stream, verb, url, body, headers);
   auto [sec] = co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
   (void)sec;  // many servers close without close_notify
   co_return r;
@@ -205,10 +208,21 @@ asio::awaitable<ClientResponse> Run(const HttpUrl& url, std::string_view body,
 
 ClientResponse HttpClient::Post(const HttpUrl& url, std::string_view body,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
+  return Send(bhttp::verb::post, url, body, headers);
+}
+
+ClientResponse HttpClient::Get(const HttpUrl& url,
+                               const std::vector<std::pair<std::string, std::string>>& headers) {
+  return Send(bhttp::verb::get, url, {}, headers);
+}
+
+ClientResponse HttpClient::Send(boost::beast::http::verb verb, const HttpUrl& url,
+                                std::string_view body,
+                                const std::vector<std::pair<std::string, std::string>>& headers) {
   asio::io_context io;
   ClientResponse result;
   result.error = "timed out";
-  asio::co_spawn(io, Run(url, body, headers, timeout_, *tls_),
+  asio::co_spawn(io, Run(verb, url, body, headers, timeout_, *tls_),
                  [&result](std::exception_ptr e, ClientResponse r) {
                    if (e) {
                      result.error = "internal error in the HTTP client";

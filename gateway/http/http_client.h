@@ -1,6 +1,7 @@
 #pragma once
 // A small blocking HTTP/1.1 client for the gateway's own outbound calls (pushing outbox
-// messages to the hospital's message service). One request per connection, a deadline over
+// messages to the hospital's message service; OpenID Connect discovery, JWKS and token
+// requests). One request per connection, a deadline over
 // the whole exchange, TLS with certificate and host name verification for https.
 
 #include <chrono>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "common/status.h"
+
+#include <boost/beast/http/verb.hpp>
 
 namespace boost::asio::ssl {
 class context;
@@ -46,11 +49,15 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Thread-compatible: one caller at a time.
+  // Thread-safe: every call has its own connection and I/O context.
   ClientResponse Post(const HttpUrl& url, std::string_view body,
                       const std::vector<std::pair<std::string, std::string>>& headers);
+  ClientResponse Get(const HttpUrl& url,
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
+  ClientResponse Send(boost::beast::http::verb verb, const HttpUrl& url, std::string_view body,
+                      const std::vector<std::pair<std::string, std::string>>& headers);
   HttpClient(std::chrono::milliseconds timeout, std::unique_ptr<boost::asio::ssl::context> tls);
   std::chrono::milliseconds timeout_;
   std::unique_ptr<boost::asio::ssl::context> tls_;

@@ -441,7 +441,7 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
 
   if (batch) {
     BundleWriter out("batch-response");
-    for (const Entry& e : entries) AddResponseEntry(out, e, api.Handle(SubRequest(call, e)));
+    for (const Entry& e : entries) AddResponseEntry(out, e, api.Handle(SubRequest(call, e), call.store));
     return RawJsonResponse(200, out.Finish(call.rendering.pretty));
   }
 
@@ -453,7 +453,7 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
   BundleWriter out("transaction-response");
   for (Entry& e : tx.entries()) {
     if (e.method == "GET" || e.method == "HEAD") {
-      AddResponseEntry(out, e, api.Handle(SubRequest(call, e)));
+      AddResponseEntry(out, e, api.Handle(SubRequest(call, e), call.store));
       continue;
     }
     Value entry = Value::Object();

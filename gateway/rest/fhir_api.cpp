@@ -85,8 +85,10 @@ void ReadPrefer(Call& call) {
 FhirApi::FhirApi(fhir::store::Store& store, FhirApiOptions options)
     : store_(store), options_(std::move(options)) {}
 
-HttpResponse FhirApi::Handle(const HttpRequest& request) {
-  Call call{request, store_, options_, {}, {}, {}, false, request.query, "unmatched"};
+HttpResponse FhirApi::Handle(const HttpRequest& request) { return Handle(request, store_); }
+
+HttpResponse FhirApi::Handle(const HttpRequest& request, fhir::store::Store& store) {
+  Call call{request, store, options_, {}, {}, {}, false, request.query, "unmatched"};
   HttpResponse response;
   try {
     response = Dispatch(call);

@@ -36,6 +36,9 @@ class FhirApi {
   // Handles one FHIR request (anything that is not an edge route such as /healthz).
   // Never throws; every error is an OperationOutcome response.
   HttpResponse Handle(const HttpRequest& request);
+  // The same against another view of the store: the per-request authorizing decorator
+  // (auth/access.h) that enforces the caller's access and records the audit trail.
+  HttpResponse Handle(const HttpRequest& request, fhir::store::Store& store);
 
   // Runs a transaction Bundle (JSON) at start: the terminology seed and the demo seed.
   // Idempotent when the bundle uses conditional creates (ifNoneExist) or conditional updates.

@@ -20,9 +20,12 @@ using Env = std::map<std::string, std::string>;
 // tests is not the repository root: unless a test sets it, the environment and the configs used
 // below name the source tree's directory.
 const std::string kTerminologyDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/terminology";
+const std::string kCompartmentFile =
+    std::string(EMG_TESTDATA_DIR) + "/../../mappings/access/patient-compartment.json";
 
 GetEnv FakeEnv(Env env) {
   env.emplace("EMG_TERMINOLOGY_DIR", kTerminologyDir);  // no-op when the test sets it
+  env.emplace("EMG_AUTH_COMPARTMENT_FILE", kCompartmentFile);
   return [env](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -32,6 +35,7 @@ GetEnv FakeEnv(Env env) {
 Config TestDefaults() {
   Config c;
   c.terminology.dir = kTerminologyDir;
+  c.auth.compartment_file = kCompartmentFile;
   return c;
 }
 

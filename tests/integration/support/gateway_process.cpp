@@ -36,6 +36,19 @@ Env WithDefaults(const Env& env) {
   bool has_terminology = false;
   for (const auto& [k, v] : env) has_terminology = has_terminology || k == "EMG_TERMINOLOGY_DIR";
   if (!has_terminology) out.emplace_back("EMG_TERMINOLOGY_DIR", EMG_SOURCE_DIR "/mappings/terminology");
+  bool has_auth_mode = false;
+  bool has_compartment = false;
+  for (const auto& [k, v] : env) {
+    has_auth_mode = has_auth_mode || k == "EMG_AUTH_MODE";
+    has_compartment = has_compartment || k == "EMG_AUTH_COMPARTMENT_FILE";
+  }
+  // Tests of other features talk to the FHIR API without credentials; the identity and
+  // access tests set EMG_AUTH_MODE=enforce themselves.
+  if (!has_auth_mode) out.emplace_back("EMG_AUTH_MODE", "off");
+  if (!has_compartment) {
+    out.emplace_back("EMG_AUTH_COMPARTMENT_FILE",
+                     EMG_SOURCE_DIR "/mappings/access/patient-compartment.json");
+  }
   return out;
 }
 

@@ -7,7 +7,10 @@
 // and waits for the {"event":"listening",...,"port":N} log line on stderr to learn the port.
 // The data dir is a fresh temporary directory kept across restarts (Start() again after
 // WaitForExit()) and removed by the destructor. Every stderr line is captured.
-// Unless a test sets it, the child's EMG_TERMINOLOGY_DIR is the source tree's mappings/terminology.
+// Unless a test sets it, the child's EMG_TERMINOLOGY_DIR is the source tree's mappings/terminology
+// and EMG_AUTH_COMPARTMENT_FILE the source tree's mappings/access/patient-compartment.json.
+// EMG_AUTH_MODE is "off" unless the test sets it (identity and access tests set "enforce";
+// the environment wins over a config file's auth.mode).
 
 #include <sys/types.h>
 

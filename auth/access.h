@@ -1,0 +1,110 @@
+#pragma once
+// Authorization as a Store decorator: the one place every FHIR interaction passes, whichever
+// handler serves it (read, vread, search with _include/_revinclude, history, conditional
+// operations, batch and transaction entries). Per request the gateway wraps the store with
+// the caller's principal; the REST handlers stay unaware of access control.
+//
+// Decision, in order (first "no" wins):
+//  1. Scope ∩ permissions: the SMART scope letter the interaction needs (c r u d s) on the
+//     resource type, for both the granted scopes and the principal's kind/role permissions.
+//     AuditEvent is never written through the API. Denied: kPermissionDenied (403): that
+//     says nothing about any one resource.
+//  2. Relationship to the patient(s) the resource belongs to (auth/compartment.h):
+//       patient       only their own compartment, plus the published types (Questionnaire,
+//                     CodeSystem, ...); writes only of the patient-writable types, which must
+//                     belong to them alone; a Communication only to their care team.
+//       practitioner  patients they have a care relationship with: a CareTeam they take part
+//                     in (its subject), or a referral (ServiceRequest) whose performer is
+//                     their organisation. Patient-data types outside the compartment
+//                     (Binary) only through their securityContext.
+//       system        no patient restriction: the role decides (step 1).
+//     Denied for one resource: kNotFound (404), so existence does not leak.
+//  3. Fine-grained scopes (`?param=value`): the resource must match.
+// Searches are narrowed before they run (a patient's search gets `patient=Patient/<own>`,
+// a practitioner's the set of their patients) and every result, match or include, is checked
+// again afterwards (defence in depth). Type- and system-level history are not available to
+// patients and practitioners for patient data (they would need the same narrowing).
+//
+// Audit (IHE BALP AuditEvents, auth/audit.h): the decorator records what each interaction
+// touched. Writes get their AuditEvents inside the same unit of work (one commit). Reads and
+// denials are collected in the RequestAudit; the gateway commits them before it answers
+// (FlushAudit) and fails the request when it cannot.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "auth/audit.h"
+#include "auth/compartment.h"
+#include "auth/principal.h"
+#include "fhir/store/store.h"
+
+namespace auth {
+
+struct AccessPolicy {
+  std::shared_ptr<const PatientCompartment> compartment;
+  // Readable by every authenticated principal whose scopes cover them (definitional and
+  // directory data: no patient data).
+  std::set<std::string, std::less<>> published_types = {
+      "ActivityDefinition", "CapabilityStatement", "CodeSystem",       "ConceptMap",
+      "HealthcareService",  "Library",             "Location",         "NamingSystem",
+      "OperationDefinition", "Organization",       "PlanDefinition",   "Practitioner",
+      "PractitionerRole",   "Questionnaire",       "SearchParameter",  "StructureDefinition",
+      "ValueSet"};
+  // What a patient may create or update (their own only).
+  std::set<std::string, std::less<>> patient_writable_types = {"QuestionnaireResponse",
+                                                                "Communication"};
+  // This server's absolute base URL (to recognise absolute references to our own resources).
+  std::string base_url;
+};
+
+// What one request touched, for the audit trail. Thread-safe (a batch may be served by one
+// thread, but the store calls back from the writer thread).
+class RequestAudit {
+ public:
+  struct Entry {
+    std::string interaction;  // restful-interaction code
+    int outcome = 0;          // 0, 4, 8, 12
+    std::string outcome_text;
+    std::vector<std::string> patients;   // Patient ids touched
+    std::vector<std::string> resources;  // "Type/id[/_history/v]"
+    std::string query;
+    bool persisted = false;  // written in a unit of work already
+  };
+  void Add(Entry e);
+  std::vector<Entry> Pending() const;  // not persisted yet
+  std::vector<Entry> All() const;
+  void MarkAllPersisted();
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+
+// Everything the decorator needs to write audit events.
+struct AuditContext {
+  std::string request_id;
+  std::function<common::SystemTime()> now;
+  std::string observer_display = "eMeistring Gateway";
+};
+
+// The AuditRecords for `entries`: one per (entry, patient) — BALP's patient-specific form —
+// and one without a patient for an entry that touched none.
+std::vector<AuditRecord> ToAuditRecords(const std::vector<RequestAudit::Entry>& entries,
+                                        const Principal& principal, const AuditContext& ctx);
+
+// Wraps `inner` for one request. `inner`, `policy`, `principal` and `audit` must outlive it.
+std::unique_ptr<fhir::store::Store> AuthorizeStore(fhir::store::Store& inner,
+                                                   const AccessPolicy& policy,
+                                                   const Principal& principal,
+                                                   RequestAudit& audit, AuditContext ctx);
+
+// Commits the pending (read and denial) audit entries as AuditEvents in one unit of work.
+common::Status FlushAudit(fhir::store::Store& inner, const Principal& principal,
+                          RequestAudit& audit, const AuditContext& ctx);
+
+}  // namespace auth
