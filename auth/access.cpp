@@ -63,9 +63,35 @@ std::optional<std::pair<std::string, std::string>> SplitReference(std::string_vi
 
 std::string Ref(const std::string& type, const std::string& id) { return type + "/" + id; }
 
+// A refused interaction names what was asked for, but not as a reference: a reference to
+// someone else's Patient would put the event into that patient's compartment, so patient B
+// would read the reference to patient A who probed B's record, and A the id they probed.
+void UnlinkRefusedTargets(Value& event) {
+  if (!event.is_object()) return;
+  for (auto& [key, entities] : event.members()) {
+    if (key != "entity" || !entities.is_array()) continue;
+    for (Value& entity : entities.items()) {
+      if (!entity.is_object()) continue;
+      for (auto& [name, what] : entity.members()) {
+        if (name != "what" || !what.is_object()) continue;
+        Value replacement = Value::Object();
+        for (auto& [k, v] : what.members()) {
+          if (k == "reference" && v.is_string()) {
+            replacement.Set("display", Value::String("requested: " + v.text()));
+          } else {
+            replacement.Set(k, std::move(v));
+          }
+        }
+        what = std::move(replacement);
+      }
+    }
+  }
+}
+
 Status PutAuditEvent(WriteContext& ctx, const AuditRecord& record) {
-  auto written = ctx.Put("AuditEvent", common::NewTimeOrderedUuid(), BuildAuditEvent(record),
-                         "POST");
+  Value event = BuildAuditEvent(record);
+  if (record.outcome != 0 && !record.patient_id) UnlinkRefusedTargets(event);
+  auto written = ctx.Put("AuditEvent", common::NewTimeOrderedUuid(), event, "POST");
   return written.has_value() ? Status::Ok() : written.error();
 }
 

@@ -201,9 +201,10 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
   if (const Value* roles = Member(root, "roles"); roles != nullptr) {
     if (!roles->is_object()) return common::Error(At("roles", "must be an object"));
     for (const auto& [name, perms] : roles->members()) {
-      Reader r(root, "roles");
+      Reader r(*roles, "roles");
       std::vector<std::string> list;
       RETURN_IF_ERROR(r.Strings(name, &list));
+      if (list.empty()) return common::Error(At("roles." + name, "must list permissions"));
       policy.roles[name] = std::move(list);
     }
   }

@@ -391,7 +391,12 @@ class Session : public SessionBase {
         common::log::Warn("response_header_dropped", {{"header", LowerCase(name)}});
         continue;
       }
-      res.set(name, value);
+      // Set-Cookie is the one header that may not be folded into one line (RFC 6265 §3).
+      if (name == "Set-Cookie" || name == "set-cookie") {
+        res.insert(name, value);
+      } else {
+        res.set(name, value);
+      }
     }
     res.set("X-Request-Id", request_id_);
     if (res.find(bhttp::field::date) == res.end()) {

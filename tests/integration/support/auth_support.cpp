@@ -267,7 +267,7 @@ std::optional<AuthEnv::BrowserLogin> AuthEnv::BrowserLoginAs(const std::string& 
   const std::string iss = op_->issuer();
   std::string location = r.Header("location");
   HttpClient http("127.0.0.1", op_->port(), 10s);
-  CookieJar jar;
+  CookieJar& jar = out.op_jar;
   r = http.Get(TargetOn(iss, location), jar.With());
   if (!r.ok || r.status != 303) return fail("authorize: " + std::to_string(r.status) + r.body);
   jar.Update(r);

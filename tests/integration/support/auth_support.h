@@ -57,6 +57,7 @@ class AuthEnv {
   struct BrowserLogin {
     HttpResult callback;  // the gateway's answer to the callback (303 + cookies)
     CookieJar gateway_jar;
+    CookieJar op_jar;      // the provider's session (for RP-initiated logout there)
     std::string location;  // where the provider sent the browser (the callback URL)
   };
   // The browser flow through the gateway: /auth/login -> provider login as `login` with
