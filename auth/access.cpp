@@ -185,19 +185,22 @@ class Access {
     return PatientsOf(type, resource);
   }
 
-  // Whether the principal may write `resource` over `current` (nullptr: create).
-  Status CanWrite(const std::string& type, const Value& resource, const Value* current) {
+  // Whether the principal may write `resource` over `current` (nullptr: create). `as_delete`:
+  // the write is the deletion of `current` (== `resource`), which needs the 'd' letter (not 'u').
+  Status CanWrite(const std::string& type, const Value& resource, const Value* current,
+                  bool as_delete = false) {
     if (p_.internal()) return Status::Ok();
     if (type == "AuditEvent") {
       return Status(Code::kPermissionDenied,
                     "audit records are written by the gateway only and cannot be created, "
                     "changed or deleted through the API");
     }
-    const Permission perm = current != nullptr ? kUpdate : kCreate;
+    const Permission perm = as_delete ? kDelete : current != nullptr ? kUpdate : kCreate;
     if (!ScopeAllows(type, perm)) {
-      return Status(Code::kPermissionDenied, std::string("the granted scopes do not allow ") +
-                                                 (perm == kCreate ? "create" : "update") +
-                                                 " of " + type);
+      return Status(Code::kPermissionDenied,
+                    std::string("the granted scopes do not allow ") +
+                        (perm == kCreate ? "create" : perm == kUpdate ? "update" : "delete") +
+                        " of " + type);
     }
     if (current != nullptr) {
       Verdict seen = CanSee(type, *current, kRead);
@@ -490,11 +493,15 @@ class AuthorizingWriteContext final : public WriteContext {
       auto current = inner_.Current(type, id);
       if (current.has_value() && !current->deleted) {
         auto body = ParseBody(*current);
-        if (!body || access_.CanSee(type, *body, kRead) != Verdict::kAllow ||
-            !access_.CanWrite(type, *body, &*body).ok()) {
+        if (!body || access_.CanSee(type, *body, kRead) != Verdict::kAllow) {
           return common::Error(Denied(audit_, "delete",
                                       Status(Code::kNotFound, "resource " + type + " not found"),
                                       {Ref(type, id)}));
+        }
+        // Visible to the caller: a refusal is 403 (as for an update), not a feigned 404.
+        Status allowed = access_.CanWrite(type, *body, &*body, /*as_delete=*/true);
+        if (!allowed.ok()) {
+          return common::Error(Denied(audit_, "delete", std::move(allowed), {Ref(type, id)}));
         }
         patients = access_.AuditPatients(type, *body);
       }

@@ -349,7 +349,14 @@ TEST_F(AuthTest, BackChannelLogoutFromTheProviderEndsTheSession) {
     if (who.status == 401) break;
     std::this_thread::sleep_for(100ms);
   }
-  EXPECT_EQ(who.status, 401) << "the session survived the provider's back-channel logout";
+  EXPECT_EQ(who.status, 401) << "the session survived the provider's back-channel logout\n"
+                             << [&] {
+                                  std::string out;
+                                  for (const std::string& l : env_->gateway().StderrLines()) {
+                                    if (l.find("logout") != std::string::npos || l.find("/auth") != std::string::npos) out += l + "\n";
+                                  }
+                                  return out + env_->op().OutputText().substr(0, 3000);
+                                }();
   // A forged logout token is refused.
   HttpResult forged = Gw().Request("POST", "/auth/backchannel-logout",
                                    {{"Content-Type", "application/x-www-form-urlencoded"}},
@@ -614,13 +621,18 @@ TEST_F(AuthTest, AccessIsAuditedAndThePatientCanSeeWhoLooked) {
   EXPECT_NE(log.body.find(practitioner_), std::string::npos) << "the therapist's read is not listed";
   EXPECT_NE(log.body.find("9144900"), std::string::npos);  // HPR of who looked
   EXPECT_NE(log.body.find(Id(data_["A"]["Observation"])), std::string::npos);
-  EXPECT_EQ(log.body.find(Id(data_["B"]["Patient"])), std::string::npos);
-  EXPECT_EQ(log.body.find(std::string(kFnrA)), std::string::npos);  // no national id numbers
+  // A's own refused attempts name what A asked for, but no event links B's record.
+  EXPECT_EQ(log.body.find("\"reference\":\"" + data_["B"]["Patient"] + "\""), std::string::npos);
+  {
+    size_t fnr_at = log.body.find(std::string(kFnrA));
+    EXPECT_EQ(fnr_at, std::string::npos)
+        << log.body.substr(fnr_at == std::string::npos ? 0 : (fnr_at > 600 ? fnr_at - 600 : 0), 800);
+  }
 
   // The denial is audited too (outcome 4), visible to the EHR system.
-  HttpResult all = AsEhr("GET", "/AuditEvent?entity=" + data_["B"]["Observation"] + "&_count=200");
+  HttpResult all = AsEhr("GET", "/AuditEvent?outcome=4&_count=500");
   ASSERT_EQ(all.status, 200) << all.body;
-  EXPECT_NE(all.body.find("\"outcome\":\"4\""), std::string::npos) << all.body;
+  EXPECT_NE(all.body.find("requested: " + data_["B"]["Observation"]), std::string::npos);
 
   // Nobody changes or deletes audit records through the API.
   std::string some_event;
@@ -628,9 +640,19 @@ TEST_F(AuthTest, AccessIsAuditedAndThePatientCanSeeWhoLooked) {
   ASSERT_NE(at, std::string::npos);
   at = log.body.find("/AuditEvent/", at);
   some_event = log.body.substr(at + 1, log.body.find('"', at) - at - 1);
-  EXPECT_EQ(AsEhr("DELETE", "/" + some_event).status, 403);
-  EXPECT_EQ(AsEhr("PUT", "/" + some_event, R"({"resourceType":"AuditEvent","id":")" + Id(some_event) + R"("})").status, 403);
-  EXPECT_EQ(AsEhr("POST", "/AuditEvent", R"({"resourceType":"AuditEvent"})").status, 403);
+  HttpResult del = AsEhr("DELETE", "/" + some_event);
+  EXPECT_EQ(del.status, 403) << some_event << " " << del.body;
+  HttpResult event = AsEhr("GET", "/" + some_event);
+  ASSERT_EQ(event.status, 200);
+  auto body = fhir::json::Parse(event.body);
+  ASSERT_TRUE(body.has_value());
+  body->Set("outcome", Value::String("0"));
+  HttpResult put = AsEhr("PUT", "/" + some_event, fhir::json::Write(*body));
+  EXPECT_EQ(put.status, 403) << put.body;
+  body->Remove("id");
+  HttpResult post = AsEhr("POST", "/AuditEvent", fhir::json::Write(*body));
+  EXPECT_EQ(post.status, 403) << post.body;
+  EXPECT_EQ(AsEhr("GET", "/" + some_event).body, event.body);  // unchanged
 }
 
 TEST_F(AuthTest, WritesCarryTheirAuditEventInTheSameTransaction) {

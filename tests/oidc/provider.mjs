@@ -209,6 +209,13 @@ function buildConfiguration() {
     conformIdTokenClaims: false, // put scope claims in the ID token (like ID-porten/BankID)
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     clientBasedCORS: () => false,
+    // oidc-provider refuses outgoing requests to special-use addresses (SSRF protection); the
+    // gateway under test listens on loopback, so back-channel logout to 127.0.0.1 is let through
+    // here. Any other destination keeps the protection.
+    fetch: (url, options) => {
+      if (new URL(url).hostname === '127.0.0.1') delete options.dispatcher;
+      return globalThis.fetch(url, options);
+    },
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL, AuthorizationCode: 60, IdToken: ID_TOKEN_TTL, Interaction: 600,
       Session: 3600, Grant: 3600, RefreshToken: 3600, ClientCredentials: ACCESS_TOKEN_TTL,
@@ -337,7 +344,7 @@ server.listen(PORT, HOST, () => {
   }
   provider.proxy = false;
   provider.on('server_error', (ctx, err) => process.stderr.write(`server_error: ${err.stack || err}\n`));
-  provider.on('backchannel.error', (ctx, err, client) => process.stderr.write(`backchannel.error ${client.clientId}: ${err.message}\n`));
+  provider.on('backchannel.error', (ctx, err, client) => process.stderr.write(`backchannel.error ${client.clientId}: ${err.message} ${err.cause ? err.cause.code + " " + err.cause.message : ""}\n`));
   callback = provider.callback();
   process.stdout.write(`READY ${ISSUER} port=${port} pid=${process.pid}\n`);
 });
