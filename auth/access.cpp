@@ -166,6 +166,9 @@ class Access {
         if (Published(type)) return Verdict::kAllow;
         if (InCompartment(type)) {
           std::vector<std::string> patients = PatientsOf(type, resource);
+          // Patient data whose patient cannot be resolved (e.g. named only by an identifier)
+          // has no care relationship to prove: hidden, like everything else unproven.
+          if (patients.empty()) return Verdict::kHide;
           const std::set<std::string>& care = CarePatients();
           for (const std::string& id : patients) {
             if (!care.contains(id)) return Verdict::kHide;
@@ -173,7 +176,9 @@ class Access {
           return Verdict::kAllow;
         }
         if (type == "Binary") return BinaryVerdict(resource, depth);
-        return Verdict::kAllow;
+        // Neither patient data nor published content (stored Bundles, Subscriptions, ...):
+        // nothing a clinician's care relationship covers.
+        return Verdict::kHide;
       }
     }
     return Verdict::kHide;
@@ -298,7 +303,7 @@ class Access {
                    : Status(Code::kPermissionDenied,
                             "a Binary needs a securityContext the user has access to");
       }
-      return Status::Ok();
+      return Status(Code::kPermissionDenied, "personnel clients cannot write " + type);
     }
     const std::set<std::string>& care = CarePatients();
     for (const std::string& id : PatientsOf(type, resource)) {
@@ -638,12 +643,15 @@ class AuthorizingStore final : public Store {
           return empty;
         }
         RETURN_IF_ERROR(Narrow(q, *param, values));
-      } else if (!access_.Published(q.type) &&
-                 !(p.kind == PrincipalKind::kPractitioner && q.type != "Binary")) {
+      } else if (!access_.Published(q.type)) {
         return deny("searching " + q.type + " is not available to this client");
       }
     }
     ASSIGN_OR_RETURN(SearchResult result, inner_.Search(q));
+    // Whether the inner total is the size of exactly this page (the whole result on it).
+    const bool whole_result_on_page =
+        q.offset == 0 && result.total.has_value() &&
+        *result.total == static_cast<int64_t>(result.matches.size());
     std::set<std::string> patients;
     bool removed = false;
     auto keep = [&](const ResourceVersion& v, Permission perm) {
@@ -663,7 +671,18 @@ class AuthorizingStore final : public Store {
       return drop;
     });
     std::erase_if(result.included, [&](const ResourceVersion& v) { return !keep(v, kRead); });
-    if (removed) result.total.reset();  // a count over what the caller may not see would leak
+    // A count over what the caller may not see would leak, on this page or any other. The
+    // inner total is kept only when the check above cannot drop anything on any page: no
+    // fine-grained scope for the type, and no relationship test beyond the narrowing (a
+    // patient's narrowed result is all theirs; a practitioner's may also belong to others).
+    const bool never_filtered =
+        p.scopes.UnfilteredFor(type, kSearch) && p.permissions.UnfilteredFor(type, kSearch) &&
+        !(p.kind == PrincipalKind::kPractitioner && access_.InCompartment(q.type));
+    if (whole_result_on_page) {
+      result.total = static_cast<int64_t>(result.matches.size());
+    } else if (removed || !never_filtered) {
+      result.total.reset();
+    }
     RecordSearch(interaction, q0.canonical, {patients.begin(), patients.end()});
     return result;
   }
@@ -838,6 +857,17 @@ void RequestAudit::Add(Entry e) {
   entries_.push_back(std::move(e));
 }
 
+std::vector<RequestAudit::Entry> RequestAudit::TakePending() {
+  std::lock_guard lock(mu_);
+  std::vector<Entry> out;
+  for (Entry& e : entries_) {
+    if (e.persisted) continue;
+    out.push_back(e);
+    e.persisted = true;
+  }
+  return out;
+}
+
 std::vector<RequestAudit::Entry> RequestAudit::Pending() const {
   std::lock_guard lock(mu_);
   std::vector<Entry> out;
@@ -852,10 +882,6 @@ std::vector<RequestAudit::Entry> RequestAudit::All() const {
   return entries_;
 }
 
-void RequestAudit::MarkAllPersisted() {
-  std::lock_guard lock(mu_);
-  for (Entry& e : entries_) e.persisted = true;
-}
 
 std::vector<AuditRecord> ToAuditRecords(const std::vector<RequestAudit::Entry>& entries,
                                         const Principal& principal, const AuditContext& ctx) {
@@ -895,7 +921,9 @@ std::unique_ptr<Store> AuthorizeStore(Store& inner, const AccessPolicy& policy,
 Status FlushAudit(Store& inner, const Principal& principal, RequestAudit& audit,
                   const AuditContext& ctx) {
   if (principal.internal()) return Status::Ok();
-  std::vector<RequestAudit::Entry> pending = audit.Pending();
+  // Taken (marked) before the commit: an entry added meanwhile stays pending for the next
+  // flush. When this commit fails the request fails with it (the caller answers 503).
+  std::vector<RequestAudit::Entry> pending = audit.TakePending();
   if (pending.empty()) return Status::Ok();
   std::vector<AuditRecord> records = ToAuditRecords(pending, principal, ctx);
   Status s = inner.Commit([&](WriteContext& w) -> Status {
@@ -904,7 +932,6 @@ Status FlushAudit(Store& inner, const Principal& principal, RequestAudit& audit,
     }
     return Status::Ok();
   });
-  if (s.ok()) audit.MarkAllPersisted();
   return s;
 }
 

@@ -15,8 +15,9 @@
 //                     belong to them alone; a Communication only to their care team.
 //       practitioner  patients they have a care relationship with: a CareTeam they take part
 //                     in (its subject), or a referral (ServiceRequest) whose performer is
-//                     their organisation. Patient-data types outside the compartment
-//                     (Binary) only through their securityContext.
+//                     their organisation. Patient data whose patient cannot be resolved is
+//                     hidden; Binary only through its securityContext; other types that are
+//                     neither patient data nor published (stored Bundles, ...) not at all.
 //       system        no patient restriction: the role decides (step 1).
 //     Denied for one resource: kNotFound (404), so existence does not leak.
 //  3. Fine-grained scopes (`?param=value`): the resource must match.
@@ -77,8 +78,8 @@ class RequestAudit {
   };
   void Add(Entry e);
   std::vector<Entry> Pending() const;  // not persisted yet
+  std::vector<Entry> TakePending();    // the same, now marked persisted
   std::vector<Entry> All() const;
-  void MarkAllPersisted();
 
  private:
   mutable std::mutex mu_;

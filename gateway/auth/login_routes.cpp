@@ -422,8 +422,19 @@ HttpResponse LoginRoutes::DevLogin(const HttpRequest& request) {
     }
     p->scopes = ScopeSet::Parse("user/*.cruds");
     p->permissions = ScopeSet::ParseRole(policy_.personnel_permissions, ScopeContext::kUser);
+  } else if (Param(form, "system") == "ehr") {
+    // The hospital message service, so /ehr/messages can be tried without HelseID.
+    p->kind = PrincipalKind::kSystem;
+    p->role = "ehr";
+    p->subject = "dev-system-ehr";
+    p->scopes = ScopeSet::Parse("system/*.cruds");
+    auto role = policy_.roles.find("ehr");
+    p->permissions = ScopeSet::ParseRole(
+        role != policy_.roles.end() ? role->second : std::vector<std::string>{"*.cruds"},
+        ScopeContext::kSystem);
   } else {
-    return Fail(Code::kInvalidArgument, "give fnr (patient) or hpr (therapist)");
+    return Fail(Code::kInvalidArgument,
+                "give fnr (patient), hpr (therapist) or system=ehr (message service)");
   }
   Session session;
   session.idp = "development";

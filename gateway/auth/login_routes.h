@@ -19,8 +19,9 @@
 //   POST /auth/backchannel-logout  logout_token=<jwt>  (OIDC Back-Channel Logout 1.0)
 //        ends the sessions of that provider session (sid) or user (sub).
 //   GET  /auth/dev, POST /auth/dev/login   development login (auth.dev_login, loopback only):
-//        fnr=<synthetic fødselsnummer> for a patient, or hpr=<HPR>&orgnr=<orgnr> for a
-//        therapist. Synthetic (month + 80) numbers only.
+//        fnr=<synthetic fødselsnummer> for a patient, hpr=<HPR>&orgnr=<orgnr> for a
+//        therapist, or system=ehr for the message service. Synthetic (month + 80) numbers
+//        only. app=1 answers with the bearer token as JSON instead of setting a cookie.
 // Errors are OperationOutcomes; nothing secret (codes, tokens, numbers) is echoed or logged.
 
 #include <functional>

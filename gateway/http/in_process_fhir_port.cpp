@@ -25,8 +25,7 @@ adapters::FhirResponse InProcessFhirPort::Call(
   if (!body.empty()) req.headers.emplace_back("content-type", "application/fhir+json");
   for (const auto& h : headers) req.headers.push_back(h);
   req.context.request_id = "internal-" + common::NewUuid();
-  req.context.principal.subject = subject_;
-  req.context.principal.kind = "system";
+  req.context.caller = subject_;
   HttpResponse resp = api_.Handle(req);
   adapters::FhirResponse out;
   out.status = resp.status;

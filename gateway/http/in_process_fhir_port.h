@@ -1,6 +1,8 @@
 #pragma once
 // adapters::FhirPort over the gateway's own FhirApi, in-process: an adapter's FHIR calls are
-// parsed and handled exactly like a client's, under a system principal that names the adapter.
+// parsed, validated and handled exactly like a client's, but as the gateway itself (no scope
+// or compartment checks, no AuditEvents: the caller at the edge, e.g. the message service on
+// /ehr/*, was authenticated before the adapter ran). `subject` names the adapter in logs.
 
 #include <string>
 

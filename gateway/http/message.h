@@ -10,18 +10,11 @@
 
 namespace gateway {
 
-// Who is calling. Access control (a later issue) fills `principal`; until then it stays empty.
-// Handlers, search and the store receive the context so scopes, compartments and audit can be
-// enforced in one place.
-struct Principal {
-  std::string subject;        // empty = anonymous
-  std::string kind;           // "patient", "practitioner", "system" (later)
-  std::vector<std::string> scopes;
-};
-
+// Per-request facts the edge knows. Who the caller is (auth::Principal) is bound into the
+// per-request store decorator by gateway/auth/secure_api, not carried here.
 struct RequestContext {
   std::string request_id;     // echoed as X-Request-Id on every response
-  Principal principal;
+  std::string caller;         // in-process callers name themselves (e.g. "system:ehr"); logs only
   std::string remote_address;
 };
 

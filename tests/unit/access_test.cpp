@@ -576,6 +576,35 @@ TEST_F(AccessTest, PatientCommunicationOnlyToOwnCareTeam) {
   EXPECT_FALSE(inner_->Read("Communication", "comm-b-to-p").has_value());
 }
 
+TEST_F(AccessTest, DeletedResourcesAreJudgedByTheirLastContent) {
+  Status del = inner_->Commit([&](WriteContext& w) -> Status {
+    for (const char* id : {"Observation-a", "Observation-b"}) {
+      auto d = w.Delete("Observation", id);
+      if (!d.has_value()) return d.error();
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(del.ok()) << del.message();
+  auto s = Open(PatientPrincipal("pat-a"));
+  auto own = s->store->Read("Observation", "Observation-a");
+  ASSERT_TRUE(own.has_value()) << own.error().message();
+  EXPECT_TRUE(own->deleted);  // the REST layer answers 410 Gone
+  auto theirs = s->store->Read("Observation", "Observation-b");
+  ASSERT_FALSE(theirs.has_value());
+  EXPECT_EQ(theirs.error().code(), Code::kNotFound);
+
+  fhir::store::HistoryQuery hq;
+  hq.type = "Observation";
+  hq.id = "Observation-a";
+  auto own_history = s->store->History(hq);
+  ASSERT_TRUE(own_history.has_value()) << own_history.error().message();
+  EXPECT_EQ(own_history->versions.size(), 2u);
+  hq.id = "Observation-b";
+  auto their_history = s->store->History(hq);
+  ASSERT_FALSE(their_history.has_value());
+  EXPECT_EQ(their_history.error().code(), Code::kNotFound);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Practitioner P (care team of A, organisation O performs C's referral)
 
@@ -628,6 +657,58 @@ TEST_F(AccessTest, PractitionerWithoutCareRelationshipSeesNoPatients) {
   auto a = s->store->Read("Observation", "Observation-a");
   ASSERT_FALSE(a.has_value());
   EXPECT_EQ(a.error().code(), Code::kNotFound);
+}
+
+TEST_F(AccessTest, PractitionerWritesOnlyForPatientsInCare) {
+  auto s = Open(PractitionerP(), "req-prac-write");
+  Status for_a = Write(*s->store, "Observation", "obs-new-a", ResourceFor("Observation", "pat-a"));
+  EXPECT_TRUE(for_a.ok()) << for_a.message();
+  Status for_c = Write(*s->store, "Condition", "cond-new-c", ResourceFor("Condition", "pat-c"));
+  EXPECT_TRUE(for_c.ok()) << for_c.message();
+  Status for_b = Write(*s->store, "Observation", "obs-new-b", ResourceFor("Observation", "pat-b"));
+  EXPECT_EQ(for_b.code(), Code::kPermissionDenied) << for_b.message();
+  EXPECT_FALSE(inner_->Read("Observation", "obs-new-b").has_value());
+  // Moving A's resource to B is refused too.
+  Status move = Write(*s->store, "Observation", "Observation-a", ResourceFor("Observation", "pat-b"));
+  EXPECT_EQ(move.code(), Code::kPermissionDenied) << move.message();
+  EXPECT_EQ(inner_->Read("Observation", "Observation-a")->version, 1);
+  // Patients come from referrals; published content is not written by personnel clients.
+  Status patient = Write(*s->store, "Patient", "pat-new", PatientJson("Ny", ""));
+  EXPECT_EQ(patient.code(), Code::kPermissionDenied) << patient.message();
+  Status questionnaire = Write(*s->store, "Questionnaire", "q-1",
+                               R"({"resourceType": "Questionnaire", "status": "retired"})");
+  EXPECT_EQ(questionnaire.code(), Code::kPermissionDenied) << questionnaire.message();
+  // A Binary needs a securityContext the user has access to.
+  Status bin_a = Write(*s->store, "Binary", "bin-new-a", R"({"resourceType": "Binary",
+    "contentType": "text/plain", "data": "SGVp",
+    "securityContext": {"reference": "DocumentReference/DocumentReference-a"}})");
+  EXPECT_TRUE(bin_a.ok()) << bin_a.message();
+  Status bin_b = Write(*s->store, "Binary", "bin-new-b", R"({"resourceType": "Binary",
+    "contentType": "text/plain", "data": "SGVp",
+    "securityContext": {"reference": "DocumentReference/DocumentReference-b"}})");
+  EXPECT_EQ(bin_b.code(), Code::kPermissionDenied) << bin_b.message();
+  // Each successful write has its AuditEvent.
+  int creates = 0;
+  for (const Value& e : AuditEventsOf("req-prac-write")) creates += SubtypeOf(e) == "create";
+  EXPECT_EQ(creates, 3);
+}
+
+TEST_F(AccessTest, InactiveCareTeamGivesNoAccess) {
+  Put("CareTeam", "ct-a", R"({"resourceType": "CareTeam", "status": "inactive",
+    "subject": {"reference": "Patient/pat-a"},
+    "participant": [{"member": {"reference": "Practitioner/prac-p"}}]})");
+  auto s = Open(PractitionerP());
+  auto a = s->store->Read("Patient", "pat-a");
+  ASSERT_FALSE(a.has_value());
+  EXPECT_EQ(a.error().code(), Code::kNotFound);
+  auto patients = s->store->Search(Q("Patient"));
+  ASSERT_TRUE(patients.has_value());
+  EXPECT_EQ(IdsOf(patients->matches), (Ids{"Patient/pat-c"}));
+  // Nor may A write to P through it.
+  auto pa = Open(PatientPrincipal("pat-a"));
+  Status to_p = Write(*pa->store, "Communication", "comm-to-p",
+                      CommunicationTo("pat-a", "Practitioner/prac-p"));
+  EXPECT_EQ(to_p.code(), Code::kPermissionDenied) << to_p.message();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,6 +787,31 @@ TEST_F(AccessTest, FineGrainedScopeShowsOnlyMatchingResources) {
   auto cond = s->store->Read("Condition", "Condition-a");
   ASSERT_FALSE(cond.has_value());
   EXPECT_EQ(cond.error().code(), Code::kPermissionDenied);
+}
+
+// A total is never a count over what the caller may not see, on whatever page.
+TEST_F(AccessTest, FineGrainedScopeTotalDoesNotCountHiddenResources) {
+  auto s = Open(PatientPrincipal(
+      "pat-a", "patient/Observation.rs?category=" + kObsCategory + "|survey", "patient/*.rs"));
+  auto r = s->store->Search(Q("Observation", {{"_count", "1"}, {"_total", "accurate"}}));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(IdsOf(r->matches), (Ids{"Observation/Observation-a"}));
+  if (r->total.has_value()) {
+    EXPECT_EQ(*r->total, 1);
+  }
+  auto counted = s->store->Search(Q("Observation", {{"_summary", "count"}}));
+  ASSERT_TRUE(counted.has_value()) << counted.error().message();
+  if (counted->total.has_value()) {
+    EXPECT_EQ(*counted->total, 1);
+  }
+
+  // Without a fine-grained scope nothing is hidden after the narrowing: the total stays.
+  auto plain = Open(PatientPrincipal("pat-a"));
+  auto all = plain->store->Search(Q("Observation", {{"_count", "1"}, {"_total", "accurate"}}));
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->matches.size(), 1u);
+  ASSERT_TRUE(all->total.has_value());
+  EXPECT_EQ(*all->total, 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,7 +893,9 @@ TEST_F(AccessTest, AuditRedactsNationalIdInSearchQuery) {
   EXPECT_NE(query.find("identifier="), std::string::npos) << query;
   EXPECT_EQ(query.find(kFnrA), std::string::npos) << query;
   // Nowhere else in the event either.
-  for (const ResourceVersion& v : inner_->Search(Q("AuditEvent", {{"_count", "1000"}}))->matches) {
+  auto all = inner_->Search(Q("AuditEvent", {{"_count", "1000"}}));
+  ASSERT_TRUE(all.has_value());
+  for (const ResourceVersion& v : all->matches) {
     EXPECT_EQ(v.body.find(kFnrA), std::string::npos);
   }
 }
