@@ -208,39 +208,6 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     common::log::Info("seeded", {{"bytes", static_cast<unsigned long>(bundle.size())}});
   }
 
-  // EHR messaging: the inbox and the outbox on the in-process FHIR port.
-  std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
-  std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
-  std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
-  std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
-  std::unique_ptr<gateway::http::EhrPusher> ehr_pusher;
-  if (config.ehr.enabled()) {
-    ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
-    ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
-                                                       terminology, *ehr_port);
-    ehr_outbox = std::make_unique<adapters::ehr::Outbox>(*ehr_port);
-    ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox, *ehr_outbox);
-    if (!config.ehr.push_url.empty()) {
-      auto client = gateway::http::HttpClient::Create(
-          std::chrono::milliseconds(config.ehr.push_timeout_ms), config.ehr.push_ca_file);
-      if (!client.has_value()) {
-        common::log::Error("ehr_push_failed", {{"error", client.error().message()}});
-        store->Close();
-        return cfg::kExitFailure;
-      }
-      gateway::http::PushOptions push;
-      push.url = *gateway::http::ParseHttpUrl(config.ehr.push_url);  // validated with the config
-      push.max_attempts = config.ehr.push_max_attempts;
-      push.initial_backoff = std::chrono::milliseconds(config.ehr.push_initial_backoff_ms);
-      push.max_backoff = std::chrono::milliseconds(config.ehr.push_max_backoff_ms);
-      push.poll_interval = std::chrono::milliseconds(config.ehr.push_poll_ms);
-      ehr_pusher = std::make_unique<gateway::http::EhrPusher>(push, std::move(*client), *ehr_outbox, metrics);
-    }
-    common::log::Info("ehr_enabled", {{"accepted_her_ids",
-                                       static_cast<unsigned long>(config.ehr.accepted.size())},
-                                      {"delivery", ehr_pusher ? "push" : "pull"}});
-  }
-
   // Identity and access (auth/, gateway/auth/): who may reach what, and the audit trail.
   auto compartment = auth::PatientCompartment::Load(config.auth.compartment_file);
   if (!compartment.has_value()) {
@@ -323,6 +290,58 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
                                    {"api_issuers",
                                     static_cast<unsigned long>(auth_policy.api_issuers.size())},
                                    {"dev_login", config.auth.dev_login}});
+
+  // EHR messaging: the inbox and the outbox on the in-process FHIR port.
+  std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
+  std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
+  std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
+  std::unique_ptr<gateway::http::EhrRoutes> ehr_routes;
+  std::unique_ptr<gateway::http::EhrPusher> ehr_pusher;
+  if (config.ehr.enabled()) {
+    // With auth enforced the adapter acts as its own system principal: its writes carry
+    // AuditEvents in their transactions, its reads are audited like any client's.
+    if (config.auth.enforced()) {
+      auto adapter = std::make_shared<auth::Principal>();
+      adapter->kind = auth::PrincipalKind::kSystem;
+      adapter->role = "ehr";
+      adapter->issuer = "urn:emeistring:gateway";
+      adapter->subject = "ehr-adapter";
+      adapter->client_id = "emeistring-gateway/ehr-adapter";
+      adapter->scopes = auth::ScopeSet::Parse("system/*.cruds");
+      adapter->permissions = auth::ScopeSet::ParseRole({"*.cruds"}, auth::ScopeContext::kSystem);
+      auth::PrincipalPtr as_adapter = adapter;
+      ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(
+          [&secure_api, as_adapter](const gateway::HttpRequest& r) {
+            return secure_api.HandleAs(r, as_adapter);
+          },
+          "system:ehr");
+    } else {
+      ehr_port = std::make_unique<gateway::http::InProcessFhirPort>(api, "system:ehr");
+    }
+    ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
+                                                       terminology, *ehr_port);
+    ehr_outbox = std::make_unique<adapters::ehr::Outbox>(*ehr_port);
+    ehr_routes = std::make_unique<gateway::http::EhrRoutes>(*ehr_inbox, *ehr_outbox);
+    if (!config.ehr.push_url.empty()) {
+      auto client = gateway::http::HttpClient::Create(
+          std::chrono::milliseconds(config.ehr.push_timeout_ms), config.ehr.push_ca_file);
+      if (!client.has_value()) {
+        common::log::Error("ehr_push_failed", {{"error", client.error().message()}});
+        store->Close();
+        return cfg::kExitFailure;
+      }
+      gateway::http::PushOptions push;
+      push.url = *gateway::http::ParseHttpUrl(config.ehr.push_url);  // validated with the config
+      push.max_attempts = config.ehr.push_max_attempts;
+      push.initial_backoff = std::chrono::milliseconds(config.ehr.push_initial_backoff_ms);
+      push.max_backoff = std::chrono::milliseconds(config.ehr.push_max_backoff_ms);
+      push.poll_interval = std::chrono::milliseconds(config.ehr.push_poll_ms);
+      ehr_pusher = std::make_unique<gateway::http::EhrPusher>(push, std::move(*client), *ehr_outbox, metrics);
+    }
+    common::log::Info("ehr_enabled", {{"accepted_her_ids",
+                                       static_cast<unsigned long>(config.ehr.accepted.size())},
+                                      {"delivery", ehr_pusher ? "push" : "pull"}});
+  }
 
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);
   auto handler = [&secure_api, &ehr_routes, &login_routes](const gateway::HttpRequest& request) {

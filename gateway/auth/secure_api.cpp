@@ -53,7 +53,11 @@ HttpResponse SecureFhirApi::Handle(const HttpRequest& request) {
   if (request.path == "/metadata") return api_.Handle(request);
   auto authenticated = Authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&authenticated)) return std::move(*refused);
-  const ::auth::PrincipalPtr& principal = std::get<::auth::PrincipalPtr>(authenticated);
+  return HandleAs(request, std::get<::auth::PrincipalPtr>(authenticated));
+}
+
+HttpResponse SecureFhirApi::HandleAs(const HttpRequest& request,
+                                     const ::auth::PrincipalPtr& principal) {
   if (principal->internal()) return api_.Handle(request);
 
   ::auth::RequestAudit audit;

@@ -22,6 +22,8 @@ class SecureFhirApi {
                 const ::auth::AccessPolicy& policy, std::function<common::SystemTime()> clock);
 
   HttpResponse Handle(const HttpRequest& request);
+  // As an already established principal (in-process adapters acting as themselves).
+  HttpResponse HandleAs(const HttpRequest& request, const ::auth::PrincipalPtr& principal);
 
   // Authentication only (for non-FHIR routes such as /ehr/*): the principal, or the 401/403
   // response to send.

@@ -7,7 +7,12 @@
 namespace gateway::http {
 
 InProcessFhirPort::InProcessFhirPort(FhirApi& api, std::string subject)
-    : api_(api), subject_(std::move(subject)) {}
+    : handler_([&api](const HttpRequest& r) { return api.Handle(r); }),
+      subject_(std::move(subject)) {}
+
+InProcessFhirPort::InProcessFhirPort(std::function<HttpResponse(const HttpRequest&)> handler,
+                                     std::string subject)
+    : handler_(std::move(handler)), subject_(std::move(subject)) {}
 
 adapters::FhirResponse InProcessFhirPort::Call(
     std::string_view method, std::string_view path_and_query, std::string_view body,
@@ -26,7 +31,7 @@ adapters::FhirResponse InProcessFhirPort::Call(
   for (const auto& h : headers) req.headers.push_back(h);
   req.context.request_id = "internal-" + common::NewUuid();
   req.context.caller = subject_;
-  HttpResponse resp = api_.Handle(req);
+  HttpResponse resp = handler_(req);
   adapters::FhirResponse out;
   out.status = resp.status;
   out.body = std::move(resp.body);

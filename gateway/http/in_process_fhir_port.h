@@ -4,6 +4,7 @@
 // or compartment checks, no AuditEvents: the caller at the edge, e.g. the message service on
 // /ehr/*, was authenticated before the adapter ran). `subject` names the adapter in logs.
 
+#include <functional>
 #include <string>
 
 #include "adapters/api/fhir_port.h"
@@ -16,13 +17,16 @@ class InProcessFhirPort final : public adapters::FhirPort {
   // `subject` names the adapter in the request context (e.g. "system:ehr"); `api` must
   // outlive the port.
   InProcessFhirPort(FhirApi& api, std::string subject);
+  // Through another handler, e.g. the secured API acting for the adapter's own principal (its
+  // writes then carry AuditEvents in their transactions).
+  InProcessFhirPort(std::function<HttpResponse(const HttpRequest&)> handler, std::string subject);
 
   adapters::FhirResponse Call(
       std::string_view method, std::string_view path_and_query, std::string_view body,
       const std::vector<std::pair<std::string, std::string>>& headers) override;
 
  private:
-  FhirApi& api_;
+  std::function<HttpResponse(const HttpRequest&)> handler_;
   std::string subject_;
 };
 

@@ -18,6 +18,8 @@
 #include <openssl/hmac.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <map>
@@ -73,7 +75,10 @@ class AuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env_ = new AuthEnv();
-    started_ = env_->Start();
+    // EHR messaging on, so /ehr/* and the adapter's audited writes are covered too.
+    started_ = env_->Start({{"EMG_EHR_HER_ID", "8142519"},
+                            {"EMG_EHR_ORGANISATION_NAME", "eMeistring DPS (syntetisk)"},
+                            {"EMG_EHR_SCHEMA_DIR", EMG_SOURCE_DIR "/adapters/ehr/schemas/kith"}});
     if (!started_) return;
     std::string why;
     auto ehr = env_->SystemToken("ehr", "system/*.cruds", &why);
@@ -443,6 +448,41 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
   EXPECT_EQ(with_token(token), 200);
 }
 
+TEST_F(AuthTest, TokensFromUnknownIssuersOrForOtherAudiencesAreRefused) {
+  const std::string target = "/" + data_["A"]["Patient"];
+  auto payload = fhir::json::Parse(*::auth::jose::Base64UrlDecode(Parts(ehr_->token).at(1)));
+  ASSERT_TRUE(payload.has_value());
+  auto key = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
+  Value header = Value::Object();
+  header.Set("typ", Value::String("at+jwt"));
+  header.Set("kid", Value::String("k1"));
+  auto send = [&](const Value& claims) {
+    auto token = ::auth::jose::SignCompact(header, claims, *key, ::auth::jose::Alg::kES256);
+    return Gw().Get(target, env_->Dpop(AccessToken{*token, ehr_->dpop_key}, "GET", target));
+  };
+  Value other_issuer = *payload;
+  other_issuer.Set("iss", Value::String("https://helseid-sts.example.invalid"));
+  HttpResult r = send(other_issuer);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("issuer"), std::string::npos) << r.body;
+  Value other_audience = *payload;
+  other_audience.Set("aud", Value::String("urn:someone-else"));
+  EXPECT_EQ(send(other_audience).status, 401);
+}
+
+TEST_F(AuthTest, TheProviderRefusesAuthorizationWithoutPkce) {
+  // Our requests always carry S256 (AuthorizationRequestUsesPkceS256StateNonceAndAcr); the
+  // provider, configured like ID-porten, refuses one without it.
+  HttpClient op("127.0.0.1", env_->op().port(), 10s);
+  HttpResult r = op.Get("/auth?client_id=emeistring-gateway&response_type=code&scope=openid"
+                        "&redirect_uri=" + UrlEncode(env_->base() + "/auth/callback") +
+                        "&state=s1&nonce=n1");
+  ASSERT_TRUE(r.ok);
+  std::string where = r.Header("location") + r.body;
+  EXPECT_NE(where.find("invalid_request"), std::string::npos) << r.status << where;
+  EXPECT_EQ(QueryParam(r.Header("location"), "code"), "");
+}
+
 TEST_F(AuthTest, ScopeTooNarrowIsRefused) {
   std::string why;
   auto narrow = env_->SystemToken("registry", "system/Patient.rs", &why);
@@ -665,6 +705,27 @@ TEST_F(AuthTest, WritesCarryTheirAuditEventInTheSameTransaction) {
   ASSERT_EQ(events.status, 200) << events.body;
   EXPECT_NE(events.body.find("\"code\":\"create\""), std::string::npos) << events.body;
   EXPECT_NE(events.body.find(data_["C"]["Patient"]), std::string::npos) << events.body;
+}
+
+TEST_F(AuthTest, EhrMessagesNeedTheMessageServiceAndTheAdapterIsAudited) {
+  std::ifstream in(EMG_TESTDATA_DIR "/ehr/henvisning-1.1/valid-depression-p76.xml", std::ios::binary);
+  std::stringstream xml;
+  xml << in.rdbuf();
+  ASSERT_FALSE(xml.str().empty());
+  const Headers content = {{"Content-Type", "application/xml"}};
+  EXPECT_EQ(Gw().Request("POST", "/ehr/messages", content, xml.str()).status, 401);
+  auto patient = env_->DevPatient(std::string(kFnrA));
+  ASSERT_TRUE(patient);
+  EXPECT_EQ(Gw().Request("POST", "/ehr/messages", Bearer(*patient, content), xml.str()).status, 403);
+  HttpResult r = Gw().Request("POST", "/ehr/messages",
+                              env_->Dpop(*ehr_, "POST", "/ehr/messages", content), xml.str());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("x-apprec-status"), "1") << r.body;
+  // The adapter wrote the referral as its own principal, with AuditEvents in the transaction.
+  HttpResult events = AsEhr("GET", "/AuditEvent?subtype=create&_count=1000");
+  ASSERT_EQ(events.status, 200);
+  EXPECT_NE(events.body.find("emeistring-gateway/ehr-adapter"), std::string::npos);
+  EXPECT_NE(events.body.find("ServiceRequest/"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- development mode
