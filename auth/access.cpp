@@ -654,6 +654,7 @@ class AuthorizingStore final : public Store {
         *result.total == static_cast<int64_t>(result.matches.size());
     std::set<std::string> patients;
     bool removed = false;
+    result.unfiltered_page_size = result.matches.size();
     auto keep = [&](const ResourceVersion& v, Permission perm) {
       auto body = ParseBody(v);
       if (!body) return false;

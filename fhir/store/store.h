@@ -58,6 +58,9 @@ struct SearchResult {
   std::vector<ResourceVersion> included;  // _include / _revinclude results for the page
   std::optional<int64_t> total;           // when requested or cheap
   int64_t snapshot = 0;                   // the seq the search ran at
+  // Rows the page held before a decorator filtered it (access control), when it did: paging
+  // goes on from offset + count whenever the unfiltered page was full.
+  std::optional<size_t> unfiltered_page_size;
 };
 
 // Operations available inside a unit of work. They see the unit's own earlier writes.

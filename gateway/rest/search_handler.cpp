@@ -83,8 +83,10 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
   std::string path = type.empty() ? "" : "/" + type;
   // _summary=count returns no entries, so it has no pages to link to (count 0: self only).
   int page_count = query->summary == fhir::search::SummaryMode::kCount ? 0 : query->count;
+  // A page that access control shortened still continues when the store's page was full.
   AddPagingLinks(bundle, call, path, query->canonical, page_count, result->snapshot,
-                 query->offset, result->matches.size(), result->total);
+                 query->offset, result->unfiltered_page_size.value_or(result->matches.size()),
+                 result->total);
   for (const ResourceVersion& v : result->matches) {
     Value entry = Value::Object();
     entry.Set("fullUrl", Value::String(FullUrl(call, v.type, v.id)));

@@ -814,6 +814,18 @@ TEST_F(AccessTest, FineGrainedScopeTotalDoesNotCountHiddenResources) {
   EXPECT_EQ(*all->total, 2);
 }
 
+// A page shortened by the filter still says how full the store's page was, so the search
+// handler keeps linking to the next page instead of ending the result early.
+TEST_F(AccessTest, AShortenedPageKeepsTheStoresPageSizeForPaging) {
+  auto s = Open(PatientPrincipal(
+      "pat-a", "patient/Observation.rs?category=" + kObsCategory + "|survey", "patient/*.rs"));
+  auto r = s->store->Search(Q("Observation", {{"_count", "2"}}));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(r->matches.size(), 1u);
+  ASSERT_TRUE(r->unfiltered_page_size.has_value());
+  EXPECT_EQ(*r->unfiltered_page_size, 2u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Audit
 
