@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -929,6 +931,101 @@ TEST_F(AccessTest, PatientIncludeReturnsOnlyOwnPatient) {
   EXPECT_EQ(IdsOf(rev->matches), (Ids{"Patient/pat-a"}));
   EXPECT_EQ(IdsOf(rev->included),
             (Ids{"Observation/Observation-a", "Observation/Observation-a-vital"}));
+}
+
+// The official R4 example of every served type in the Patient compartment, as stored.
+struct Example {
+  std::string type;
+  std::string id;
+  std::string json;
+};
+
+std::vector<Example> CompartmentExamples(const PatientCompartment& compartment) {
+  std::vector<Example> out;
+  const std::filesystem::path dir = std::filesystem::path(kRepo) / "tests/testdata/fhir-r4-examples";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto v = fhir::json::Parse(text.str());
+    if (!v.has_value() || !v->is_object()) continue;
+    std::string type(v->GetString("resourceType"));
+    std::string id(v->GetString("id"));
+    if (type.empty() || id.empty() || type == "Patient" || !compartment.Contains(type)) continue;
+    out.push_back({type, id, text.str()});
+  }
+  // Served compartment types the official examples do not cover: one each, about Patient B.
+  out.push_back({"Appointment", "appt-b", R"({"resourceType": "Appointment", "status": "booked",
+    "participant": [{"actor": {"reference": "Patient/pat-b"}, "status": "accepted"}]})"});
+  out.push_back({"EpisodeOfCare", "eoc-b", R"({"resourceType": "EpisodeOfCare",
+    "status": "active", "patient": {"reference": "Patient/pat-b"}})"});
+  out.push_back({"Group", "group-b", R"({"resourceType": "Group", "type": "person",
+    "actual": true, "member": [{"entity": {"reference": "Patient/pat-b"}}]})"});
+  std::sort(out.begin(), out.end(), [](const Example& a, const Example& b) {
+    return a.type + "/" + a.id < b.type + "/" + b.id;
+  });
+  return out;
+}
+
+// For every resource type in the Patient compartment that this server serves, with every
+// official R4 example of it: a patient who is not one of the example's patients, and a
+// practitioner without a care relationship, reach it through no interaction (read, vread,
+// instance history, search by id, search of the type, _include/_revinclude of everything);
+// one of its own patients reads it. Examples are stored unchanged, so their references are the
+// ones the specification's authors wrote, not ones shaped for this test.
+TEST_F(AccessTest, EveryCompartmentTypeIsHiddenFromOtherPatientsAndStrangers) {
+  std::vector<Example> examples = CompartmentExamples(*compartment_);
+  std::set<std::string> types_checked;
+  int owners_checked = 0;
+  for (const Example& ex : examples) {
+    SCOPED_TRACE(ex.type + "/" + ex.id);
+    Put(ex.type, ex.id, ex.json);
+    std::vector<std::string> patients = compartment_->PatientsOf(ex.type, J(ex.json), kBase);
+    ASSERT_FALSE(Contains(patients, "pat-a"));
+    types_checked.insert(ex.type);
+
+    for (Principal p : {PatientPrincipal("pat-a"), PractitionerP()}) {
+      auto s = Open(p);
+      const std::string ref = ex.type + "/" + ex.id;
+      auto read = s->store->Read(ex.type, ex.id);
+      EXPECT_FALSE(read.has_value()) << ref;
+      auto vread = s->store->VRead(ex.type, ex.id, 1);
+      EXPECT_FALSE(vread.has_value()) << ref;
+      fhir::store::HistoryQuery hq;
+      hq.type = ex.type;
+      hq.id = ex.id;
+      auto history = s->store->History(hq);
+      EXPECT_TRUE(!history.has_value() || history->versions.empty()) << ref;
+      for (const Params& params : {Params{{"_id", ex.id}}, Params{{"_count", "1000"}},
+                                   Params{{"_include", ex.type + ":*"}}}) {
+        auto found = s->store->Search(Q(ex.type, params));
+        if (!found.has_value()) continue;  // refused outright: nothing shown
+        EXPECT_FALSE(IdsOf(found->matches).contains(ref)) << ref;
+        EXPECT_FALSE(IdsOf(found->included).contains(ref)) << ref;
+      }
+    }
+    if (!patients.empty()) {
+      auto owner = Open(PatientPrincipal(patients.front()));
+      EXPECT_TRUE(owner->store->Read(ex.type, ex.id).has_value()) << "its own patient";
+      ++owners_checked;
+    }
+  }
+  // Every served type of the compartment (from the mapping file) was checked.
+  std::ifstream in(kCompartmentFile);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto mapping = fhir::json::Parse(text.str());
+  ASSERT_TRUE(mapping.has_value());
+  const Value* listed = mapping->Find("resources");
+  ASSERT_NE(listed, nullptr);
+  int served = 0;
+  for (const auto& [type, params] : listed->members()) {
+    if (type == "Patient" || !compartment_->Contains(type)) continue;
+    ++served;
+    EXPECT_TRUE(types_checked.contains(type)) << type << " has no example in this test";
+  }
+  EXPECT_EQ(served, 20);  // changes when the server starts serving another compartment type
+  EXPECT_GE(owners_checked, 60);
 }
 
 }  // namespace
