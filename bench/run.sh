@@ -59,20 +59,28 @@ wait_port() {  # file -> port from the {"event":"listening",...,"port":N} line
 
 build/bench/bench/ceiling_server 0 2>"$work/ceiling.log" &
 ceil_pid=$!
-EMG_LOG_LEVEL=warn build/bench/gateway/emeistring-gateway serve --listen 127.0.0.1:0 \
+# Authentication, scopes and the audit trail are on, as in production; the client is the
+# EHR system role through a development-login session (loopback only), so every request pays
+# for the access checks and its AuditEvents.
+EMG_LOG_LEVEL=warn EMG_AUTH_MODE=enforce EMG_AUTH_DEV_LOGIN=1 \
+  build/bench/gateway/emeistring-gateway serve --listen 127.0.0.1:0 \
   --data "$work/data" 2>"$work/gateway.log" &
 gw_pid=$!
 ceil_port=$(wait_port "$work/ceiling.log")
 gw_port=$(wait_port "$work/gateway.log")
 gw="http://127.0.0.1:$gw_port"
 ceil="http://127.0.0.1:$ceil_port"
+EMG_BENCH_TOKEN=$(curl -sf "$gw/auth/dev/login" -d system=ehr -d app=1 |
+  sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+export EMG_BENCH_TOKEN
+auth=(-H "Authorization: Bearer $EMG_BENCH_TOKEN")
 
 # Data for read and search: 200 patients named Benkmark.
 for i in $(seq 1 200); do
-  curl -sf -o /dev/null -X POST "$gw/Patient" -H 'Content-Type: application/fhir+json' \
+  curl -sf -o /dev/null -X POST "$gw/Patient" "${auth[@]}" -H 'Content-Type: application/fhir+json' \
     -d '{"resourceType":"Patient","name":[{"family":"Benkmark","given":["P'"$i"'"]}]}'
 done
-read_id=$(curl -sf -X POST "$gw/Patient" -H 'Content-Type: application/fhir+json' \
+read_id=$(curl -sf -X POST "$gw/Patient" "${auth[@]}" -H 'Content-Type: application/fhir+json' \
   -d '{"resourceType":"Patient","name":[{"family":"Lesetest"}]}' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
 export EMG_READ_ID=$read_id
 

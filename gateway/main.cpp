@@ -344,6 +344,12 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   }
 
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);
+  // With auth enforced every read commits its AuditEvent before answering, so GET handlers
+  // park on the group commit like writes do: they get the write pool's size (ADR 0008), unless
+  // server.read_handler_threads is set.
+  if (config.auth.enforced() && config.server.read_handler_threads == 0) {
+    server_options.read_handler_threads = server_options.handler_threads;
+  }
   auto handler = [&secure_api, &ehr_routes, &login_routes](const gateway::HttpRequest& request) {
     if (login_routes && gateway::auth::LoginRoutes::Matches(request.path)) {
       return std::move(*login_routes->Handle(request));

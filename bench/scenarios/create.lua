@@ -42,6 +42,10 @@ local function next_fnr()
 end
 
 local headers = {["Content-Type"] = "application/fhir+json"}
+-- The gateway enforces authentication: a development-login session token (bench/run.sh).
+if os.getenv("EMG_BENCH_TOKEN") then
+  headers["Authorization"] = "Bearer " .. os.getenv("EMG_BENCH_TOKEN")
+end
 
 function request()
   local body = '{"resourceType":"Patient","active":true,' ..

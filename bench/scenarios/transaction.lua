@@ -11,3 +11,8 @@ wrk.body = [[{"resourceType":"Bundle","type":"transaction","entry":[
   "subject":{"reference":"urn:uuid:3f0c1f4e-5d7e-4b8a-9c1d-2e3f4a5b6c7d"},
   "valueInteger":7},
  "request":{"method":"POST","url":"Observation"}}]}]]
+
+-- The gateway enforces authentication: a development-login session token (bench/run.sh).
+if os.getenv("EMG_BENCH_TOKEN") then
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("EMG_BENCH_TOKEN")
+end
