@@ -28,63 +28,21 @@ constexpr int kCareSearchMaxPages = 20;
 
 enum class Verdict { kAllow, kHide, kForbid };
 
-const Value* Member(const Value& v, std::string_view name) {
-  if (!v.is_object()) return nullptr;
-  for (const auto& [k, child] : v.members()) {
-    if (k == name) return &child;
-  }
-  return nullptr;
-}
-
-std::string StringMember(const Value& v, std::string_view name) {
-  const Value* m = Member(v, name);
-  return m != nullptr && m->is_string() ? m->text() : std::string();
-}
-
-// "Type/id" (optionally absolute under `base`, optionally with /_history/v) -> (type, id).
-std::optional<std::pair<std::string, std::string>> SplitReference(std::string_view ref,
-                                                                  std::string_view base) {
-  if (!base.empty() && ref.starts_with(base) && ref.size() > base.size() &&
-      ref[base.size()] == '/') {
-    ref.remove_prefix(base.size() + 1);
-  }
-  if (ref.find("://") != std::string_view::npos || ref.starts_with("urn:") ||
-      ref.starts_with("#")) {
-    return std::nullopt;
-  }
-  size_t slash = ref.find('/');
-  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
-  std::string_view rest = ref.substr(slash + 1);
-  size_t end = rest.find('/');
-  std::string_view id = end == std::string_view::npos ? rest : rest.substr(0, end);
-  if (id.empty()) return std::nullopt;
-  return std::make_pair(std::string(ref.substr(0, slash)), std::string(id));
-}
-
 std::string Ref(const std::string& type, const std::string& id) { return type + "/" + id; }
 
 // A refused interaction names what was asked for, but not as a reference: a reference to
 // someone else's Patient would put the event into that patient's compartment, so patient B
 // would read the reference to patient A who probed B's record, and A the id they probed.
 void UnlinkRefusedTargets(Value& event) {
-  if (!event.is_object()) return;
-  for (auto& [key, entities] : event.members()) {
-    if (key != "entity" || !entities.is_array()) continue;
-    for (Value& entity : entities.items()) {
-      if (!entity.is_object()) continue;
-      for (auto& [name, what] : entity.members()) {
-        if (name != "what" || !what.is_object()) continue;
-        Value replacement = Value::Object();
-        for (auto& [k, v] : what.members()) {
-          if (k == "reference" && v.is_string()) {
-            replacement.Set("display", Value::String("requested: " + v.text()));
-          } else {
-            replacement.Set(k, std::move(v));
-          }
-        }
-        what = std::move(replacement);
-      }
-    }
+  Value* entities = event.Find("entity");
+  if (entities == nullptr || !entities->is_array()) return;
+  for (Value& entity : entities->items()) {
+    Value* what = entity.Find("what");
+    Value* reference = what != nullptr ? what->Find("reference") : nullptr;
+    if (reference == nullptr || !reference->is_string()) continue;
+    Value display = Value::String("requested: " + reference->text());
+    what->Remove("reference");
+    what->Set("display", std::move(display));
   }
 }
 
@@ -234,15 +192,16 @@ class Access {
 
  private:
   Verdict BinaryVerdict(const Value& binary, int depth) {
-    const Value* ctx = Member(binary, "securityContext");
+    const Value* ctx = binary.Find("securityContext");
     if (ctx == nullptr || depth > 0) return Verdict::kHide;
-    auto target = SplitReference(StringMember(*ctx, "reference"), policy_.base_url);
-    if (!target) return Verdict::kHide;
-    auto v = inner_.Read(target->first, target->second);
+    fhir::search::ParsedReference target = LocalReference(ctx->GetString("reference"),
+                                                          policy_.base_url);
+    if (target.type.empty()) return Verdict::kHide;
+    auto v = inner_.Read(target.type, target.id);
     if (!v.has_value()) return Verdict::kHide;
     auto body = ParseBody(*v);
     if (!body) return Verdict::kHide;
-    Verdict inner = CanSee(target->first, *body, kRead, depth + 1);
+    Verdict inner = CanSee(target.type, *body, kRead, depth + 1);
     return inner == Verdict::kForbid ? Verdict::kHide : inner;
   }
 
@@ -263,20 +222,21 @@ class Access {
     }
     if (type == "Communication") {
       std::string own = Ref("Patient", p_.patient_id);
-      const Value* sender = Member(resource, "sender");
-      if (sender == nullptr || StringMember(*sender, "reference") != own) {
+      const Value* sender = resource.Find("sender");
+      if (sender == nullptr || sender->GetString("reference") != own) {
         return Status(Code::kPermissionDenied,
                       "Communication.sender must be the patient who sends it");
       }
-      const Value* recipients = Member(resource, "recipient");
+      const Value* recipients = resource.Find("recipient");
       if (recipients == nullptr || !recipients->is_array() || recipients->items().empty()) {
         return Status(Code::kPermissionDenied,
                       "Communication.recipient must name someone in the patient's care team");
       }
       const std::set<std::string>& team = CareTeamMembers();
       for (const Value& r : recipients->items()) {
-        auto target = SplitReference(StringMember(r, "reference"), policy_.base_url);
-        if (!target || !team.contains(Ref(target->first, target->second))) {
+        fhir::search::ParsedReference target = LocalReference(r.GetString("reference"),
+                                                              policy_.base_url);
+        if (target.type.empty() || !team.contains(Ref(target.type, target.id))) {
           return Status(Code::kPermissionDenied,
                         "a patient can only send messages to their own care team "
                         "(Communication.recipient)");
@@ -343,12 +303,13 @@ class Access {
   std::set<std::string> ComputeCarePatients() {
     std::set<std::string> out;
     auto add_subject = [&](const Value& r) {
-      std::string status = StringMember(r, "status");
+      std::string status(r.GetString("status"));
       if (status == "entered-in-error" || status == "inactive") return;
-      const Value* subject = Member(r, "subject");
+      const Value* subject = r.Find("subject");
       if (subject == nullptr) return;
-      auto target = SplitReference(StringMember(*subject, "reference"), policy_.base_url);
-      if (target && target->first == "Patient") out.insert(target->second);
+      fhir::search::ParsedReference target = LocalReference(subject->GetString("reference"),
+                                                            policy_.base_url);
+      if (target.type == "Patient") out.insert(target.id);
     };
     if (!p_.practitioner_id.empty()) {
       ForEachMatch("CareTeam", {{"participant", Ref("Practitioner", p_.practitioner_id)}},
@@ -363,18 +324,19 @@ class Access {
   std::set<std::string> ComputeCareTeamMembers() {
     std::set<std::string> out;
     ForEachMatch("CareTeam", {{"subject", Ref("Patient", p_.patient_id)}}, [&](const Value& t) {
-      std::string status = StringMember(t, "status");
+      std::string status(t.GetString("status"));
       if (status == "entered-in-error" || status == "inactive") return;
-      std::string id = StringMember(t, "id");
+      std::string id(t.GetString("id"));
       if (!id.empty()) out.insert(Ref("CareTeam", id));
-      const Value* participants = Member(t, "participant");
+      const Value* participants = t.Find("participant");
       if (participants == nullptr || !participants->is_array()) return;
       for (const Value& part : participants->items()) {
-        const Value* member = Member(part, "member");
+        const Value* member = part.Find("member");
         if (member == nullptr) continue;
-        auto target = SplitReference(StringMember(*member, "reference"), policy_.base_url);
-        if (target && target->first != "Patient" && target->first != "RelatedPerson") {
-          out.insert(Ref(target->first, target->second));
+        fhir::search::ParsedReference target = LocalReference(member->GetString("reference"),
+                                                              policy_.base_url);
+        if (!target.type.empty() && target.type != "Patient" && target.type != "RelatedPerson") {
+          out.insert(Ref(target.type, target.id));
         }
       }
     });

@@ -49,18 +49,6 @@ common::Status CheckParam(const std::string& type, const std::string& param) {
   return common::Status::Ok();
 }
 
-// The Patient id of an absolute reference `url` on `base` ("<base>/Patient/x" or
-// "<base>/Patient/x/_history/n"), or empty.
-std::string PatientOnBase(std::string_view url, std::string_view base) {
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  if (base.empty() || url.size() <= base.size() + 1 || !url.starts_with(base) ||
-      url[base.size()] != '/') {
-    return {};
-  }
-  fhir::search::ParsedReference ref = fhir::search::ParseReference(url.substr(base.size() + 1));
-  return ref.type == kPatient ? ref.id : std::string();
-}
-
 }  // namespace
 
 common::StatusOr<PatientCompartment> PatientCompartment::FromJson(std::string_view json) {
@@ -148,7 +136,8 @@ std::vector<std::string> PatientCompartment::PatientsOf(std::string_view type,
       if (!e.target_id.empty()) {
         if (e.target_type == kPatient) id = e.target_id;
       } else if (!e.url.empty() && !base_url.empty()) {
-        id = PatientOnBase(e.url, base_url);
+        fhir::search::ParsedReference ref = LocalReference(e.url, base_url);
+        if (ref.type == kPatient) id = ref.id;
       }
       if (IsFhirId(id)) ids.insert(std::move(id));
     }
@@ -166,6 +155,18 @@ std::optional<std::string> PatientCompartment::NarrowingParam(std::string_view t
     }
   }
   return params.front();
+}
+
+fhir::search::ParsedReference LocalReference(std::string_view reference,
+                                             std::string_view base_url) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+  if (!base_url.empty() && reference.size() > base_url.size() + 1 &&
+      reference.starts_with(base_url) && reference[base_url.size()] == '/') {
+    reference.remove_prefix(base_url.size() + 1);
+  }
+  fhir::search::ParsedReference parsed = fhir::search::ParseReference(reference);
+  if (!parsed.url.empty()) return {};  // absolute, and not ours
+  return parsed;
 }
 
 }  // namespace auth

@@ -26,6 +26,7 @@
 
 #include "common/status.h"
 #include "fhir/json/value.h"
+#include "fhir/search/values.h"
 
 namespace auth {
 
@@ -63,5 +64,11 @@ class PatientCompartment {
   std::string source_;
   std::map<std::string, std::vector<std::string>, std::less<>> params_;
 };
+
+// A reference to a resource on this server, taken apart: relative ("Type/id" or
+// "Type/id/_history/v"), or absolute under `base_url` (trailing slashes ignored; empty: none).
+// Anything else (another server's URL, urn:, "#contained") gives type and id empty.
+fhir::search::ParsedReference LocalReference(std::string_view reference,
+                                             std::string_view base_url);
 
 }  // namespace auth

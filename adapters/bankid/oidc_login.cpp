@@ -22,19 +22,6 @@ using fhir::json::Value;
 
 Status Unauthenticated(std::string why) { return Status(Code::kUnauthenticated, std::move(why)); }
 
-const Value* Member(const Value& v, std::string_view name) {
-  if (!v.is_object()) return nullptr;
-  for (const auto& [k, child] : v.members()) {
-    if (k == name) return &child;
-  }
-  return nullptr;
-}
-
-std::string Str(const Value& v, std::string_view name) {
-  const Value* m = Member(v, name);
-  return m != nullptr && m->is_string() ? m->text() : std::string();
-}
-
 int AcrRank(const PatientIssuer& idp, std::string_view acr) {
   auto it = std::find(idp.acr_order.begin(), idp.acr_order.end(), acr);
   return it == idp.acr_order.end() ? -1 : static_cast<int>(it - idp.acr_order.begin());
@@ -120,12 +107,12 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
 
   // The nonce binds the token to this login attempt; the pending login it came from is
   // consumed by the caller, so a replayed token finds no nonce to match.
-  std::string nonce = Str(c, "nonce");
+  std::string nonce(c.GetString("nonce"));
   if (expected_nonce.empty() || nonce != expected_nonce) {
     return common::Error(Unauthenticated("the ID token's nonce does not match this login"));
   }
-  if (const Value* at_hash = Member(c, "at_hash"); at_hash != nullptr) {
-    auto alg = auth::jose::AlgFromName(Str(jwt.header, "alg"));
+  if (const Value* at_hash = c.Find("at_hash"); at_hash != nullptr) {
+    auto alg = auth::jose::AlgFromName(jwt.header.GetString("alg"));
     if (!at_hash->is_string() || !alg || access_token.empty() ||
         auth::jose::AtHash(access_token, *alg) != at_hash->text()) {
       return common::Error(Unauthenticated("the ID token's at_hash does not match the access token"));
@@ -133,14 +120,14 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
   }
   VerifiedLogin out;
   out.issuer = idp.issuer;
-  out.subject = Str(c, "sub");
+  out.subject = std::string(c.GetString("sub"));
   if (out.subject.empty()) return common::Error(Unauthenticated("the ID token has no sub"));
-  out.acr = Str(c, "acr");
+  out.acr = std::string(c.GetString("acr"));
   const int rank = AcrRank(idp, out.acr);
   if (rank < 0 || rank < AcrRank(idp, idp.minimum_acr)) {
     return common::Error(Unauthenticated("the login's assurance level (acr) is too low"));
   }
-  if (const Value* amr = Member(c, "amr"); amr != nullptr) {
+  if (const Value* amr = c.Find("amr"); amr != nullptr) {
     if (amr->is_array()) {
       for (const Value& a : amr->items()) {
         if (a.is_string()) out.amr.push_back(a.text());
@@ -149,7 +136,7 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
       out.amr.push_back(amr->text());  // ID-porten's old platform sent a string
     }
   }
-  out.national_id = Str(c, idp.identity_claim);
+  out.national_id = std::string(c.GetString(idp.identity_claim));
   std::optional<common::NorwegianId> id = common::ParseNorwegianId(out.national_id);
   if (!id || id->kind == common::NorwegianIdKind::kHNummer) {
     return common::Error(Unauthenticated(
@@ -160,11 +147,11 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
         "the identity is a synthetic test number, which this issuer is not configured to accept"));
   }
   out.d_number = id->kind == common::NorwegianIdKind::kDNummer;
-  out.sid = Str(c, "sid");
+  out.sid = std::string(c.GetString("sid"));
   out.id_token = std::string(id_token);
-  out.given_name = Str(c, "given_name");
-  out.family_name = Str(c, "family_name");
-  out.birthdate = Str(c, "birthdate");
+  out.given_name = std::string(c.GetString("given_name"));
+  out.family_name = std::string(c.GetString("family_name"));
+  out.birthdate = std::string(c.GetString("birthdate"));
   return out;
 }
 
@@ -204,7 +191,7 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
     // is safe to repeat, nothing else is.
     std::string code;
     if (auto parsed = fhir::json::Parse(response.second); parsed && parsed->is_object()) {
-      code = Str(*parsed, "error").substr(0, 64);
+      code = std::string(parsed->GetString("error")).substr(0, 64);
     }
     return common::Error(Unauthenticated("the token request was refused (HTTP " +
                                          std::to_string(response.first) +
@@ -214,9 +201,9 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
   if (!parsed || !parsed->is_object()) {
     return common::Error(Unauthenticated("the token response is not a JSON object"));
   }
-  std::string id_token = Str(*parsed, "id_token");
+  std::string id_token(parsed->GetString("id_token"));
   if (id_token.empty()) return common::Error(Unauthenticated("the token response has no id_token"));
-  return VerifyIdToken(idp, keys, id_token, pending.nonce, Str(*parsed, "access_token"), now);
+  return VerifyIdToken(idp, keys, id_token, pending.nonce, std::string(parsed->GetString("access_token")), now);
 }
 
 StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, auth::jose::IssuerKeys& keys,
@@ -231,19 +218,19 @@ StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, auth::jose::Is
   auto resolve = [&keys](std::string_view kid, auth::jose::Alg alg) { return keys.Key(kid, alg); };
   ASSIGN_OR_RETURN(auth::jose::VerifiedJwt jwt, auth::jose::VerifyJwt(token, policy, resolve, now));
   const Value& c = jwt.claims;
-  const Value* events = Member(c, "events");
+  const Value* events = c.Find("events");
   if (events == nullptr ||
-      Member(*events, "http://schemas.openid.net/event/backchannel-logout") == nullptr) {
+      events->Find("http://schemas.openid.net/event/backchannel-logout") == nullptr) {
     return common::Error(Unauthenticated("the logout token has no back-channel logout event"));
   }
-  if (Member(c, "nonce") != nullptr) {
+  if (c.Find("nonce") != nullptr) {
     return common::Error(Unauthenticated("a logout token must not carry a nonce"));
   }
   LogoutToken out;
   out.issuer = idp.issuer;
-  out.subject = Str(c, "sub");
-  out.sid = Str(c, "sid");
-  out.jti = Str(c, "jti");
+  out.subject = std::string(c.GetString("sub"));
+  out.sid = std::string(c.GetString("sid"));
+  out.jti = std::string(c.GetString("jti"));
   if (out.subject.empty() && out.sid.empty()) {
     return common::Error(Unauthenticated("the logout token names neither sub nor sid"));
   }

@@ -17,13 +17,6 @@ Status At(const std::string& where, std::string what) {
   return Status(Code::kInvalidArgument, "auth.policy_file: " + where + ": " + std::move(what));
 }
 
-const Value* Member(const Value& v, std::string_view name) {
-  for (const auto& [k, child] : v.members()) {
-    if (k == name) return &child;
-  }
-  return nullptr;
-}
-
 // Typed member readers that report the member's path.
 class Reader {
  public:
@@ -38,7 +31,7 @@ class Reader {
     return Status::Ok();
   }
   Status String(std::string_view name, std::string* out, bool required) const {
-    const Value* m = Member(v_, name);
+    const Value* m = v_.Find(name);
     if (m == nullptr) return required ? At(Path(name), "required") : Status::Ok();
     if (!m->is_string()) return At(Path(name), "must be a string");
     if (required && m->text().empty()) return At(Path(name), "must not be empty");
@@ -46,14 +39,14 @@ class Reader {
     return Status::Ok();
   }
   Status Bool(std::string_view name, bool* out) const {
-    const Value* m = Member(v_, name);
+    const Value* m = v_.Find(name);
     if (m == nullptr) return Status::Ok();
     if (!m->is_bool()) return At(Path(name), "must be true or false");
     *out = m->boolean();
     return Status::Ok();
   }
   Status Int(std::string_view name, int* out, int min, int max) const {
-    const Value* m = Member(v_, name);
+    const Value* m = v_.Find(name);
     if (m == nullptr) return Status::Ok();
     int value = 0;
     if (!m->is_number() || m->text().find_first_not_of("0123456789") != std::string::npos ||
@@ -65,7 +58,7 @@ class Reader {
     return Status::Ok();
   }
   Status Strings(std::string_view name, std::vector<std::string>* out) const {
-    const Value* m = Member(v_, name);
+    const Value* m = v_.Find(name);
     if (m == nullptr) return Status::Ok();
     if (!m->is_array()) return At(Path(name), "must be an array of strings");
     out->clear();
@@ -117,7 +110,7 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
                              "personnel_permissions", "return_to_prefixes", "$comment"}));
   AuthPolicy policy;
 
-  if (const Value* list = Member(root, "patient_login"); list != nullptr) {
+  if (const Value* list = root.Find("patient_login"); list != nullptr) {
     if (!list->is_array()) return common::Error(At("patient_login", "must be an array"));
     for (size_t i = 0; i < list->items().size(); ++i) {
       const std::string path = "patient_login[" + std::to_string(i) + "]";
@@ -174,7 +167,7 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
     }
   }
 
-  if (const Value* list = Member(root, "api_issuers"); list != nullptr) {
+  if (const Value* list = root.Find("api_issuers"); list != nullptr) {
     if (!list->is_array()) return common::Error(At("api_issuers", "must be an array"));
     for (size_t i = 0; i < list->items().size(); ++i) {
       const std::string path = "api_issuers[" + std::to_string(i) + "]";
@@ -198,7 +191,7 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
     }
   }
 
-  if (const Value* roles = Member(root, "roles"); roles != nullptr) {
+  if (const Value* roles = root.Find("roles"); roles != nullptr) {
     if (!roles->is_object()) return common::Error(At("roles", "must be an object"));
     for (const auto& [name, perms] : roles->members()) {
       Reader r(*roles, "roles");
@@ -211,7 +204,7 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
   RETURN_IF_ERROR(top.Strings("personnel_permissions", &policy.personnel_permissions));
   RETURN_IF_ERROR(top.Strings("return_to_prefixes", &policy.return_to_prefixes));
 
-  if (const Value* clients = Member(root, "clients"); clients != nullptr) {
+  if (const Value* clients = root.Find("clients"); clients != nullptr) {
     if (!clients->is_array()) return common::Error(At("clients", "must be an array"));
     for (size_t i = 0; i < clients->items().size(); ++i) {
       const std::string path = "clients[" + std::to_string(i) + "]";

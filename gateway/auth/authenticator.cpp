@@ -29,18 +29,10 @@ AuthenticationResult Fail(Code code, std::string why) {
   return r;
 }
 
-const Value* Member(const Value& v, std::string_view name) {
-  if (!v.is_object()) return nullptr;
-  for (const auto& [k, child] : v.members()) {
-    if (k == name) return &child;
-  }
-  return nullptr;
-}
-
 // A claim as text: strings as they are, numbers by their JSON text (security_level may come
 // either way), the first element of an array of strings.
 std::string ClaimText(const Value& claims, std::string_view name) {
-  const Value* m = Member(claims, name);
+  const Value* m = claims.Find(name);
   if (m == nullptr) return {};
   if (m->is_string() || m->is_number()) return m->text();
   if (m->is_array() && !m->items().empty() && m->items()[0].is_string()) {
@@ -51,8 +43,8 @@ std::string ClaimText(const Value& claims, std::string_view name) {
 
 // `scope` is a space-separated string (RFC 9068) or, from some issuers, an array.
 std::string ScopeText(const Value& claims) {
-  const Value* m = Member(claims, "scope");
-  if (m == nullptr) m = Member(claims, "scp");
+  const Value* m = claims.Find("scope");
+  if (m == nullptr) m = claims.Find("scp");
   if (m == nullptr) return {};
   if (m->is_string()) return m->text();
   std::string out;
@@ -195,7 +187,7 @@ AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme,
 
   // Sender constraint (RFC 9449): a DPoP-bound token only with its proof, never as Bearer.
   std::string jkt;
-  if (const Value* cnf = Member(claims, "cnf"); cnf != nullptr) jkt = ClaimText(*cnf, "jkt");
+  if (const Value* cnf = claims.Find("cnf"); cnf != nullptr) jkt = ClaimText(*cnf, "jkt");
   if (!jkt.empty() || api->require_dpop) {
     if (scheme != "dpop") {
       return Fail(Code::kUnauthenticated,

@@ -331,10 +331,7 @@ HttpResponse LoginRoutes::BackchannelLogout(const HttpRequest& request) {
   if (!jws.has_value()) return bad();
   auto claims = fhir::json::Parse(jws->payload);
   if (!claims.has_value() || !claims->is_object()) return bad();
-  std::string iss;
-  for (const auto& [k, v] : claims->members()) {
-    if (k == "iss" && v.is_string()) iss = v.text();
-  }
+  const std::string_view iss = claims->GetString("iss");
   for (const auto& idp : policy_.patient_login) {
     if (idp.issuer != iss) continue;
     const common::SystemTime now = deps_.clock();

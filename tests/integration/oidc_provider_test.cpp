@@ -7,9 +7,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <rapidjson/document.h>
 #include <stdlib.h>
 
@@ -18,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/jose/jose.h"
+#include "common/base64.h"
 #include "integration/support/http_client.h"
 #include "integration/support/oidc_provider.h"
 
@@ -26,52 +26,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string Base64Url(std::string_view bytes) {
-  std::string s = Base64(bytes);
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
+// Encodings and hashes from the project's own JOSE layer and common/ (the same code the
+// gateway uses), with OpenSSL only for the randomness.
+using ::auth::jose::Base64UrlEncode;
+using ::auth::jose::Sha256;
+using common::Base64Encode;
 
 std::string Base64UrlDecode(std::string_view in) {
-  std::string s(in);
-  for (char& c : s) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  size_t pad = (4 - s.size() % 4) % 4;
-  s.append(pad, '=');
-  std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
-  if (n < 0) return {};
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
+  return ::auth::jose::Base64UrlDecode(in).value_or(std::string());
 }
 
 std::string RandomB64Url(size_t bytes) {
   std::string raw(bytes, '\0');
   EXPECT_EQ(RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)), 1);
-  return Base64Url(raw);
-}
-
-std::string Sha256(std::string_view s) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+  return Base64UrlEncode(raw);
 }
 
 std::unique_ptr<rapidjson::Document> ParseJson(std::string_view text) {
@@ -145,7 +113,7 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
   const std::string& iss = provider_->issuer();
   const std::string redirect_uri(kDefaultRedirectUri);
   const std::string verifier = RandomB64Url(48);
-  const std::string challenge = Base64Url(Sha256(verifier));
+  const std::string challenge = Base64UrlEncode(Sha256(verifier));
   const std::string state = RandomB64Url(16);
   const std::string nonce = RandomB64Url(16);
   HttpClient http("127.0.0.1", provider_->port(), 10s);
@@ -201,7 +169,7 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
 
   // 5) Token request, confidential client with HTTP Basic.
   const std::string basic =
-      Base64(std::string(kGatewayClientId) + ":" + std::string(kGatewayClientSecret));
+      Base64Encode(std::string(kGatewayClientId) + ":" + std::string(kGatewayClientSecret));
   r = http.Request("POST", "/token",
                    {{"Authorization", "Basic " + basic},
                     {"Content-Type", "application/x-www-form-urlencoded"}},
