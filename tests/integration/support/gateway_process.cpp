@@ -13,86 +13,35 @@
 #include <filesystem>
 #include <fstream>
 
-extern char** environ;
+#include "integration/support/child_process.h"
 
 namespace emg::test {
 namespace {
-
-using Env = std::vector<std::pair<std::string, std::string>>;
-
-// NUL-terminated string arrays for execve, built before fork().
-struct ExecArgs {
-  std::vector<std::string> storage;
-  std::vector<char*> argv;
-  std::vector<std::string> env_storage;
-  std::vector<char*> envp;
-};
 
 // The gateway's default terminology.dir ("mappings/terminology") is relative to the working directory;
 // the tests run from the build tree, so the child gets the source tree's directory unless the
 // test sets EMG_TERMINOLOGY_DIR itself.
 Env WithDefaults(const Env& env) {
   Env out = env;
-  bool has_terminology = false;
-  for (const auto& [k, v] : env) has_terminology = has_terminology || k == "EMG_TERMINOLOGY_DIR";
-  if (!has_terminology) out.emplace_back("EMG_TERMINOLOGY_DIR", EMG_SOURCE_DIR "/mappings/terminology");
-  bool has_auth_mode = false;
-  bool has_compartment = false;
-  for (const auto& [k, v] : env) {
-    has_auth_mode = has_auth_mode || k == "EMG_AUTH_MODE";
-    has_compartment = has_compartment || k == "EMG_AUTH_COMPARTMENT_FILE";
-  }
+  auto default_to = [&](std::string name, std::string value) {
+    for (const auto& [k, v] : env) {
+      if (k == name) return;
+    }
+    out.emplace_back(std::move(name), std::move(value));
+  };
+  default_to("EMG_TERMINOLOGY_DIR", EMG_SOURCE_DIR "/mappings/terminology");
   // Tests of other features talk to the FHIR API without credentials; the identity and
   // access tests set EMG_AUTH_MODE=enforce themselves.
-  if (!has_auth_mode) out.emplace_back("EMG_AUTH_MODE", "off");
-  if (!has_compartment) {
-    out.emplace_back("EMG_AUTH_COMPARTMENT_FILE",
-                     EMG_SOURCE_DIR "/mappings/access/patient-compartment.json");
-  }
+  default_to("EMG_AUTH_MODE", "off");
+  default_to("EMG_AUTH_COMPARTMENT_FILE",
+             EMG_SOURCE_DIR "/mappings/access/patient-compartment.json");
   return out;
 }
 
-ExecArgs BuildExecArgs(const std::vector<std::string>& args, const Env& test_env) {
-  const Env env = WithDefaults(test_env);
-  ExecArgs e;
-  e.storage.push_back(GatewayBinary());
-  e.storage.insert(e.storage.end(), args.begin(), args.end());
-  for (auto& s : e.storage) e.argv.push_back(s.data());
-  e.argv.push_back(nullptr);
-  for (char** p = environ; *p != nullptr; ++p) {
-    std::string_view kv(*p);
-    bool overridden = false;
-    for (const auto& [k, v] : env) {
-      if (kv.starts_with(k + "=")) overridden = true;
-    }
-    if (!overridden) e.env_storage.emplace_back(kv);
-  }
-  for (const auto& [k, v] : env) e.env_storage.push_back(k + "=" + v);
-  for (auto& s : e.env_storage) e.envp.push_back(s.data());
-  e.envp.push_back(nullptr);
-  return e;
-}
-
-// Forks and execs; the child's stdout/stderr go to the given fds (-1: /dev/null).
-pid_t Spawn(ExecArgs& e, int out_fd, int err_fd) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  // Child: only async-signal-safe calls from here on.
-  int devnull = open("/dev/null", O_RDWR);
-  dup2(devnull, 0);
-  dup2(out_fd >= 0 ? out_fd : devnull, 1);
-  dup2(err_fd >= 0 ? err_fd : devnull, 2);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execve(e.argv[0], e.argv.data(), e.envp.data());
-  _exit(127);
-}
-
-int DecodeStatus(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+ExecArgs GatewayExecArgs(const std::vector<std::string>& args, const Env& test_env) {
+  std::vector<std::string> argv{GatewayBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return BuildExecArgs(std::move(argv), WithDefaults(test_env));
 }
 
 std::optional<uint16_t> ListeningPort(const std::string& line) {
@@ -136,8 +85,8 @@ RunResult RunGateway(const std::vector<std::string>& args, const Env& env,
     close(out_pipe[1]);
     return result;
   }
-  ExecArgs e = BuildExecArgs(args, env);
-  pid_t pid = Spawn(e, out_pipe[1], err_pipe[1]);
+  ExecArgs e = GatewayExecArgs(args, env);
+  pid_t pid = Spawn(e, {}, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -224,14 +173,14 @@ bool GatewayProcess::Start(std::chrono::milliseconds timeout) {
     error_ = "pipe failed";
     return false;
   }
-  ExecArgs e = BuildExecArgs(args, options_.env);
+  ExecArgs e = GatewayExecArgs(args, options_.env);
   size_t first_line;
   {
     std::lock_guard lock(mutex_);
     stderr_closed_ = false;
     first_line = lines_.size();
   }
-  pid_ = Spawn(e, -1, err_pipe[1]);
+  pid_ = Spawn(e, {}, -1, err_pipe[1]);
   close(err_pipe[1]);
   if (pid_ < 0) {
     close(err_pipe[0]);

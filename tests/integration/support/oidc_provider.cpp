@@ -16,58 +16,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "integration/support/child_process.h"
 #include "integration/support/gateway_process.h"  // MakeTempDir
 
-extern char** environ;
 
 namespace emg::test {
 namespace {
-
-using Env = std::vector<std::pair<std::string, std::string>>;
-
-// NUL-terminated string arrays for execve, built before fork().
-struct ExecArgs {
-  std::vector<std::string> storage;
-  std::vector<char*> argv;
-  std::vector<std::string> env_storage;
-  std::vector<char*> envp;
-};
-
-// argv as given; the environment is the inherited one without any OIDC_* variable (hermetic
-// provider runs) and without the names in `env`, followed by `env`.
-ExecArgs BuildExecArgs(std::vector<std::string> argv, const Env& env) {
-  ExecArgs e;
-  e.storage = std::move(argv);
-  for (auto& s : e.storage) e.argv.push_back(s.data());
-  e.argv.push_back(nullptr);
-  for (char** p = environ; *p != nullptr; ++p) {
-    std::string_view kv(*p);
-    bool drop = kv.starts_with("OIDC_");
-    for (const auto& [k, v] : env) drop = drop || kv.starts_with(k + "=");
-    if (!drop) e.env_storage.emplace_back(kv);
-  }
-  for (const auto& [k, v] : env) e.env_storage.push_back(k + "=" + v);
-  for (auto& s : e.env_storage) e.envp.push_back(s.data());
-  e.envp.push_back(nullptr);
-  return e;
-}
-
-// Forks and execs in `cwd` (empty: unchanged); stdout/stderr go to the given fds (-1: /dev/null).
-pid_t Spawn(ExecArgs& e, const std::string& cwd, int out_fd, int err_fd) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  // Child: only async-signal-safe calls from here on.
-  int devnull = open("/dev/null", O_RDWR);
-  dup2(devnull, 0);
-  dup2(out_fd >= 0 ? out_fd : devnull, 1);
-  dup2(err_fd >= 0 ? err_fd : devnull, 2);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-  execve(e.argv[0], e.argv.data(), e.envp.data());
-  _exit(127);
-}
 
 bool IsExecutable(const std::string& path) {
   struct stat st {};
@@ -100,7 +54,7 @@ std::string RunTool(std::vector<std::string> argv, std::chrono::milliseconds tim
   for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) != 0) return "pipe failed";
-  ExecArgs e = BuildExecArgs(std::move(argv), {});
+  ExecArgs e = BuildExecArgs(std::move(argv), {}, "OIDC_");
   pid_t pid = Spawn(e, {}, -1, err_pipe[1]);
   close(err_pipe[1]);
   if (pid < 0) {
@@ -287,7 +241,7 @@ bool OidcProvider::Start(std::chrono::milliseconds timeout) {
     error_ = "pipe failed";
     return false;
   }
-  ExecArgs e = BuildExecArgs({node, dir + "/provider.mjs"}, env);
+  ExecArgs e = BuildExecArgs({node, dir + "/provider.mjs"}, env, "OIDC_");
   size_t first_line;
   {
     std::lock_guard lock(mutex_);
