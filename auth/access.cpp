@@ -80,9 +80,7 @@ class Access {
   bool Published(std::string_view type) const {
     return policy_.published_types.find(type) != policy_.published_types.end();
   }
-  bool InCompartment(std::string_view type) const {
-    return policy_.compartment->Contains(type);
-  }
+  bool InCompartment(std::string_view type) const { return policy_.compartment->Contains(type); }
   std::vector<std::string> PatientsOf(std::string_view type, const Value& resource) const {
     return policy_.compartment->PatientsOf(type, resource, policy_.base_url);
   }
@@ -103,8 +101,7 @@ class Access {
   }
 
   // Whether the principal may see `resource` (of `type`) for `perm` (kRead or kSearch).
-  Verdict CanSee(const std::string& type, const Value& resource, Permission perm,
-                 int depth = 0) {
+  Verdict CanSee(const std::string& type, const Value& resource, Permission perm, int depth = 0) {
     if (p_.internal()) return Verdict::kAllow;
     if (!ScopeAllows(type, perm)) return Verdict::kForbid;
     if (!FilterAllows(type, perm, resource)) return Verdict::kHide;
@@ -160,10 +157,11 @@ class Access {
     }
     const Permission perm = as_delete ? kDelete : current != nullptr ? kUpdate : kCreate;
     if (!ScopeAllows(type, perm)) {
-      return Status(Code::kPermissionDenied,
-                    std::string("the granted scopes do not allow ") +
-                        (perm == kCreate ? "create" : perm == kUpdate ? "update" : "delete") +
-                        " of " + type);
+      return Status(Code::kPermissionDenied, std::string("the granted scopes do not allow ") +
+                                                 (perm == kCreate   ? "create"
+                                                  : perm == kUpdate ? "update"
+                                                                    : "delete") +
+                                                 " of " + type);
     }
     if (current != nullptr) {
       Verdict seen = CanSee(type, *current, kRead);
@@ -194,8 +192,8 @@ class Access {
   Verdict BinaryVerdict(const Value& binary, int depth) {
     const Value* ctx = binary.Find("securityContext");
     if (ctx == nullptr || depth > 0) return Verdict::kHide;
-    fhir::search::ParsedReference target = LocalReference(ctx->GetString("reference"),
-                                                          policy_.base_url);
+    fhir::search::ParsedReference target =
+        LocalReference(ctx->GetString("reference"), policy_.base_url);
     if (target.type.empty()) return Verdict::kHide;
     auto v = inner_.Read(target.type, target.id);
     if (!v.has_value()) return Verdict::kHide;
@@ -234,8 +232,8 @@ class Access {
       }
       const std::set<std::string>& team = CareTeamMembers();
       for (const Value& r : recipients->items()) {
-        fhir::search::ParsedReference target = LocalReference(r.GetString("reference"),
-                                                              policy_.base_url);
+        fhir::search::ParsedReference target =
+            LocalReference(r.GetString("reference"), policy_.base_url);
         if (target.type.empty() || !team.contains(Ref(target.type, target.id))) {
           return Status(Code::kPermissionDenied,
                         "a patient can only send messages to their own care team "
@@ -307,8 +305,8 @@ class Access {
       if (status == "entered-in-error" || status == "inactive") return;
       const Value* subject = r.Find("subject");
       if (subject == nullptr) return;
-      fhir::search::ParsedReference target = LocalReference(subject->GetString("reference"),
-                                                            policy_.base_url);
+      fhir::search::ParsedReference target =
+          LocalReference(subject->GetString("reference"), policy_.base_url);
       if (target.type == "Patient") out.insert(target.id);
     };
     if (!p_.practitioner_id.empty()) {
@@ -333,8 +331,8 @@ class Access {
       for (const Value& part : participants->items()) {
         const Value* member = part.Find("member");
         if (member == nullptr) continue;
-        fhir::search::ParsedReference target = LocalReference(member->GetString("reference"),
-                                                              policy_.base_url);
+        fhir::search::ParsedReference target =
+            LocalReference(member->GetString("reference"), policy_.base_url);
         if (!target.type.empty() && target.type != "Patient" && target.type != "RelatedPerson") {
           out.insert(Ref(target.type, target.id));
         }
@@ -356,8 +354,8 @@ Status Denied(RequestAudit& audit, std::string interaction, Status status,
   RequestAudit::Entry e;
   e.interaction = std::move(interaction);
   e.outcome = 4;
-  e.outcome_text = status.code() == Code::kNotFound ? "not found or not permitted"
-                                                     : "access denied";
+  e.outcome_text =
+      status.code() == Code::kNotFound ? "not found or not permitted" : "access denied";
   e.resources = std::move(resources);
   e.query = std::move(query);
   audit.Add(std::move(e));
@@ -445,13 +443,12 @@ class AuthorizingWriteContext final : public WriteContext {
     std::vector<std::string> patients;
     if (!p.internal()) {
       if (type == "AuditEvent") {
-        return common::Error(Denied(audit_, "delete",
-                                    Status(Code::kPermissionDenied,
-                                           "audit records cannot be deleted through the API"),
-                                    {Ref(type, id)}));
+        return common::Error(Denied(
+            audit_, "delete",
+            Status(Code::kPermissionDenied, "audit records cannot be deleted through the API"),
+            {Ref(type, id)}));
       }
-      if (!access_.ScopeAllows(type, kDelete) ||
-          (p.kind == PrincipalKind::kPatient)) {
+      if (!access_.ScopeAllows(type, kDelete) || (p.kind == PrincipalKind::kPatient)) {
         return common::Error(Denied(
             audit_, "delete",
             Status(Code::kPermissionDenied, "the granted scopes do not allow delete of " + type),
@@ -575,8 +572,8 @@ class AuthorizingStore final : public Store {
     const std::string interaction = q0.type.empty() ? "search-system" : "search-type";
     const std::string type = q0.type.empty() ? "*" : q0.type;
     auto deny = [&](std::string why) {
-      return common::Error(Denied(audit_, interaction, Status(Code::kPermissionDenied, why), {},
-                                  q0.canonical));
+      return common::Error(
+          Denied(audit_, interaction, Status(Code::kPermissionDenied, why), {}, q0.canonical));
     };
     if (!access_.ScopeAllows(type, kSearch)) {
       return deny("the granted scopes do not allow searching " +
@@ -611,9 +608,8 @@ class AuthorizingStore final : public Store {
     }
     ASSIGN_OR_RETURN(SearchResult result, inner_.Search(q));
     // Whether the inner total is the size of exactly this page (the whole result on it).
-    const bool whole_result_on_page =
-        q.offset == 0 && result.total.has_value() &&
-        *result.total == static_cast<int64_t>(result.matches.size());
+    const bool whole_result_on_page = q.offset == 0 && result.total.has_value() &&
+                                      *result.total == static_cast<int64_t>(result.matches.size());
     std::set<std::string> patients;
     bool removed = false;
     result.unfiltered_page_size = result.matches.size();
@@ -663,10 +659,10 @@ class AuthorizingStore final : public Store {
     const Principal& p = access_.principal();
     if (p.internal()) return v;
     if (!access_.ScopeAllows(type, kRead)) {
-      return common::Error(Denied(
-          audit_, interaction,
-          Status(Code::kPermissionDenied, "the granted scopes do not allow reading " + type),
-          {Ref(type, id)}));
+      return common::Error(
+          Denied(audit_, interaction,
+                 Status(Code::kPermissionDenied, "the granted scopes do not allow reading " + type),
+                 {Ref(type, id)}));
     }
     auto not_found = [&] {
       return common::Error(Denied(audit_, interaction,
@@ -687,10 +683,10 @@ class AuthorizingStore final : public Store {
     if (!body) return p.kind == PrincipalKind::kSystem ? v : not_found();
     Verdict verdict = access_.CanSee(type, *body, kRead);
     if (verdict == Verdict::kForbid) {
-      return common::Error(Denied(
-          audit_, interaction,
-          Status(Code::kPermissionDenied, "the granted scopes do not allow reading " + type),
-          {Ref(type, id)}));
+      return common::Error(
+          Denied(audit_, interaction,
+                 Status(Code::kPermissionDenied, "the granted scopes do not allow reading " + type),
+                 {Ref(type, id)}));
     }
     if (verdict == Verdict::kHide) return not_found();
     std::vector<std::string> patients = access_.AuditPatients(type, *body);
@@ -844,7 +840,6 @@ std::vector<RequestAudit::Entry> RequestAudit::All() const {
   std::lock_guard lock(mu_);
   return entries_;
 }
-
 
 std::vector<AuditRecord> ToAuditRecords(const std::vector<RequestAudit::Entry>& entries,
                                         const Principal& principal, const AuditContext& ctx) {

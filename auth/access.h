@@ -50,15 +50,26 @@ struct AccessPolicy {
   std::shared_ptr<const PatientCompartment> compartment;
   // Readable by every authenticated principal whose scopes cover them (definitional and
   // directory data: no patient data).
-  std::set<std::string, std::less<>> published_types = {
-      "ActivityDefinition", "CapabilityStatement", "CodeSystem",       "ConceptMap",
-      "HealthcareService",  "Library",             "Location",         "NamingSystem",
-      "OperationDefinition", "Organization",       "PlanDefinition",   "Practitioner",
-      "PractitionerRole",   "Questionnaire",       "SearchParameter",  "StructureDefinition",
-      "ValueSet"};
+  std::set<std::string, std::less<>> published_types = {"ActivityDefinition",
+                                                        "CapabilityStatement",
+                                                        "CodeSystem",
+                                                        "ConceptMap",
+                                                        "HealthcareService",
+                                                        "Library",
+                                                        "Location",
+                                                        "NamingSystem",
+                                                        "OperationDefinition",
+                                                        "Organization",
+                                                        "PlanDefinition",
+                                                        "Practitioner",
+                                                        "PractitionerRole",
+                                                        "Questionnaire",
+                                                        "SearchParameter",
+                                                        "StructureDefinition",
+                                                        "ValueSet"};
   // What a patient may create or update (their own only).
   std::set<std::string, std::less<>> patient_writable_types = {"QuestionnaireResponse",
-                                                                "Communication"};
+                                                               "Communication"};
   // This server's absolute base URL (to recognise absolute references to our own resources).
   std::string base_url;
 };
@@ -101,8 +112,8 @@ std::vector<AuditRecord> ToAuditRecords(const std::vector<RequestAudit::Entry>& 
 // Wraps `inner` for one request. `inner`, `policy`, `principal` and `audit` must outlive it.
 std::unique_ptr<fhir::store::Store> AuthorizeStore(fhir::store::Store& inner,
                                                    const AccessPolicy& policy,
-                                                   const Principal& principal,
-                                                   RequestAudit& audit, AuditContext ctx);
+                                                   const Principal& principal, RequestAudit& audit,
+                                                   AuditContext ctx);
 
 // Commits the pending (read and denial) audit entries as AuditEvents in one unit of work.
 common::Status FlushAudit(fhir::store::Store& inner, const Principal& principal,

@@ -68,7 +68,6 @@ class PatientCompartment {
 // A reference to a resource on this server, taken apart: relative ("Type/id" or
 // "Type/id/_history/v"), or absolute under `base_url` (trailing slashes ignored; empty: none).
 // Anything else (another server's URL, urn:, "#contained") gives type and id empty.
-fhir::search::ParsedReference LocalReference(std::string_view reference,
-                                             std::string_view base_url);
+fhir::search::ParsedReference LocalReference(std::string_view reference, std::string_view base_url);
 
 }  // namespace auth

@@ -20,9 +20,12 @@ bool IsScopeSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 std::string_view ContextPrefix(ScopeContext context) {
   switch (context) {
-    case ScopeContext::kPatient: return "patient/";
-    case ScopeContext::kUser: return "user/";
-    case ScopeContext::kSystem: return "system/";
+    case ScopeContext::kPatient:
+      return "patient/";
+    case ScopeContext::kUser:
+      return "user/";
+    case ScopeContext::kSystem:
+      return "system/";
   }
   return "";
 }

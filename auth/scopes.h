@@ -45,10 +45,10 @@ enum Permission : uint8_t { kCreate = 1, kRead = 2, kUpdate = 4, kDelete = 8, kS
 
 struct ResourceScope {
   ScopeContext context = ScopeContext::kPatient;
-  std::string type;       // resource type or "*"
-  uint8_t permissions = 0;  // bit set of Permission
+  std::string type;                                         // resource type or "*"
+  uint8_t permissions = 0;                                  // bit set of Permission
   std::vector<std::pair<std::string, std::string>> filter;  // ?param=value (percent-decoded)
-  std::string text;       // the scope as granted
+  std::string text;                                         // the scope as granted
 };
 
 class ScopeSet {

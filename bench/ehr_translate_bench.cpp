@@ -61,7 +61,8 @@ std::string ReadFile(const std::string& path) {
 // Finds nothing and accepts every transaction: the inbox's translation without a store.
 class NoStorePort final : public adapters::FhirPort {
  public:
-  adapters::FhirResponse Call(std::string_view method, std::string_view path_and_query, std::string_view,
+  adapters::FhirResponse Call(std::string_view method, std::string_view path_and_query,
+                              std::string_view,
                               const std::vector<std::pair<std::string, std::string>>&) override {
     adapters::FhirResponse r;
     r.status = 200;
@@ -101,7 +102,8 @@ std::string WithLargeAttachment(const std::string& message, size_t size) {
 // length, in place; `current` becomes the new one.
 void FreshMsgId(std::string& bytes, std::string& current) {
   std::string fresh = common::NewUuid();
-  for (size_t at = bytes.find(current); at != std::string::npos; at = bytes.find(current, at + fresh.size())) {
+  for (size_t at = bytes.find(current); at != std::string::npos;
+       at = bytes.find(current, at + fresh.size())) {
     bytes.replace(at, current.size(), fresh);
   }
   current = std::move(fresh);
@@ -161,7 +163,8 @@ int main(int argc, char** argv) {
   }
   common::log::SetMinLevel(common::log::Level::kError);
   adapters::ehr::xml::Initialize();
-  auto schemas = adapters::ehr::xml::SchemaSet::Load(root + "/adapters/ehr/schemas/kith", "kith-all.xsd");
+  auto schemas =
+      adapters::ehr::xml::SchemaSet::Load(root + "/adapters/ehr/schemas/kith", "kith-all.xsd");
   auto terms = fhir::terminology::Terminology::LoadDirectory(root + "/mappings/terminology");
   if (!schemas || !terms) {
     std::fprintf(stderr, "cannot load the schemas or the code lists under %s\n", root.c_str());
@@ -185,7 +188,8 @@ int main(int argc, char** argv) {
   adapters::ehr::Inbox translator(Settings(), **schemas, terminology, no_store);
 
   // The real store, not durable, in a temporary directory.
-  auto dir = std::filesystem::temp_directory_path() / ("emg-ehr-bench-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("emg-ehr-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   struct RemoveOnExit {  // every return below leaves no directory behind
     std::filesystem::path path;
@@ -229,24 +233,27 @@ int main(int argc, char** argv) {
   for (const Message& m : messages) {
     auto r = translator.Receive(m.bytes);
     if (r.apprec_status != "1") {
-      std::fprintf(stderr, "%s does not translate: AppRec status '%s'\n", m.name.c_str(), r.apprec_status.c_str());
+      std::fprintf(stderr, "%s does not translate: AppRec status '%s'\n", m.name.c_str(),
+                   r.apprec_status.c_str());
       return 1;
     }
   }
 
-  std::printf("%-30s %9s %12s %12s %7s %12s %7s\n", "message", "bytes", "parse_only/s", "translate/s",
-              "ratio", "+store/s", "ratio");
+  std::printf("%-30s %9s %12s %12s %7s %12s %7s\n", "message", "bytes", "parse_only/s",
+              "translate/s", "ratio", "+store/s", "ratio");
   for (Message& m : messages) {
     std::vector<double> parse, translate, stored;
     for (int round = 0; round < rounds; ++round) {
       parse.push_back(Rate(seconds, [&] {
-        xmlDocPtr doc = xmlReadMemory(m.bytes.data(), static_cast<int>(m.bytes.size()), nullptr, nullptr,
-                                      XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+        xmlDocPtr doc = xmlReadMemory(
+            m.bytes.data(), static_cast<int>(m.bytes.size()), nullptr, nullptr,
+            XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
         bool ok = doc != nullptr;
         xmlFreeDoc(doc);
         return ok;
       }));
-      translate.push_back(Rate(seconds, [&] { return translator.Receive(m.bytes).apprec_status == "1"; }));
+      translate.push_back(
+          Rate(seconds, [&] { return translator.Receive(m.bytes).apprec_status == "1"; }));
       if (!m.msg_id.empty()) {
         // Each message gets a fresh MsgId so the store imports it (not a duplicate).
         std::string bytes = m.bytes;
@@ -267,7 +274,9 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
-  std::printf("median of %d rounds of %.1f s per column; ratio = translate / parse-only of the same bytes\n",
-              rounds, seconds);
+  std::printf(
+      "median of %d rounds of %.1f s per column; ratio = translate / parse-only of the same "
+      "bytes\n",
+      rounds, seconds);
   return 0;
 }

@@ -30,9 +30,15 @@ void SetMinLevel(Level level);
 // Writes {"ts":..,"level":..,"event":..,<fields>} as one line.
 void Write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
 
-inline void Info(std::string_view event, std::initializer_list<Field> f = {}) { Write(Level::kInfo, event, f); }
-inline void Warn(std::string_view event, std::initializer_list<Field> f = {}) { Write(Level::kWarn, event, f); }
-inline void Error(std::string_view event, std::initializer_list<Field> f = {}) { Write(Level::kError, event, f); }
+inline void Info(std::string_view event, std::initializer_list<Field> f = {}) {
+  Write(Level::kInfo, event, f);
+}
+inline void Warn(std::string_view event, std::initializer_list<Field> f = {}) {
+  Write(Level::kWarn, event, f);
+}
+inline void Error(std::string_view event, std::initializer_list<Field> f = {}) {
+  Write(Level::kError, event, f);
+}
 
 // Appends `s` to `out` as a JSON string literal (with quotes).
 void AppendJsonString(std::string& out, std::string_view s);

@@ -58,21 +58,36 @@ inline std::unexpected<Status> Error(Status status) {
 
 inline std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid-argument";
-    case Code::kNotFound: return "not-found";
-    case Code::kGone: return "gone";
-    case Code::kAlreadyExists: return "already-exists";
-    case Code::kConflict: return "conflict";
-    case Code::kFailedPrecondition: return "failed-precondition";
-    case Code::kPermissionDenied: return "permission-denied";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kResourceExhausted: return "resource-exhausted";
-    case Code::kUnprocessable: return "unprocessable";
-    case Code::kUnimplemented: return "unimplemented";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kDeadlineExceeded: return "deadline-exceeded";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid-argument";
+    case Code::kNotFound:
+      return "not-found";
+    case Code::kGone:
+      return "gone";
+    case Code::kAlreadyExists:
+      return "already-exists";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kFailedPrecondition:
+      return "failed-precondition";
+    case Code::kPermissionDenied:
+      return "permission-denied";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kResourceExhausted:
+      return "resource-exhausted";
+    case Code::kUnprocessable:
+      return "unprocessable";
+    case Code::kUnimplemented:
+      return "unimplemented";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kDeadlineExceeded:
+      return "deadline-exceeded";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }
@@ -96,14 +111,14 @@ struct ErrorReturn {
 #define EMG_CONCAT_INNER(a, b) a##b
 #define EMG_CONCAT(a, b) EMG_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                 \
-  do {                                                        \
-    ::common::Status emg_status_ = (expr);                    \
+#define RETURN_IF_ERROR(expr)                                                              \
+  do {                                                                                     \
+    ::common::Status emg_status_ = (expr);                                                 \
     if (!emg_status_.ok()) return ::common::internal::ErrorReturn{std::move(emg_status_)}; \
   } while (0)
 
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)              \
-  auto tmp = (expr);                                       \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                                           \
+  auto tmp = (expr);                                                                    \
   if (!tmp.has_value()) return ::common::internal::ErrorReturn{std::move(tmp).error()}; \
   lhs = std::move(*tmp)
 

@@ -42,7 +42,7 @@ std::string NewTimeOrderedUuid() {
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   uint64_t hi = (static_cast<uint64_t>(ms) << 16) | 0x7000 | (Rng()() & 0x0fff);  // version 7
-  uint64_t lo = (Rng()() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;         // variant 10
+  uint64_t lo = (Rng()() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;        // variant 10
   return Format(hi, lo);
 }
 

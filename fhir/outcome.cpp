@@ -11,10 +11,14 @@ bool HasErrors(const IssueList& issues) {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kFatal: return "fatal";
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kInformation: return "information";
+    case Severity::kFatal:
+      return "fatal";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInformation:
+      return "information";
   }
   return "error";
 }
@@ -44,8 +48,8 @@ json::Value MakeOperationOutcome(const IssueList& issues) {
 
 json::Value MakeOperationOutcome(Severity severity, std::string code, std::string diagnostics,
                                  std::string expression) {
-  return MakeOperationOutcome(IssueList{Issue{severity, std::move(code), std::move(diagnostics),
-                                              std::move(expression)}});
+  return MakeOperationOutcome(
+      IssueList{Issue{severity, std::move(code), std::move(diagnostics), std::move(expression)}});
 }
 
 }  // namespace fhir

@@ -21,26 +21,26 @@
 #include "adapters/ehr/inbox.h"
 #include "adapters/ehr/outbound.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "auth/access.h"
+#include "auth/compartment.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "fhir/json/writer.h"
 #include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
-#include "auth/access.h"
-#include "auth/compartment.h"
 #include "gateway/auth/auth_policy.h"
 #include "gateway/auth/authenticator.h"
 #include "gateway/auth/login_routes.h"
 #include "gateway/auth/secure_api.h"
 #include "gateway/auth/sessions.h"
-#include "gateway/config/cli.h"
 #include "gateway/composition.h"
+#include "gateway/config/cli.h"
 #include "gateway/config/config.h"
 #include "gateway/http/ehr_pusher.h"
 #include "gateway/http/ehr_routes.h"
 #include "gateway/http/http_client.h"
-#include "gateway/http/metrics.h"
 #include "gateway/http/in_process_fhir_port.h"
+#include "gateway/http/metrics.h"
 #include "gateway/http/server.h"
 #include "gateway/rest/fhir_api.h"
 #include "gateway/translate.h"
@@ -86,8 +86,8 @@ gateway::http::ServerOptions ToServerOptions(const cfg::ServerConfig& s) {
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   o.io_threads = s.threads > 0 ? s.threads : static_cast<int>(cpus);
   o.handler_threads = s.handler_threads;
-  o.read_handler_threads = s.read_handler_threads > 0 ? s.read_handler_threads
-                                                      : static_cast<int>(cpus);
+  o.read_handler_threads =
+      s.read_handler_threads > 0 ? s.read_handler_threads : static_cast<int>(cpus);
   o.header_limit_bytes = static_cast<uint32_t>(s.header_limit_bytes);
   o.body_limit_bytes = static_cast<uint64_t>(s.body_limit_bytes);
   o.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
@@ -171,7 +171,7 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     ehr_schemas = std::move(*schemas);
     triggered_store = fhir::store::WithTriggers(
         *store, {std::make_shared<adapters::ehr::OutboundTriggers>(ToEhrSettings(config.ehr),
-                                                                  *ehr_schemas, terminology)});
+                                                                   *ehr_schemas, terminology)});
   }
   fhir::store::Store& fhir_store = triggered_store ? *triggered_store : *store;
   gateway::FhirApi api(fhir_store, ToFhirOptions(config));
@@ -245,9 +245,9 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
     gateway::http::ClientResponse r = idp_client->Get(*parsed, {{"Accept", "application/json"}});
     if (r.status != 200) {
       return common::Error(common::Code::kUnavailable,
-                           r.status == 0 ? "identity provider unreachable: " + r.error
-                                         : "identity provider answered HTTP " +
-                                               std::to_string(r.status));
+                           r.status == 0
+                               ? "identity provider unreachable: " + r.error
+                               : "identity provider answered HTTP " + std::to_string(r.status));
     }
     return std::move(r.body);
   };
@@ -279,17 +279,17 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
         auth_policy, sessions, fhir_store, gateway::auth::LoginDependencies{fetch, post, clock},
         config.auth.dev_login);
   } else {
-    common::log::Warn("auth_off", {{"note", "every request runs unauthenticated and unaudited; "
-                                            "loopback only, for tests"}});
+    common::log::Warn("auth_off", {{"note",
+                                    "every request runs unauthenticated and unaudited; "
+                                    "loopback only, for tests"}});
   }
   gateway::auth::SecureFhirApi secure_api(api, fhir_store, authenticator.get(), access_policy,
                                           clock);
-  common::log::Info("auth_ready", {{"mode", config.auth.mode},
-                                   {"patient_idps",
-                                    static_cast<unsigned long>(auth_policy.patient_login.size())},
-                                   {"api_issuers",
-                                    static_cast<unsigned long>(auth_policy.api_issuers.size())},
-                                   {"dev_login", config.auth.dev_login}});
+  common::log::Info("auth_ready",
+                    {{"mode", config.auth.mode},
+                     {"patient_idps", static_cast<unsigned long>(auth_policy.patient_login.size())},
+                     {"api_issuers", static_cast<unsigned long>(auth_policy.api_issuers.size())},
+                     {"dev_login", config.auth.dev_login}});
 
   // EHR messaging: the inbox and the outbox on the in-process FHIR port.
   std::unique_ptr<gateway::http::InProcessFhirPort> ehr_port;
@@ -336,11 +336,12 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
       push.initial_backoff = std::chrono::milliseconds(config.ehr.push_initial_backoff_ms);
       push.max_backoff = std::chrono::milliseconds(config.ehr.push_max_backoff_ms);
       push.poll_interval = std::chrono::milliseconds(config.ehr.push_poll_ms);
-      ehr_pusher = std::make_unique<gateway::http::EhrPusher>(push, std::move(*client), *ehr_outbox, metrics);
+      ehr_pusher = std::make_unique<gateway::http::EhrPusher>(push, std::move(*client), *ehr_outbox,
+                                                              metrics);
     }
-    common::log::Info("ehr_enabled", {{"accepted_her_ids",
-                                       static_cast<unsigned long>(config.ehr.accepted.size())},
-                                      {"delivery", ehr_pusher ? "push" : "pull"}});
+    common::log::Info("ehr_enabled",
+                      {{"accepted_her_ids", static_cast<unsigned long>(config.ehr.accepted.size())},
+                       {"delivery", ehr_pusher ? "push" : "pull"}});
   }
 
   gateway::http::ServerOptions server_options = ToServerOptions(config.server);

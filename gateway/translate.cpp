@@ -31,7 +31,8 @@ using fhir::json::Value;
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "emg-translate-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "emg-translate-XXXXXX").string();
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~TempDir() {
@@ -68,13 +69,15 @@ int ToFhir(const cfg::Config& config, const std::string& bytes, bool with_apprec
     store_options.unique_identifiers.push_back(rule);
   }
   auto opened = store::sqlite::OpenSqliteStore(store_options);
-  if (!opened.has_value()) return Fail(err, "cannot open a temporary store: " + opened.error().message());
+  if (!opened.has_value())
+    return Fail(err, "cannot open a temporary store: " + opened.error().message());
   std::unique_ptr<fhir::store::Store> store = std::move(*opened);
   FhirApiOptions api_options = ToFhirOptions(config);
   std::string seed = fhir::json::Write(terminology->SeedBundle());
   api_options.max_body_bytes = std::max(api_options.max_body_bytes, seed.size());
   api_options.max_body_bytes = std::max(api_options.max_body_bytes, bytes.size() * 2 + (1 << 20));
-  api_options.max_bundle_entries = std::max(api_options.max_bundle_entries, terminology->resources().size());
+  api_options.max_bundle_entries =
+      std::max(api_options.max_bundle_entries, terminology->resources().size());
   FhirApi api(*store, api_options);
   if (common::Status s = api.SeedFromBundle(seed); !s.ok()) {
     store->Close();
@@ -109,7 +112,8 @@ int ToFhir(const cfg::Config& config, const std::string& bytes, bool with_apprec
     return cfg::kExitOk;
   }
   if (result.apprec_status.empty() && result.http_status != 200) {
-    std::fprintf(err, "translate: not processed (HTTP %d): %s\n", result.http_status, result.body.c_str());
+    std::fprintf(err, "translate: not processed (HTTP %d): %s\n", result.http_status,
+                 result.body.c_str());
     return result.http_status >= 500 ? cfg::kExitFailure : cfg::kExitRejected;
   }
   if (transaction.empty()) std::fputs("translate: the message writes nothing to FHIR\n", err);
@@ -124,7 +128,8 @@ int ToKith(const cfg::Config& config, const std::string& bytes,
     std::fputs("translate: refused: the file is not a JSON resource\n", err);
     return cfg::kExitRejected;
   }
-  const Value* communication = parsed->GetString("resourceType") == "Communication" ? &*parsed : nullptr;
+  const Value* communication =
+      parsed->GetString("resourceType") == "Communication" ? &*parsed : nullptr;
   const Value* bundle = nullptr;
   if (parsed->GetString("resourceType") == "Bundle") {
     bundle = &*parsed;
@@ -139,7 +144,9 @@ int ToKith(const cfg::Config& config, const std::string& bytes,
     }
   }
   if (communication == nullptr) {
-    std::fputs("translate: refused: no Communication (the file must be one, or a Bundle holding one)\n", err);
+    std::fputs(
+        "translate: refused: no Communication (the file must be one, or a Bundle holding one)\n",
+        err);
     return cfg::kExitRejected;
   }
   auto message = adapters::ehr::CommunicationToKith(
@@ -148,7 +155,7 @@ int ToKith(const cfg::Config& config, const std::string& bytes,
   if (!message) {
     std::fprintf(err, "translate: refused: %s\n", message.error().message().c_str());
     return message.error().code() == common::Code::kInvalidArgument ? cfg::kExitRejected
-                                                                     : cfg::kExitFailure;
+                                                                    : cfg::kExitFailure;
   }
   std::fputs(message->xml.c_str(), out);
   if (!message->xml.ends_with('\n')) std::fputc('\n', out);
@@ -164,8 +171,9 @@ int Translate(const cfg::CommandLine& command, std::FILE* out, std::FILE* err) {
   if (!loaded.has_value()) return Fail(err, "config error: " + loaded.error().message());
   const cfg::Config& config = *loaded;
   if (!config.ehr.enabled()) {
-    return Fail(err, "EHR messaging is not configured (ehr.her_id is empty); pass a --config "
-                     "with the ehr section, e.g. config/demo.json");
+    return Fail(err,
+                "EHR messaging is not configured (ehr.her_id is empty); pass a --config "
+                "with the ehr section, e.g. config/demo.json");
   }
   std::string bytes;
   if (!ReadFile(command.input, &bytes)) return Fail(err, "cannot read " + command.input);

@@ -25,9 +25,9 @@ class FhirPort {
   // One FHIR interaction: `method` GET/POST/PUT/DELETE, `path_and_query` relative to the FHIR
   // base ("Task?code=x", "Task/123", "" for a Bundle), `body` JSON or empty, extra headers
   // (lower-case names), e.g. {"if-match", "W/\"3\""}. Thread-safe.
-  virtual FhirResponse Call(std::string_view method, std::string_view path_and_query,
-                            std::string_view body = {},
-                            const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
+  virtual FhirResponse Call(
+      std::string_view method, std::string_view path_and_query, std::string_view body = {},
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) = 0;
 };
 
 }  // namespace adapters

@@ -56,8 +56,7 @@ std::string FormEncode(std::string_view value) {
 
 StatusOr<AuthorizationRequest> BeginLogin(const PatientIssuer& idp,
                                           const auth::jose::ProviderMetadata& metadata,
-                                          std::string return_to, bool app,
-                                          common::SystemTime now) {
+                                          std::string return_to, bool app, common::SystemTime now) {
   if (metadata.authorization_endpoint.empty()) {
     return common::Error(Code::kUnavailable, "the identity provider has no authorization endpoint");
   }
@@ -115,7 +114,8 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
     auto alg = auth::jose::AlgFromName(jwt.header.GetString("alg"));
     if (!at_hash->is_string() || !alg || access_token.empty() ||
         auth::jose::AtHash(access_token, *alg) != at_hash->text()) {
-      return common::Error(Unauthenticated("the ID token's at_hash does not match the access token"));
+      return common::Error(
+          Unauthenticated("the ID token's at_hash does not match the access token"));
     }
   }
   VerifiedLogin out;
@@ -139,8 +139,8 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
   out.national_id = std::string(c.GetString(idp.identity_claim));
   std::optional<common::NorwegianId> id = common::ParseNorwegianId(out.national_id);
   if (!id || id->kind == common::NorwegianIdKind::kHNummer) {
-    return common::Error(Unauthenticated(
-        "the ID token's identity claim is not a valid fødselsnummer or D-nummer"));
+    return common::Error(
+        Unauthenticated("the ID token's identity claim is not a valid fødselsnummer or D-nummer"));
   }
   if (id->synthetic && !idp.allow_synthetic_ids) {
     return common::Error(Unauthenticated(
@@ -161,8 +161,8 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
                                       const CallbackParams& callback, const PostForm& post,
                                       common::SystemTime now) {
   if (!callback.error.empty()) {
-    return common::Error(Unauthenticated("the identity provider ended the login: " +
-                                         callback.error.substr(0, 64)));
+    return common::Error(
+        Unauthenticated("the identity provider ended the login: " + callback.error.substr(0, 64)));
   }
   // RFC 9207: a response from another issuer (mix-up attack) must not be redeemed here.
   if (!callback.iss.empty() || metadata.authorization_response_iss_parameter_supported) {
@@ -203,7 +203,8 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
   }
   std::string id_token(parsed->GetString("id_token"));
   if (id_token.empty()) return common::Error(Unauthenticated("the token response has no id_token"));
-  return VerifyIdToken(idp, keys, id_token, pending.nonce, std::string(parsed->GetString("access_token")), now);
+  return VerifyIdToken(idp, keys, id_token, pending.nonce,
+                       std::string(parsed->GetString("access_token")), now);
 }
 
 StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, auth::jose::IssuerKeys& keys,

@@ -32,8 +32,8 @@
 namespace adapters::bankid {
 
 struct PatientIssuer {
-  std::string name;           // short label: /auth/login?idp=<name>, logs, audit
-  std::string issuer;         // exact `iss`
+  std::string name;    // short label: /auth/login?idp=<name>, logs, audit
+  std::string issuer;  // exact `iss`
   std::string client_id;
   std::string client_secret;  // client_secret_basic; empty: a public client (PKCE only)
   std::string redirect_uri;   // our /auth/callback as registered with the provider
@@ -104,16 +104,13 @@ common::StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
                                               const auth::jose::ProviderMetadata& metadata,
                                               auth::jose::IssuerKeys& keys,
                                               const PendingLogin& pending,
-                                              const CallbackParams& callback,
-                                              const PostForm& post, common::SystemTime now);
+                                              const CallbackParams& callback, const PostForm& post,
+                                              common::SystemTime now);
 
 // Checks an ID token (exposed for tests and for the callback above).
-common::StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp,
-                                              auth::jose::IssuerKeys& keys,
-                                              std::string_view id_token,
-                                              std::string_view expected_nonce,
-                                              std::string_view access_token,
-                                              common::SystemTime now);
+common::StatusOr<VerifiedLogin> VerifyIdToken(
+    const PatientIssuer& idp, auth::jose::IssuerKeys& keys, std::string_view id_token,
+    std::string_view expected_nonce, std::string_view access_token, common::SystemTime now);
 
 struct LogoutToken {
   std::string issuer;

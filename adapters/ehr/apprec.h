@@ -34,7 +34,7 @@ struct AppRec {
   std::string status;           // kodeverk 8258: "1" OK, "2" Avvist, "3" OK, feil i delmelding
   std::string status_display;
   std::vector<AppRecError> errors;
-  std::string original_type;    // kodeverk 8279 code of the original (e.g. "HENVISNING")
+  std::string original_type;  // kodeverk 8279 code of the original (e.g. "HENVISNING")
   std::string original_type_display;
   std::string original_issue_date;  // the original's GenDate
   std::string original_id;          // the original's MsgId

@@ -12,14 +12,14 @@
 namespace adapters::ehr {
 
 struct DialogPart {
-  bool question = false;  // Foresporsel (true) or Notat (false)
-  KithCode topic;         // TemaKodet of a Notat / TypeForesp of a Foresporsel
-  std::string subject;    // Tema / EmneSporsmal
-  std::string text;       // TekstNotatInnhold / Sporsmal, markup removed
-  std::string xhtml;      // the markup, when the text is XHTML
-  std::string doc_id;     // DokIdNotat / DokIdForesp
-  std::string date;       // DatoNotat
-  KithCode urgency;       // Foresporsel Hastegrad (9067)
+  bool question = false;              // Foresporsel (true) or Notat (false)
+  KithCode topic;                     // TemaKodet of a Notat / TypeForesp of a Foresporsel
+  std::string subject;                // Tema / EmneSporsmal
+  std::string text;                   // TekstNotatInnhold / Sporsmal, markup removed
+  std::string xhtml;                  // the markup, when the text is XHTML
+  std::string doc_id;                 // DokIdNotat / DokIdForesp
+  std::string date;                   // DatoNotat
+  KithCode urgency;                   // Foresporsel Hastegrad (9067)
   std::vector<Professional> authors;  // RollerRelatertNotat/HealthcareProfessional
   // For a Notat that answers a question: the question it quotes (Notat/Foresporsel).
   std::string answered_question;

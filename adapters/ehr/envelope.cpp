@@ -63,7 +63,8 @@ Envelope DetectEnvelope(const xml::Document& doc) {
   const MsgHeadInfo& h = *e.head;
   const MsgHeadDocument* business = nullptr;
   for (const MsgHeadDocument& d : h.documents) {
-    if (d.msg_type.v == "XML" || (business == nullptr && d.content != nullptr && d.msg_type.v != "A")) {
+    if (d.msg_type.v == "XML" ||
+        (business == nullptr && d.content != nullptr && d.msg_type.v != "A")) {
       business = &d;
       if (d.msg_type.v == "XML") break;
     }

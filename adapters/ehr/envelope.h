@@ -23,11 +23,11 @@ std::string_view KindName(MessageKind kind);
 
 struct Envelope {
   MessageKind kind = MessageKind::kUnsupported;
-  std::string version;  // "1.0", "1.1", "2.0"
-  std::optional<MsgHeadInfo> head;    // for messages inside a MsgHead
-  const xmlNode* payload = nullptr;   // the business document's root element
+  std::string version;               // "1.0", "1.1", "2.0"
+  std::optional<MsgHeadInfo> head;   // for messages inside a MsgHead
+  const xmlNode* payload = nullptr;  // the business document's root element
   std::string payload_namespace;
-  std::string unsupported;            // why, for kUnsupported (names namespaces and types only)
+  std::string unsupported;  // why, for kUnsupported (names namespaces and types only)
 };
 
 Envelope DetectEnvelope(const xml::Document& doc);

@@ -9,26 +9,34 @@ namespace adapters::ehr::sys {
 // A KITH message's MsgId (unique per sender; we treat it as globally unique, as GUIDs are).
 inline constexpr std::string_view kMsgId = "https://emeistring.no/fhir/sid/kith-msgid";
 // The SHA-256 (hex) of a received message we could not read a MsgId from.
-inline constexpr std::string_view kMessageSha256 = "https://emeistring.no/fhir/sid/kith-message-sha256";
+inline constexpr std::string_view kMessageSha256 =
+    "https://emeistring.no/fhir/sid/kith-message-sha256";
 // MsgHead ConversationRef/RefToConversation (the first message of a dialogue).
-inline constexpr std::string_view kConversation = "https://emeistring.no/fhir/sid/kith-conversation";
+inline constexpr std::string_view kConversation =
+    "https://emeistring.no/fhir/sid/kith-conversation";
 // RefDoc/Id of an attachment inside a message.
 inline constexpr std::string_view kRefDocId = "https://emeistring.no/fhir/sid/kith-refdoc-id";
 // The id of a message we send (AppRec Id, MsgHead MsgId): the outbox entry's identifier.
 inline constexpr std::string_view kOutboundMsgId = "https://emeistring.no/fhir/sid/outbound-msgid";
 // PractitionerRole of a practitioner at an organisation: "<HPR or HER>@<organisation HER>".
-inline constexpr std::string_view kPractitionerRole = "https://emeistring.no/fhir/sid/practitioner-role";
+inline constexpr std::string_view kPractitionerRole =
+    "https://emeistring.no/fhir/sid/practitioner-role";
 // Our task codes (mappings: emeistring-task-code).
 inline constexpr std::string_view kTaskCode = "https://emeistring.no/fhir/CodeSystem/task-code";
 // The referral status changes a referrer is told about (mappings: emeistring-referral-status).
-inline constexpr std::string_view kReferralStatus = "https://emeistring.no/fhir/CodeSystem/referral-status";
+inline constexpr std::string_view kReferralStatus =
+    "https://emeistring.no/fhir/CodeSystem/referral-status";
 inline constexpr std::string_view kTaskStatus = "http://hl7.org/fhir/task-status";
 // Extensions.
-inline constexpr std::string_view kExtSha256 = "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
-inline constexpr std::string_view kExtKithPriority = "https://emeistring.no/fhir/StructureDefinition/kith-priority";
+inline constexpr std::string_view kExtSha256 =
+    "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
+inline constexpr std::string_view kExtKithPriority =
+    "https://emeistring.no/fhir/StructureDefinition/kith-priority";
 // On an outbox Task: failed push attempts (valueInteger) and when to try again (valueInstant).
-inline constexpr std::string_view kExtDeliveryAttempts = "https://emeistring.no/fhir/StructureDefinition/delivery-attempts";
-inline constexpr std::string_view kExtNextDeliveryAttempt = "https://emeistring.no/fhir/StructureDefinition/next-delivery-attempt";
+inline constexpr std::string_view kExtDeliveryAttempts =
+    "https://emeistring.no/fhir/StructureDefinition/delivery-attempts";
+inline constexpr std::string_view kExtNextDeliveryAttempt =
+    "https://emeistring.no/fhir/StructureDefinition/next-delivery-attempt";
 
 // A referral's matching key (Henvisning 1.x has no reference from a change or cancellation to
 // the original): the SHA-256 of requester HER-id, provider HER-id, patient id and IssueDate,

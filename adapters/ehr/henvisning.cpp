@@ -158,7 +158,11 @@ Referral ReadReferral(const Envelope& e) {
     ReadContent(body, ns, r);
     for (const MsgHeadDocument& d : h.documents) {
       if (d.msg_type.v != "A") continue;
-      MessageAttachment a{d.id, d.mime_type, d.description, d.issue_date, xml::Text(d.content),
+      MessageAttachment a{d.id,
+                          d.mime_type,
+                          d.description,
+                          d.issue_date,
+                          xml::Text(d.content),
                           d.content != nullptr ? xml::PathOf(d.content) : xml::PathOf(d.node)};
       r.attachments.push_back(std::move(a));
     }

@@ -35,13 +35,13 @@ struct Referral {
   std::string msg_id;
   std::string gen_date;
   std::string issue_date;
-  KithCode msg_descr;   // 8455 (1.1) / 8263 (1.0)
+  KithCode msg_descr;     // 8455 (1.1) / 8263 (1.0)
   KithCode content_type;  // 2.0: TypeInnholdIMelding/TypeInnhold (9146)
-  KithCode serv_type;   // 7309: N, M, C, A, H (2.0 has none: "N")
+  KithCode serv_type;     // 7309: N, M, C, A, H (2.0 has none: "N")
   KithCode ack;
-  KithCode priority;    // 8304
-  KithCode purpose;     // 8248
-  KithCode adm_cat;     // 8240
+  KithCode priority;  // 8304
+  KithCode purpose;   // 8248
+  KithCode adm_cat;   // 8240
   std::string req_comment;
   std::string reqserv_comment;
   Organisation requester;         // the referring institution (its professional inside)

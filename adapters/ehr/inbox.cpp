@@ -115,13 +115,14 @@ std::vector<AppRecError> CheckPatient(const Person& p, bool structured_name) {
                             : "the patient has no fødselsnummer or D-nummer"});
   } else {
     auto parsed = common::ParseNorwegianId(national->id);
-    bool kind_ok = parsed && ((national->type.v == "FNR" &&
-                               parsed->kind == common::NorwegianIdKind::kFodselsnummer) ||
-                              (national->type.v == "DNR" &&
-                               parsed->kind == common::NorwegianIdKind::kDNummer));
+    bool kind_ok =
+        parsed &&
+        ((national->type.v == "FNR" && parsed->kind == common::NorwegianIdKind::kFodselsnummer) ||
+         (national->type.v == "DNR" && parsed->kind == common::NorwegianIdKind::kDNummer));
     if (!kind_ok) {
       errors.push_back({"E31", "",
-                        "the patient's " + std::string(national->type.v == "DNR" ? "D-nummer" : "fødselsnummer") +
+                        "the patient's " +
+                            std::string(national->type.v == "DNR" ? "D-nummer" : "fødselsnummer") +
                             " is not valid (length, date or check digits)"});
     }
   }
@@ -163,7 +164,8 @@ struct Inbox::Impl {
                                                           : it->second;
   }
 
-  AppRec MakeAppRec(const Incoming& in, const std::vector<AppRecError>& errors, bool rejected) const {
+  AppRec MakeAppRec(const Incoming& in, const std::vector<AppRecError>& errors,
+                    bool rejected) const {
     AppRec a;
     a.version = ApprecVersionFor(in.reply_to.her_id);
     a.id = common::NewUuid();
@@ -241,15 +243,17 @@ struct Inbox::Impl {
     Value& agents = p.Set("agent", Value::Array());
     if (!m.sender.empty()) {
       Value a = Value::Object();
-      a.Set("type", CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                                    "author", "Author"));
+      a.Set("type",
+            CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "author", "Author"));
       a.Set("who", BundleBuilder::Ref(m.sender));
       agents.Append(std::move(a));
     }
     if (!m.self.empty()) {
       Value a = Value::Object();
-      a.Set("type", CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                                    "custodian", "Custodian"));
+      a.Set("type",
+            CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "custodian", "Custodian"));
       a.Set("who", BundleBuilder::Ref(m.self));
       agents.Append(std::move(a));
     }
@@ -297,7 +301,8 @@ struct Inbox::Impl {
       auto location = [&](size_t i) -> std::string {
         if (entries == nullptr || i >= entries->items().size()) return {};
         const Value* resp = entries->items()[i].Find("response");
-        return resp == nullptr ? std::string() : RefFromLocation(std::string(resp->GetString("location")));
+        return resp == nullptr ? std::string()
+                               : RefFromLocation(std::string(resp->GetString("location")));
       };
       result.record = location(record_index);
       result.outbox_entry = location(outbox_index);
@@ -307,8 +312,9 @@ struct Inbox::Impl {
 
   // The AppRec given for a message received before, if any.
   std::optional<InboundResult> Previous(const Incoming& in) const {
-    FhirResponse r = fhir.Call(
-        "GET", "DocumentReference?" + IdentifierQuery(in.identity_system, in.identity) + "&_count=1");
+    FhirResponse r =
+        fhir.Call("GET", "DocumentReference?" + IdentifierQuery(in.identity_system, in.identity) +
+                             "&_count=1");
     if (r.status != 200) return std::nullopt;
     auto bundle = fhir::json::Parse(r.body);
     if (!bundle) return std::nullopt;
@@ -320,9 +326,9 @@ struct Inbox::Impl {
     InboundResult result;
     result.duplicate = true;
     result.record = record;
-    FhirResponse tasks = fhir.Call("GET", "Task?focus=" + PercentEncode(record) + "&code=" +
-                                              PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
-                                              "&_count=1");
+    FhirResponse tasks = fhir.Call(
+        "GET", "Task?focus=" + PercentEncode(record) + "&code=" +
+                   PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") + "&_count=1");
     auto tb = fhir::json::Parse(tasks.body);
     const Value* te = tb ? tb->Find("entry") : nullptr;
     if (te == nullptr || te->items().empty()) {
@@ -417,8 +423,9 @@ struct Inbox::Impl {
       std::string first = issues != nullptr && !issues->items().empty()
                               ? std::string(issues->items().front().GetString("diagnostics"))
                               : std::string();
-      common::log::Error("ehr_inbound_mapping_refused",
-                         {{"kind", in.kind_text}, {"status", status}, {"issue", first.substr(0, 300)}});
+      common::log::Error(
+          "ehr_inbound_mapping_refused",
+          {{"kind", in.kind_text}, {"status", status}, {"issue", first.substr(0, 300)}});
       return Manual(in, bytes, mime);
     }
     if (status != 200) return Unavailable(status, "the message could not be stored");
@@ -447,7 +454,8 @@ struct Inbox::Impl {
     task.Set("intent", Str("order"));
     task.Set("priority", Str("urgent"));
     task.Set("code", TaskCode("manual-import", "Manuell registrering av melding"));
-    task.Set("description", Str("Meldingen kunne ikke registreres automatisk: registrer den manuelt."));
+    task.Set("description",
+             Str("Meldingen kunne ikke registreres automatisk: registrer den manuelt."));
     task.Set("focus", BundleBuilder::Ref(record));
     task.Set("authoredOn", Str(Now()));
     if (!m.self.empty()) task.Set("owner", BundleBuilder::Ref(m.self));
@@ -492,18 +500,20 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   std::string status_display = Display("8258", received.status);
   if (status_display.empty()) status_display = received.status;
   size_t record_index = 0;
-  std::string record = AddRecord(tx, in, bytes,
-                                 status_display + (codes.empty() ? "" : " (" + codes + ")"), &m,
-                                 mime, &record_index);
+  std::string record =
+      AddRecord(tx, in, bytes, status_display + (codes.empty() ? "" : " (" + codes + ")"), &m, mime,
+                &record_index);
   std::string outcome_text;
   if (task) {
     std::string id(task->GetString("id"));
-    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId")
+                                                      : "");
     Value updated = *task;
     updated.Remove("meta");
     updated.Set("status", Str(received.status == "2" ? "failed" : "completed"));
     Value business = Value::Object();
-    business.Set("coding", Value::Array()).Append(Coding(VolvenSystem("8258"), received.status, status_display));
+    business.Set("coding", Value::Array())
+        .Append(Coding(VolvenSystem("8258"), received.status, status_display));
     updated.Set("businessStatus", std::move(business));
     updated.Set("lastModified", Str(Now()));
     Value& outputs = updated.Set("output", Value::Array());
@@ -520,9 +530,10 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
       follow.Set("intent", Str("order"));
       follow.Set("priority", Str("urgent"));
       follow.Set("code", TaskCode("follow-up-rejected-message", "Følg opp avvist melding"));
-      follow.Set("description", Str("Mottakeren svarte \"" + status_display + "\"" +
-                                    (codes.empty() ? "" : " (" + codes + ")") +
-                                    " på en melding vi sendte: følg opp og send på nytt om nødvendig."));
+      follow.Set("description",
+                 Str("Mottakeren svarte \"" + status_display + "\"" +
+                     (codes.empty() ? "" : " (" + codes + ")") +
+                     " på en melding vi sendte: følg opp og send på nytt om nødvendig."));
       follow.Set("focus", BundleBuilder::Ref("Task/" + id));
       follow.Set("authoredOn", Str(Now()));
       if (!m.self.empty()) follow.Set("owner", BundleBuilder::Ref(m.self));
@@ -552,12 +563,12 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   }
   if (status != 200) return Unavailable(status, "the receipt could not be stored");
   if (task) result.outbox_entry = "Task/" + std::string(task->GetString("id"));
-  common::log::Info("ehr_receipt_received", {{"status", received.status},
-                                             {"matched", task.has_value()}});
+  common::log::Info("ehr_receipt_received",
+                    {{"status", received.status}, {"matched", task.has_value()}});
   result.content_type = "application/fhir+json";
-  result.body = fhir::json::Write(fhir::MakeOperationOutcome(
-      task ? fhir::Severity::kInformation : fhir::Severity::kWarning,
-      task ? "informational" : "not-found", outcome_text, ""));
+  result.body = fhir::json::Write(
+      fhir::MakeOperationOutcome(task ? fhir::Severity::kInformation : fhir::Severity::kWarning,
+                                 task ? "informational" : "not-found", outcome_text, ""));
   return result;
 }
 
@@ -634,8 +645,8 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
 
   std::vector<std::string> repairs = RepairKnownQuirks(*doc);
   if (!repairs.empty()) {
-    common::log::Info("ehr_inbound_repaired", {{"kind", in.kind_text},
-                                               {"repairs", static_cast<long>(repairs.size())}});
+    common::log::Info("ehr_inbound_repaired",
+                      {{"kind", in.kind_text}, {"repairs", static_cast<long>(repairs.size())}});
   }
 
   std::vector<AppRecError> part_errors;
@@ -654,7 +665,8 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
       for (const std::string& p : attachment_paths) {
         if (!v.path.empty() && v.path.rfind(p, 0) == 0) in_attachment = true;
       }
-      std::string detail = (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
+      std::string detail =
+          (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
       if (in_attachment) {
         part_errors.push_back({"T02", "", "attachment not valid, not stored: " + detail});
       } else if (fatal.size() < kMaxSchemaErrors) {
@@ -666,12 +678,13 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
         // A receipt gets no receipt; keep it for a person to look at.
         in.identity_system = std::string(sys::kMessageSha256);
         in.sha256 = Sha256Hex(bytes);
-  in.identity = in.sha256;
+        in.identity = in.sha256;
         InboundResult r;
         r.http_status = 400;
         r.content_type = "application/fhir+json";
-        r.body = fhir::json::Write(fhir::MakeOperationOutcome(
-            fhir::Severity::kError, "structure", "the AppRec is not valid: " + fatal.front().detail, ""));
+        r.body = fhir::json::Write(
+            fhir::MakeOperationOutcome(fhir::Severity::kError, "structure",
+                                       "the AppRec is not valid: " + fatal.front().detail, ""));
         return r;
       }
       return Reject(in, bytes, fatal, mime);
@@ -721,19 +734,23 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
     if (auto previous = Previous(in)) return *previous;
     std::vector<std::string> addressed = HerIdsOf(referral.service_provider);
     bool ours = false;
-    for (const std::string& her : addressed) ours = ours || settings.accepted_her_ids.count(her) > 0;
+    for (const std::string& her : addressed)
+      ours = ours || settings.accepted_her_ids.count(her) > 0;
     if (!ours) {
-      return Reject(in, bytes, {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
+      return Reject(in, bytes,
+                    {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
                     mime);
     }
-    if (!referral.has_patient) return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, mime);
+    if (!referral.has_patient)
+      return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, mime);
     std::vector<AppRecError> patient = CheckPatient(referral.patient, env.version == "2.0");
     if (!patient.empty()) return Reject(in, bytes, patient, mime);
 
     ReferralContext ctx;
     if (referral.serv_type.v == "M" || referral.serv_type.v == "A" || referral.serv_type.v == "C") {
       FhirResponse r = fhir.Call(
-          "GET", "ServiceRequest?" + IdentifierQuery(sys::kReferralKey, ReferralKey(referral)) + "&_count=1");
+          "GET", "ServiceRequest?" + IdentifierQuery(sys::kReferralKey, ReferralKey(referral)) +
+                     "&_count=1");
       auto b = fhir::json::Parse(r.body);
       const Value* e = b ? b->Find("entry") : nullptr;
       if (r.status == 200 && e != nullptr && !e->items().empty()) {
@@ -757,7 +774,8 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   bool ours = false;
   for (const std::string& her : addressed) ours = ours || settings.accepted_her_ids.count(her) > 0;
   if (!ours) {
-    return Reject(in, bytes, {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
+    return Reject(in, bytes,
+                  {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
                   mime);
   }
   if (dialog.head.patient) {
@@ -767,12 +785,14 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   DialogContext ctx;
   auto find = [&](std::string_view type, std::string_view system, const std::string& value) {
     if (value.empty()) return std::string();
-    FhirResponse r = fhir.Call("GET", std::string(type) + "?" + IdentifierQuery(system, value) + "&_count=1");
+    FhirResponse r =
+        fhir.Call("GET", std::string(type) + "?" + IdentifierQuery(system, value) + "&_count=1");
     auto b = fhir::json::Parse(r.body);
     const Value* e = b ? b->Find("entry") : nullptr;
     if (r.status != 200 || e == nullptr || e->items().empty()) return std::string();
     const Value* res = e->items().front().Find("resource");
-    return res == nullptr ? std::string() : std::string(type) + "/" + std::string(res->GetString("id"));
+    return res == nullptr ? std::string()
+                          : std::string(type) + "/" + std::string(res->GetString("id"));
   };
   // RefToParent names the message answered: an inbound one (its MsgId) or one of ours.
   ctx.in_response_to = find("Communication", sys::kMsgId, dialog.head.ref_to_parent);

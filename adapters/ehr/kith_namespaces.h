@@ -7,11 +7,14 @@
 namespace adapters::ehr::ns {
 
 inline constexpr std::string_view kMsgHead = "http://www.kith.no/xmlstds/msghead/2006-05-24";
-inline constexpr std::string_view kHenvisning10 = "http://www.kith.no/xmlstds/henvisning/2005-07-08";
-inline constexpr std::string_view kHenvisning11 = "http://www.kith.no/xmlstds/henvisning/2012-02-15";
+inline constexpr std::string_view kHenvisning10 =
+    "http://www.kith.no/xmlstds/henvisning/2005-07-08";
+inline constexpr std::string_view kHenvisning11 =
+    "http://www.kith.no/xmlstds/henvisning/2012-02-15";
 inline constexpr std::string_view kHenvisning20 = "http://ehelse.no/xmlstds/henvisning/2017-11-30";
 // The earlier v2.0 namespace still seen in older display files.
-inline constexpr std::string_view kHenvisning20Old = "http://www.kith.no/xmlstds/henvisning/2014-04-30";
+inline constexpr std::string_view kHenvisning20Old =
+    "http://www.kith.no/xmlstds/henvisning/2014-04-30";
 inline constexpr std::string_view kDialog10 = "http://www.kith.no/xmlstds/dialog/2006-10-11";
 inline constexpr std::string_view kDialog11 = "http://www.kith.no/xmlstds/dialog/2013-01-23";
 inline constexpr std::string_view kAppRec10 = "http://www.kith.no/xmlstds/apprec/2004-11-21";

@@ -31,8 +31,9 @@ std::string FhirDateTime(const std::string& s) {
       Digits(s, 8, 2)) {
     if (s.size() == 10) return s;
     if (s[10] != 'T') return s.substr(0, 10);
-    bool zoned = s.back() == 'Z' || (s.size() >= 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
-                                     s[s.size() - 3] == ':');
+    bool zoned =
+        s.back() == 'Z' || (s.size() >= 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
+                            s[s.size() - 3] == ':');
     return zoned ? s : s.substr(0, 10);
   }
   return {};
@@ -125,7 +126,8 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
                  Mapped& out) {
   out.patient = to.AddPatient(tx, r.patient);
   AddTarget(out, out.patient);
-  const Professional* prof = r.requester.professionals.empty() ? nullptr : &r.requester.professionals.front();
+  const Professional* prof =
+      r.requester.professionals.empty() ? nullptr : &r.requester.professionals.front();
   Parties sender = AddSender(r.requester, prof, to, tx);
   out.sender = sender.organisation();
   out.self = to.AddSelf(tx);
@@ -134,11 +136,12 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   for (const KithCode& d : r.diagnoses) {
     Value c = Value::Object();
     c.Set("resourceType", Str("Condition"));
-    c.Set("clinicalStatus", CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                            "active", "Active"));
+    c.Set("clinicalStatus",
+          CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active",
+                          "Active"));
     c.Set("verificationStatus",
-          CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "provisional",
-                          "Provisional"));
+          CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                          "provisional", "Provisional"));
     c.Set("category", Array())
         .Append(CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category",
                                 "problem-list-item", "Problem List Item"));
@@ -191,13 +194,15 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   sr.Set("status", Str(cancel ? "revoked" : "active"));
   sr.Set("intent", Str("order"));
   if (!r.msg_descr.v.empty()) {
-    sr.Set("category", Array()).Append(to.Concept(r.msg_descr, r.version == "1.0" ? "8263" : "8455"));
+    sr.Set("category", Array())
+        .Append(to.Concept(r.msg_descr, r.version == "1.0" ? "8263" : "8455"));
   } else if (!r.content_type.v.empty()) {
     sr.Set("category", Array()).Append(to.Concept(r.content_type, "9146"));
   }
   std::string priority;
   if (!r.priority.v.empty()) {
-    auto targets = to.terminology().Translate(sys::kMapPriority, VolvenSystem("8304"), r.priority.v);
+    auto targets =
+        to.terminology().Translate(sys::kMapPriority, VolvenSystem("8304"), r.priority.v);
     if (!targets.empty()) priority = targets.front().code;
     Value ext = Value::Object();
     ext.Set("url", Str(sys::kExtKithPriority));
@@ -242,8 +247,9 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   if ((change || cancel) && ctx.existing.empty()) {
     code = "manual-referral-handling";
     display = "Manuell behandling av henvisning";
-    description = cancel ? "Kansellering av en henvisning som ikke er funnet: finn og avslutt den manuelt."
-                         : "Endring av en henvisning som ikke er funnet: behandle manuelt.";
+    description =
+        cancel ? "Kansellering av en henvisning som ikke er funnet: finn og avslutt den manuelt."
+               : "Endring av en henvisning som ikke er funnet: behandle manuelt.";
   } else if (cancel) {
     code = "referral-cancelled";
     display = "Henvisning kansellert";
@@ -305,7 +311,8 @@ void MapDialog(const Dialog& d, const DialogContext& ctx, const ToFhir& to, Bund
     r.Set("resourceType", Str(p.question ? "CommunicationRequest" : "Communication"));
     Value& ids = r.Set("identifier", Array());
     ids.Append(Identifier(sys::kMsgId, h.msg_id));
-    if (!h.ref_to_conversation.empty()) ids.Append(Identifier(sys::kConversation, h.ref_to_conversation));
+    if (!h.ref_to_conversation.empty())
+      ids.Append(Identifier(sys::kConversation, h.ref_to_conversation));
     if (!p.doc_id.empty()) ids.Append(Identifier(sys::kRefDocId, p.doc_id));
     r.Set("status", Str(p.question ? "active" : "completed"));
     Value topic = to.Concept(p.topic, list);

@@ -17,10 +17,10 @@ namespace adapters::ehr {
 
 // What a mapping produced, for the inbox.
 struct Mapped {
-  std::string patient;       // fullUrl of the Patient entry
-  std::string sender;        // fullUrl of the sending Organization
-  std::string self;          // fullUrl of our Organization (the receiving unit)
-  std::string focus;         // the ServiceRequest / Communication / CommunicationRequest
+  std::string patient;               // fullUrl of the Patient entry
+  std::string sender;                // fullUrl of the sending Organization
+  std::string self;                  // fullUrl of our Organization (the receiving unit)
+  std::string focus;                 // the ServiceRequest / Communication / CommunicationRequest
   std::vector<std::string> targets;  // everything made from the message (Provenance targets)
   std::vector<AppRecError> part_errors;  // parts not taken (AppRec status 3)
 };

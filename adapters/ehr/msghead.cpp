@@ -78,7 +78,8 @@ Organisation ReadOrganisation(const xmlNode* n, std::string_view ns) {
   o.name = ChildText(n, ns, "OrganisationName");
   o.idents = ReadIdents(n, ns);
   if (const xmlNode* a = Child(n, ns, "Address")) o.addresses.push_back(ReadAddress(a, ns));
-  if (const xmlNode* sub = Child(n, ns, "Organisation")) o.units.push_back(ReadOrganisation(sub, ns));
+  if (const xmlNode* sub = Child(n, ns, "Organisation"))
+    o.units.push_back(ReadOrganisation(sub, ns));
   if (const xmlNode* hp = Child(n, ns, "HealthcareProfessional")) {
     o.professionals.push_back(ReadHealthcareProfessional(hp, ns));
   }

@@ -22,7 +22,7 @@ struct MsgHeadDocument {
   KithCode compression;
   const xmlNode* content = nullptr;  // the first element inside RefDoc/Content, if any
   std::string file_reference;
-  const xmlNode* node = nullptr;     // the Document element
+  const xmlNode* node = nullptr;  // the Document element
 };
 
 struct MsgHeadInfo {

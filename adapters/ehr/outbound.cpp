@@ -59,7 +59,8 @@ std::string CodeIn(const Value* holder, std::string_view key, std::string_view s
 // anything else (absolute URLs name other servers; contained and urn: references are not
 // stored resources).
 std::optional<std::pair<std::string, std::string>> SplitRelative(std::string_view ref) {
-  if (ref.empty() || ref.find(':') != std::string_view::npos || ref.starts_with('#')) return std::nullopt;
+  if (ref.empty() || ref.find(':') != std::string_view::npos || ref.starts_with('#'))
+    return std::nullopt;
   if (size_t h = ref.find("/_history/"); h != std::string_view::npos) ref = ref.substr(0, h);
   size_t slash = ref.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= ref.size()) return std::nullopt;
@@ -81,23 +82,26 @@ Resolver StoreResolver(WriteContext& ctx) {
 }
 
 // The elements a sent message consists of: they stay as they were sent.
-constexpr std::string_view kFrozen[] = {"payload", "recipient", "subject", "topic",
-                                        "category", "about", "inResponseTo"};
+constexpr std::string_view kFrozen[] = {"payload",  "recipient", "subject",     "topic",
+                                        "category", "about",     "inResponseTo"};
 
-std::string Canonical(const Value* v) { return v == nullptr ? std::string() : fhir::json::Write(*v); }
+std::string Canonical(const Value* v) {
+  return v == nullptr ? std::string() : fhir::json::Write(*v);
+}
 
 }  // namespace
 
-OutboundTriggers::OutboundTriggers(EhrSettings settings, const xml::SchemaSet& schemas,
-                                   std::shared_ptr<const fhir::terminology::Terminology> terminology)
+OutboundTriggers::OutboundTriggers(
+    EhrSettings settings, const xml::SchemaSet& schemas,
+    std::shared_ptr<const fhir::terminology::Terminology> terminology)
     : settings_(std::move(settings)), schemas_(schemas), terminology_(std::move(terminology)) {}
 
 bool OutboundTriggers::Watches(std::string_view type) const {
   return type == "Communication" || type == "Task" || type == "ServiceRequest";
 }
 
-Status OutboundTriggers::BeforePut(WriteContext& ctx, const std::string& type, const std::string& id,
-                                   Value& resource, const Value* current) {
+Status OutboundTriggers::BeforePut(WriteContext& ctx, const std::string& type,
+                                   const std::string& id, Value& resource, const Value* current) {
   if (type == "Communication") return OnCommunication(ctx, id, resource, current);
   if (type == "Task") return OnTask(ctx, resource, current);
   if (type == "ServiceRequest") return OnServiceRequest(ctx, id, resource, current);
@@ -106,26 +110,31 @@ Status OutboundTriggers::BeforePut(WriteContext& ctx, const std::string& type, c
 
 Status OutboundTriggers::OnCommunication(WriteContext& ctx, const std::string& id, Value& c,
                                          const Value* current) {
-  const std::string sent_id = current != nullptr ? IdentifierValue(*current, sys::kOutboundMsgId) : "";
+  const std::string sent_id =
+      current != nullptr ? IdentifierValue(*current, sys::kOutboundMsgId) : "";
   const std::string claimed = IdentifierValue(c, sys::kOutboundMsgId);
   if (!sent_id.empty()) {
     // Sent before: what was sent stays the record of what was sent.
     if (!claimed.empty() && claimed != sent_id) {
-      return Status(Code::kConflict, "Communication/" + id +
-                                         " was sent as a Dialogmelding: its outbound-msgid identifier cannot change");
+      return Status(
+          Code::kConflict,
+          "Communication/" + id +
+              " was sent as a Dialogmelding: its outbound-msgid identifier cannot change");
     }
     for (std::string_view key : kFrozen) {
       if (Canonical(c.Find(key)) != Canonical(current->Find(key))) {
         return Status(Code::kConflict,
                       "Communication/" + id + " was sent as a Dialogmelding: Communication." +
-                          std::string(key) + " cannot change any more (write a new Communication to correct it)");
+                          std::string(key) +
+                          " cannot change any more (write a new Communication to correct it)");
       }
     }
     if (claimed.empty()) {
       if (c.Find("identifier") == nullptr) c.Set("identifier", Value::Array());
       c.Find("identifier")->Append(Identifier(sys::kOutboundMsgId, sent_id));
     }
-    if (c.Find("sent") == nullptr && current->Find("sent") != nullptr) c.Set("sent", *current->Find("sent"));
+    if (c.Find("sent") == nullptr && current->Find("sent") != nullptr)
+      c.Set("sent", *current->Find("sent"));
     return Status::Ok();
   }
   if (!IdentifierValue(c, sys::kMsgId).empty()) return Status::Ok();  // it came to us by KITH
@@ -142,9 +151,10 @@ Status OutboundTriggers::OnCommunication(WriteContext& ctx, const std::string& i
   auto m = CommunicationToKith(c, resolve, *terminology_, settings_, schemas_);
   if (!m) {
     if (m.error().code() == Code::kInvalidArgument) {
-      return Status(Code::kUnprocessable,
-                    "the Communication is addressed to a HER-id but cannot be sent as a Dialogmelding: " +
-                        m.error().message());
+      return Status(
+          Code::kUnprocessable,
+          "the Communication is addressed to a HER-id but cannot be sent as a Dialogmelding: " +
+              m.error().message());
     }
     return m.error();
   }
@@ -159,10 +169,12 @@ Status OutboundTriggers::OnCommunication(WriteContext& ctx, const std::string& i
   e.msg_type_display = terminology_->Display(VolvenSystem("8279"), e.msg_type).value_or("");
   e.destination_system = to.OrganisationSystem("HER");
   e.destination = AddressOf(m->dialog.receiver);
-  e.description = (e.msg_type_display.empty() ? e.msg_type : e.msg_type_display) + " til HER-id " + e.destination;
+  e.description = (e.msg_type_display.empty() ? e.msg_type : e.msg_type_display) + " til HER-id " +
+                  e.destination;
   e.focus = "Communication/" + id;
   if (const Value* subject = c.Find("subject")) {
-    if (SplitRelative(subject->GetString("reference"))) e.patient = std::string(subject->GetString("reference"));
+    if (SplitRelative(subject->GetString("reference")))
+      e.patient = std::string(subject->GetString("reference"));
   }
   // Our organisation (the unit, else the institution), when it is registered.
   for (const std::string& her : {settings_.self.dept_her_id, settings_.self.her_id}) {
@@ -195,21 +207,24 @@ Status OutboundTriggers::OnTask(WriteContext& ctx, const Value& task, const Valu
     }
   } else if (chosen != CodeIn(current, "businessStatus", sys::kReferralStatus)) {
     if (!t.Contains(sys::kReferralStatus, chosen)) {
-      return Status(Code::kUnprocessable, "Task.businessStatus: '" + chosen + "' is not a code of " +
+      return Status(Code::kUnprocessable, "Task.businessStatus: '" + chosen +
+                                              "' is not a code of " +
                                               std::string(sys::kReferralStatus));
     }
     event = chosen;
   }
   // Else the Task's status, when it changed.
   std::string status(task.GetString("status"));
-  std::string before = current != nullptr ? std::string(current->GetString("status")) : std::string();
+  std::string before =
+      current != nullptr ? std::string(current->GetString("status")) : std::string();
   if (event.empty() && chosen.empty() && status != before) {
     auto mapped = t.Translate(sys::kMapTaskStatus, sys::kTaskStatus, status);
     if (!mapped.empty()) event = mapped.front().code;
   }
   if (event.empty()) return Status::Ok();
   const Value* focus = task.Find("focus");
-  std::string sr_ref = focus != nullptr ? std::string(focus->GetString("reference")) : std::string();
+  std::string sr_ref =
+      focus != nullptr ? std::string(focus->GetString("reference")) : std::string();
   auto split = SplitRelative(sr_ref);
   if (!split || split->first != "ServiceRequest") return Status::Ok();
   auto sr = StoreResolver(ctx)(sr_ref);
@@ -222,7 +237,8 @@ Status OutboundTriggers::OnTask(WriteContext& ctx, const Value& task, const Valu
       if (!text.empty()) reason += (reason.empty() ? "" : "\n\n") + text;
     }
   }
-  return SendStatus(ctx, *sr, split->first + "/" + split->second, event, reason, task.Find("owner"));
+  return SendStatus(ctx, *sr, split->first + "/" + split->second, event, reason,
+                    task.Find("owner"));
 }
 
 Status OutboundTriggers::OnServiceRequest(WriteContext& ctx, const std::string& id, const Value& sr,
@@ -232,11 +248,14 @@ Status OutboundTriggers::OnServiceRequest(WriteContext& ctx, const std::string& 
     return Status::Ok();
   }
   const Value* performer = nullptr;
-  if (const Value* p = sr.Find("performer"); p != nullptr && !p->items().empty()) performer = &p->items().front();
+  if (const Value* p = sr.Find("performer"); p != nullptr && !p->items().empty())
+    performer = &p->items().front();
   std::string reason;
-  if (const Value* notes = sr.Find("note"); notes != nullptr && current->Find("note") != nullptr &&
-                                            notes->items().size() > current->Find("note")->items().size()) {
-    reason = std::string(notes->items().back().GetString("text"));  // the note added with the change
+  if (const Value* notes = sr.Find("note");
+      notes != nullptr && current->Find("note") != nullptr &&
+      notes->items().size() > current->Find("note")->items().size()) {
+    reason =
+        std::string(notes->items().back().GetString("text"));  // the note added with the change
   }
   return SendStatus(ctx, sr, "ServiceRequest/" + id, "treatment-finished", reason, performer);
 }
@@ -277,8 +296,9 @@ Status OutboundTriggers::SendStatus(WriteContext& ctx, const Value& sr, const st
   // Written through the context: the Communication rule above turns it into the message.
   auto written = ctx.Put("Communication", common::NewTimeOrderedUuid(), c, "POST");
   if (!written) {
-    return Status(written.error().code(),
-                  "the referral status message to the referrer cannot be sent: " + written.error().message());
+    return Status(
+        written.error().code(),
+        "the referral status message to the referrer cannot be sent: " + written.error().message());
   }
   return Status::Ok();
 }

@@ -21,7 +21,8 @@ bool IsDeliverTask(const Value& task) {
   const Value* codings = code != nullptr ? code->Find("coding") : nullptr;
   if (codings == nullptr) return false;
   for (const Value& c : codings->items()) {
-    if (c.GetString("system") == sys::kTaskCode && c.GetString("code") == "deliver-message") return true;
+    if (c.GetString("system") == sys::kTaskCode && c.GetString("code") == "deliver-message")
+      return true;
   }
   return false;
 }
@@ -77,12 +78,14 @@ OutboxMessage MessageOf(const Value& task) {
   }
   m.id = std::string(task.GetString("id"));
   m.created = std::string(task.GetString("authoredOn"));
-  if (const Value* in = Input(task, "message-id")) m.msg_id = std::string(in->GetString("valueString"));
+  if (const Value* in = Input(task, "message-id"))
+    m.msg_id = std::string(in->GetString("valueString"));
   if (const Value* in = Input(task, "message-type")) {
     if (const Value* c = in->Find("valueCoding")) m.msg_type = std::string(c->GetString("code"));
   }
   if (const Value* in = Input(task, "destination")) {
-    if (const Value* i = in->Find("valueIdentifier")) m.destination = std::string(i->GetString("value"));
+    if (const Value* i = in->Find("valueIdentifier"))
+      m.destination = std::string(i->GetString("value"));
   }
   if (const Value* in = Input(task, "message")) {
     if (const Value* a = in->Find("valueAttachment")) {
@@ -94,8 +97,8 @@ OutboxMessage MessageOf(const Value& task) {
 
 common::Status Failed(const FhirResponse& r, std::string_view what) {
   common::Code code = r.status == 404 || r.status == 410 ? common::Code::kNotFound
-                      : r.status >= 500                 ? common::Code::kUnavailable
-                                                        : common::Code::kInternal;
+                      : r.status >= 500                  ? common::Code::kUnavailable
+                                                         : common::Code::kInternal;
   return common::Status(code, std::string(what) + " (HTTP " + std::to_string(r.status) + ")");
 }
 
@@ -126,7 +129,8 @@ Value OutboxTask(const OutboxEntry& e) {
   att.Set("data", Str(common::Base64Encode(e.xml)));
   inputs.Append(TaskInput("message", "valueAttachment", std::move(att)));
   if (!e.destination.empty()) {
-    inputs.Append(TaskInput("destination", "valueIdentifier", Identifier(e.destination_system, e.destination)));
+    inputs.Append(TaskInput("destination", "valueIdentifier",
+                            Identifier(e.destination_system, e.destination)));
   }
   inputs.Append(TaskInput("message-type", "valueCoding",
                           Coding(VolvenSystem("8279"), e.msg_type, e.msg_type_display)));
@@ -135,13 +139,14 @@ Value OutboxTask(const OutboxEntry& e) {
 }
 
 common::StatusOr<std::vector<OutboxMessage>> Outbox::Pending(int limit) const {
-  std::string query = "Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
-                      "&status=requested&_sort=_lastUpdated&_total=none&_count=" +
-                      std::to_string(limit);
+  std::string query =
+      "Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
+      "&status=requested&_sort=_lastUpdated&_total=none&_count=" + std::to_string(limit);
   FhirResponse r = fhir_.Call("GET", query);
   if (r.status != 200) return common::Error(Failed(r, "the outbox could not be read"));
   auto bundle = fhir::json::Parse(r.body);
-  if (!bundle) return common::Error(common::Code::kInternal, "the outbox search returned no Bundle");
+  if (!bundle)
+    return common::Error(common::Code::kInternal, "the outbox search returned no Bundle");
   std::vector<OutboxMessage> out;
   if (const Value* entries = bundle->Find("entry")) {
     for (const Value& e : entries->items()) {
@@ -167,13 +172,15 @@ common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
     if (status != "requested") return status;  // taken over before: nothing to do
     OutboxMessage m = MessageOf(*task);
     std::string next = m.msg_type == "APPREC" ? "completed" : "in-progress";
-    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId")
+                                                      : "");
     Value updated = *task;
     updated.Remove("meta");
     updated.Set("status", Value::String(next));
     updated.Set("lastModified", Value::String(common::FormatInstant(common::SystemNow())));
-    FhirResponse put = fhir_.Call("PUT", "Task/" + PercentEncode(id), fhir::json::Write(updated),
-                                  {{"if-match", "W/\"" + version + "\""}, {"prefer", "return=minimal"}});
+    FhirResponse put =
+        fhir_.Call("PUT", "Task/" + PercentEncode(id), fhir::json::Write(updated),
+                   {{"if-match", "W/\"" + version + "\""}, {"prefer", "return=minimal"}});
     if (put.status == 200 || put.status == 201) return next;
     if (put.status != 412 && put.status != 409) {
       return common::Error(Failed(put, "the outbox entry could not be updated"));
@@ -183,23 +190,25 @@ common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
   return common::Error(common::Code::kUnavailable, "the outbox entry kept changing; try again");
 }
 
-common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(const std::string& id,
-                                                             const std::string& reason,
-                                                             int max_attempts,
-                                                             const std::string& next_attempt) const {
+common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(
+    const std::string& id, const std::string& reason, int max_attempts,
+    const std::string& next_attempt) const {
   for (int round = 0; round < 3; ++round) {
     FhirResponse r = fhir_.Call("GET", "Task/" + PercentEncode(id));
     if (r.status != 200) return common::Error(Failed(r, "the outbox entry could not be read"));
     auto task = fhir::json::Parse(r.body);
-    if (!task || !IsDeliverTask(*task)) return common::Error(common::Code::kNotFound, "no outbox entry has this id");
+    if (!task || !IsDeliverTask(*task))
+      return common::Error(common::Code::kNotFound, "no outbox entry has this id");
     if (task->GetString("status") != "requested") return FailureResult{};  // taken over meanwhile
     OutboxMessage m = MessageOf(*task);
     FailureResult result{m.attempts + 1, m.attempts + 1 >= max_attempts};
-    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId") : "");
+    std::string version(task->Find("meta") != nullptr ? task->Find("meta")->GetString("versionId")
+                                                      : "");
     Value updated = *task;
     updated.Remove("meta");
     std::string now = common::FormatInstant(common::SystemNow());
-    SetExtension(updated, sys::kExtDeliveryAttempts, "valueInteger", Value::Number(std::to_string(result.attempts)));
+    SetExtension(updated, sys::kExtDeliveryAttempts, "valueInteger",
+                 Value::Number(std::to_string(result.attempts)));
     Value why = Value::Object();
     why.Set("text", Str("Leveringsforsøk " + std::to_string(result.attempts) + " av " +
                         std::to_string(max_attempts) + " feilet: " + reason));
@@ -216,10 +225,11 @@ common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(const std::string&
       follow.Set("priority", Str("urgent"));
       follow.Set("code", CodeableConcept(sys::kTaskCode, "follow-up-undelivered-message",
                                          "Følg opp melding som ikke ble levert"));
-      follow.Set("description", Str("En melding (" + (m.msg_type.empty() ? "ukjent type" : m.msg_type) +
-                                    ") til HER-id " + (m.destination.empty() ? "ukjent" : m.destination) +
-                                    " kunne ikke leveres etter " + std::to_string(result.attempts) +
-                                    " forsøk (" + reason + "): sjekk meldingstjenesten og send på nytt."));
+      follow.Set("description",
+                 Str("En melding (" + (m.msg_type.empty() ? "ukjent type" : m.msg_type) +
+                     ") til HER-id " + (m.destination.empty() ? "ukjent" : m.destination) +
+                     " kunne ikke leveres etter " + std::to_string(result.attempts) + " forsøk (" +
+                     reason + "): sjekk meldingstjenesten og send på nytt."));
       follow.Set("focus", BundleBuilder::Ref("Task/" + id));
       follow.Set("authoredOn", Str(now));
       if (const Value* owner = task->Find("owner")) follow.Set("owner", *owner);
@@ -229,7 +239,8 @@ common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(const std::string&
       SetExtension(updated, sys::kExtNextDeliveryAttempt, "valueInstant", Str(next_attempt));
     }
     tx.Update(std::move(updated), "Task/" + id, version.empty() ? "" : "W/\"" + version + "\"");
-    FhirResponse put = fhir_.Call("POST", "", fhir::json::Write(tx.bundle()), {{"prefer", "return=minimal"}});
+    FhirResponse put =
+        fhir_.Call("POST", "", fhir::json::Write(tx.bundle()), {{"prefer", "return=minimal"}});
     if (put.status == 200) return result;
     if (put.status != 412 && put.status != 409) {
       return common::Error(Failed(put, "the outbox entry could not be updated"));

@@ -22,28 +22,28 @@
 namespace adapters::ehr {
 
 struct OutboxMessage {
-  std::string id;           // the Task's id: the handle for Acknowledge()
-  std::string msg_id;       // the message's own id (AppRec Id / MsgHead MsgId)
-  std::string msg_type;     // kodeverk 8279 (APPREC, DIALOG_HELSEFAGLIG, ...)
-  std::string destination;  // the receiver's HER-id (empty when unknown)
-  std::string created;      // when it was queued (instant)
-  std::string xml;          // the message, UTF-8
-  int attempts = 0;         // failed push attempts so far
-  std::string next_attempt; // instant before which it is not pushed again (empty: now)
+  std::string id;            // the Task's id: the handle for Acknowledge()
+  std::string msg_id;        // the message's own id (AppRec Id / MsgHead MsgId)
+  std::string msg_type;      // kodeverk 8279 (APPREC, DIALOG_HELSEFAGLIG, ...)
+  std::string destination;   // the receiver's HER-id (empty when unknown)
+  std::string created;       // when it was queued (instant)
+  std::string xml;           // the message, UTF-8
+  int attempts = 0;          // failed push attempts so far
+  std::string next_attempt;  // instant before which it is not pushed again (empty: now)
 };
 
 // What an outbox entry holds; OutboxTask() makes the Task "deliver-message" of it.
 struct OutboxEntry {
-  std::string msg_id;            // the message's own id (outbound-msgid identifier, message-id)
-  std::string msg_type;          // kodeverk 8279
+  std::string msg_id;    // the message's own id (outbound-msgid identifier, message-id)
+  std::string msg_type;  // kodeverk 8279
   std::string msg_type_display;
-  std::string description;       // for people reading the Task (no patient data)
-  std::string focus;             // what the message is about: the record or the Communication
-  std::string patient;           // Task.for (may be empty)
-  std::string owner;             // our Organization (may be empty)
+  std::string description;         // for people reading the Task (no patient data)
+  std::string focus;               // what the message is about: the record or the Communication
+  std::string patient;             // Task.for (may be empty)
+  std::string owner;               // our Organization (may be empty)
   std::string destination_system;  // the receiver's HER-id and its identifier system
   std::string destination;
-  std::string xml;               // the message, UTF-8
+  std::string xml;  // the message, UTF-8
 };
 
 fhir::json::Value OutboxTask(const OutboxEntry& entry);
@@ -68,7 +68,8 @@ class Outbox {
     bool dead_letter = false;
   };
   common::StatusOr<FailureResult> RecordFailure(const std::string& id, const std::string& reason,
-                                                int max_attempts, const std::string& next_attempt) const;
+                                                int max_attempts,
+                                                const std::string& next_attempt) const;
 
  private:
   FhirPort& fhir_;

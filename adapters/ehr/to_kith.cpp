@@ -87,7 +87,8 @@ std::optional<Professional> ProfessionalOf(const Value& ref, const Resolver& res
           const Value* codings = cc.Find("coding");
           for (const Value& c : codings != nullptr ? codings->items() : std::vector<Value>{}) {
             if (c.GetString("system") == VolvenSystem("9060")) {
-              prof->type = {std::string(c.GetString("code")), "", std::string(c.GetString("display")), ""};
+              prof->type = {std::string(c.GetString("code")), "",
+                            std::string(c.GetString("display")), ""};
             }
           }
         }
@@ -123,7 +124,8 @@ void WriteIdent(xml::Writer& w, xmlNode* parent, const Ident& i, std::string_vie
   w.AddCodeLike(ident, "TypeId", i.type.v, DisplayOf(t, list, i.type.v), oid);
 }
 
-void WriteOrganisation(xml::Writer& w, xmlNode* parent, const Organisation& o, const Terminology& t) {
+void WriteOrganisation(xml::Writer& w, xmlNode* parent, const Organisation& o,
+                       const Terminology& t) {
   xmlNode* org = w.AddLike(parent, "Organisation");
   w.AddLike(org, "OrganisationName", o.name.empty() ? "(uten navn)" : o.name);
   for (const Ident& i : o.idents) WriteIdent(w, org, i, kOid9051, t, "9051");
@@ -132,7 +134,8 @@ void WriteOrganisation(xml::Writer& w, xmlNode* parent, const Organisation& o, c
   for (const Professional& p : o.professionals) {
     if (p.person.idents.empty()) continue;
     xmlNode* hp = w.AddLike(org, "HealthcareProfessional");
-    if (!p.type.v.empty()) w.AddCodeLike(hp, "TypeHealthcareProfessional", p.type.v, DisplayOf(t, "9060", p.type.v));
+    if (!p.type.v.empty())
+      w.AddCodeLike(hp, "TypeHealthcareProfessional", p.type.v, DisplayOf(t, "9060", p.type.v));
     if (!p.person.family.empty()) w.AddLike(hp, "FamilyName", p.person.family);
     if (!p.person.given.empty()) w.AddLike(hp, "GivenName", p.person.given);
     for (const Ident& i : p.person.idents) WriteIdent(w, hp, i, kOid8116, t, "8116");
@@ -141,7 +144,8 @@ void WriteOrganisation(xml::Writer& w, xmlNode* parent, const Organisation& o, c
 }
 
 // Where a recipient leads: the organisation (with the professional, for a PractitionerRole).
-std::optional<Organisation> RecipientOf(const Value& r, const Resolver& resolve, const Terminology& t) {
+std::optional<Organisation> RecipientOf(const Value& r, const Resolver& resolve,
+                                        const Terminology& t) {
   auto target = resolve(RefOf(r));
   if (!target) return std::nullopt;
   std::string type(target->GetString("resourceType"));
@@ -166,7 +170,8 @@ std::optional<Organisation> ExternalRecipient(const Value& c, const Resolver& re
     auto org = RecipientOf(r, resolve, t);
     if (!org) continue;
     std::string her = AddressOf(*org);
-    if (her.empty() || settings.accepted_her_ids.contains(her) || her == settings.self.her_id) continue;
+    if (her.empty() || settings.accepted_her_ids.contains(her) || her == settings.self.her_id)
+      continue;
     return org;
   }
   return std::nullopt;
@@ -295,13 +300,15 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(const Value& c, const R
       if (i.type.v == "FNR" || i.type.v == "DNR") p.idents.push_back(i);
     }
     if (p.idents.empty()) {
-      return common::Error(Missing("Communication.subject: the patient has no fødselsnummer or D-nummer"));
+      return common::Error(
+          Missing("Communication.subject: the patient has no fødselsnummer or D-nummer"));
     }
     d.patient = std::move(p);
   }
   if (const Value* sender = c.Find("sender")) d.author = ProfessionalOf(*sender, resolve, t);
   // The dialogue: the message answered, and the conversation it belongs to.
-  if (const Value* answered = c.Find("inResponseTo"); answered != nullptr && !answered->items().empty()) {
+  if (const Value* answered = c.Find("inResponseTo");
+      answered != nullptr && !answered->items().empty()) {
     if (auto parent = resolve(RefOf(answered->items().front()))) {
       d.ref_to_parent = IdentifierValue(*parent, sys::kMsgId);
       if (d.ref_to_parent.empty()) d.ref_to_parent = IdentifierValue(*parent, sys::kOutboundMsgId);
@@ -309,7 +316,8 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(const Value& c, const R
       if (d.ref_to_conversation.empty()) d.ref_to_conversation = d.ref_to_parent;
     }
     if (d.ref_to_parent.empty()) {
-      return common::Error(Missing("Communication.inResponseTo: the message answered has no message id"));
+      return common::Error(
+          Missing("Communication.inResponseTo: the message answered has no message id"));
     }
   }
   // A message about a referral that came by KITH continues the referral's conversation.
@@ -351,7 +359,8 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(const Value& c, const R
       d.text += s->text();
     } else if (const Value* a = p.Find("contentAttachment")) {
       auto bytes = common::Base64Decode(a->GetString("data"));
-      if (!bytes || bytes->empty()) return common::Error(Missing("Communication.payload.contentAttachment has no valid data"));
+      if (!bytes || bytes->empty())
+        return common::Error(Missing("Communication.payload.contentAttachment has no valid data"));
       d.attachments.push_back({std::string(a->GetString("contentType")),
                                std::string(a->GetString("title")), std::move(*bytes)});
     } else if (const Value* r = p.Find("contentReference")) {
@@ -368,7 +377,8 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(const Value& c, const R
       }
       auto bytes = common::Base64Decode(data);
       if (!bytes || data.empty()) {
-        return common::Error(Missing("Communication.payload.contentReference has no readable data"));
+        return common::Error(
+            Missing("Communication.payload.contentReference has no readable data"));
       }
       d.attachments.push_back({std::string(att->GetString("contentType")),
                                std::string(doc->GetString("description")), std::move(*bytes)});
@@ -384,26 +394,32 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(const Value& c, const R
 Resolver LocalResolver(const Value& resource, const Value* bundle, Resolver fallback) {
   std::vector<std::pair<std::string, Value>> known;  // reference -> resource
   if (const Value* contained = resource.Find("contained")) {
-    for (const Value& r : contained->items()) known.emplace_back("#" + std::string(r.GetString("id")), r);
+    for (const Value& r : contained->items())
+      known.emplace_back("#" + std::string(r.GetString("id")), r);
   }
   if (bundle != nullptr) {
     if (const Value* entries = bundle->Find("entry")) {
       for (const Value& e : entries->items()) {
         const Value* r = e.Find("resource");
         if (r == nullptr) continue;
-        if (!e.GetString("fullUrl").empty()) known.emplace_back(std::string(e.GetString("fullUrl")), *r);
+        if (!e.GetString("fullUrl").empty())
+          known.emplace_back(std::string(e.GetString("fullUrl")), *r);
         if (!r->GetString("id").empty()) {
-          known.emplace_back(std::string(r->GetString("resourceType")) + "/" + std::string(r->GetString("id")), *r);
+          known.emplace_back(
+              std::string(r->GetString("resourceType")) + "/" + std::string(r->GetString("id")),
+              *r);
         }
       }
     }
   }
-  return [known = std::move(known), fallback = std::move(fallback)](std::string_view ref) -> std::optional<Value> {
+  return [known = std::move(known),
+          fallback = std::move(fallback)](std::string_view ref) -> std::optional<Value> {
     for (const auto& [key, r] : known) {
       if (key == ref) return r;
       // "http://base/Patient/1" for an entry known as "Patient/1".
-      if (ref.size() > key.size() && ref.ends_with(key) && ref[ref.size() - key.size() - 1] == '/' &&
-          key.find('/') != std::string::npos && !key.starts_with("urn:")) {
+      if (ref.size() > key.size() && ref.ends_with(key) &&
+          ref[ref.size() - key.size() - 1] == '/' && key.find('/') != std::string::npos &&
+          !key.starts_with("urn:")) {
         return r;
       }
     }
@@ -418,26 +434,28 @@ bool AddressedToEhr(const Value& c, const Resolver& resolve, const Terminology& 
 }
 
 common::StatusOr<OutboundMessage> CommunicationToKith(const Value& c, const Resolver& resolve,
-                                                     const Terminology& t,
-                                                     const EhrSettings& settings,
-                                                     const xml::SchemaSet& schemas,
-                                                     std::string msg_id, std::string gen_date) {
+                                                      const Terminology& t,
+                                                      const EhrSettings& settings,
+                                                      const xml::SchemaSet& schemas,
+                                                      std::string msg_id, std::string gen_date) {
   auto d = DialogFromCommunication(c, resolve, t, settings);
   if (!d) return common::Error(d.error());
   OutboundMessage m;
   m.dialog = std::move(*d);
   if (!msg_id.empty()) m.dialog.msg_id = std::move(msg_id);
-  m.dialog.gen_date = gen_date.empty() ? common::FormatInstant(common::SystemNow()) : std::move(gen_date);
+  m.dialog.gen_date =
+      gen_date.empty() ? common::FormatInstant(common::SystemNow()) : std::move(gen_date);
   m.xml = WriteDialogmelding(m.dialog, settings, t);
   // What we send must be valid: a failure here is our bug, never the partner's problem.
   xml::ParseError error;
   auto doc = xml::Document::Parse(m.xml, m.xml.size() + 1, &error);
-  if (!doc) return common::Error(common::Code::kInternal, "the Dialogmelding written is not well-formed");
+  if (!doc)
+    return common::Error(common::Code::kInternal, "the Dialogmelding written is not well-formed");
   auto violations = schemas.Validate(*doc, 3);
   if (!violations.empty()) {
     return common::Error(common::Code::kInternal,
-                         "the Dialogmelding written is not schema-valid at " + violations.front().path + ": " +
-                             violations.front().message);
+                         "the Dialogmelding written is not schema-valid at " +
+                             violations.front().path + ": " + violations.front().message);
   }
   return m;
 }

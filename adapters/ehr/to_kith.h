@@ -30,7 +30,7 @@ struct OutboundDialog {
   // DIALOG_HELSEFAGLIG, or DIALOG_STATUS_HENVISNING for a referral status (topic from 9148).
   std::string msg_type = "DIALOG_HELSEFAGLIG";
   std::string msg_id;
-  std::string gen_date;  // xs:dateTime
+  std::string gen_date;             // xs:dateTime
   std::string ref_to_parent;        // the MsgId of the message answered, if any
   std::string ref_to_conversation;  // the first message of the dialogue, if any
   Organisation receiver;            // with a HER-id (its unit, if any, in units)
@@ -68,8 +68,7 @@ common::StatusOr<OutboundDialog> DialogFromCommunication(
 // True when `communication` is for the EHR channel: a recipient resolves to an organisation
 // (directly or as a PractitionerRole's) with a HER-id that is not one of ours.
 bool AddressedToEhr(const fhir::json::Value& communication, const Resolver& resolve,
-                    const fhir::terminology::Terminology& terminology,
-                    const EhrSettings& settings);
+                    const fhir::terminology::Terminology& terminology, const EhrSettings& settings);
 
 // The HER-id a message to `o` goes to: the professional's, else the unit's, else its own.
 std::string AddressOf(const Organisation& o);

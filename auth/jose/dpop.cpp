@@ -142,8 +142,8 @@ common::StatusOr<std::string> VerifyDpopProof(std::string_view proof, const Dpop
     return Reject("DPoP proof type mismatch");
   }
   const std::optional<Alg> alg = AlgFromName(header.GetString("alg"));
-  if (!alg || std::find(check.algorithms.begin(), check.algorithms.end(), *alg) ==
-                  check.algorithms.end()) {
+  if (!alg ||
+      std::find(check.algorithms.begin(), check.algorithms.end(), *alg) == check.algorithms.end()) {
     return Reject("DPoP algorithm not allowed");
   }
   const fhir::json::Value* jwk = header.Find("jwk");
@@ -202,9 +202,8 @@ common::StatusOr<std::string> VerifyDpopProof(std::string_view proof, const Dpop
   return jkt;
 }
 
-common::StatusOr<std::string> MakeDpopProof(const PrivateKey& key, Alg alg,
-                                            std::string_view method, std::string_view url,
-                                            std::string_view access_token,
+common::StatusOr<std::string> MakeDpopProof(const PrivateKey& key, Alg alg, std::string_view method,
+                                            std::string_view url, std::string_view access_token,
                                             common::SystemTime iat, std::string jti) {
   using fhir::json::Value;
   Value header = Value::Object();

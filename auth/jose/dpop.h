@@ -64,9 +64,8 @@ common::StatusOr<std::string> VerifyDpopProof(std::string_view proof, const Dpop
 
 // For clients and tests: a proof for `method` and `url` (query and fragment dropped), with
 // `ath` when `access_token` is not empty.
-common::StatusOr<std::string> MakeDpopProof(const PrivateKey& key, Alg alg,
-                                            std::string_view method, std::string_view url,
-                                            std::string_view access_token,
+common::StatusOr<std::string> MakeDpopProof(const PrivateKey& key, Alg alg, std::string_view method,
+                                            std::string_view url, std::string_view access_token,
                                             common::SystemTime iat, std::string jti);
 
 // RFC 9449 §4.3 / RFC 3986 §6 normalisation of an http(s) URL for comparing `htu`: scheme

@@ -98,9 +98,8 @@ struct AlgInfo {
   std::string_view name;
 };
 constexpr AlgInfo kAlgs[] = {
-    {Alg::kRS256, "RS256"}, {Alg::kRS384, "RS384"}, {Alg::kRS512, "RS512"},
-    {Alg::kPS256, "PS256"}, {Alg::kPS384, "PS384"}, {Alg::kPS512, "PS512"},
-    {Alg::kES256, "ES256"}, {Alg::kES384, "ES384"},
+    {Alg::kRS256, "RS256"}, {Alg::kRS384, "RS384"}, {Alg::kRS512, "RS512"}, {Alg::kPS256, "PS256"},
+    {Alg::kPS384, "PS384"}, {Alg::kPS512, "PS512"}, {Alg::kES256, "ES256"}, {Alg::kES384, "ES384"},
 };
 
 bool IsRsa(Alg alg) { return alg != Alg::kES256 && alg != Alg::kES384; }
@@ -110,12 +109,15 @@ const EVP_MD* MdFor(Alg alg) {
   switch (alg) {
     case Alg::kRS256:
     case Alg::kPS256:
-    case Alg::kES256: return EVP_sha256();
+    case Alg::kES256:
+      return EVP_sha256();
     case Alg::kRS384:
     case Alg::kPS384:
-    case Alg::kES384: return EVP_sha384();
+    case Alg::kES384:
+      return EVP_sha384();
     case Alg::kRS512:
-    case Alg::kPS512: return EVP_sha512();
+    case Alg::kPS512:
+      return EVP_sha512();
   }
   return nullptr;
 }
@@ -124,7 +126,7 @@ const EVP_MD* MdFor(Alg alg) {
 // Curves.
 
 struct Curve {
-  std::string_view jwk_name;  // "P-256"
+  std::string_view jwk_name;   // "P-256"
   std::string_view ossl_name;  // OpenSSL's group name
   int field_bytes;             // size of x, y, r and s
   Alg alg;                     // the one JWS algorithm for the curve
@@ -395,8 +397,8 @@ std::string Base64UrlEncode(std::string_view bytes) {
   const auto* in = Bytes(bytes);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<uint32_t>(in[i]) << 16) |
-                       (static_cast<uint32_t>(in[i + 1]) << 8) | in[i + 2];
+    const uint32_t v =
+        (static_cast<uint32_t>(in[i]) << 16) | (static_cast<uint32_t>(in[i + 1]) << 8) | in[i + 2];
     out += kUrlAlphabet[(v >> 18) & 63];
     out += kUrlAlphabet[(v >> 12) & 63];
     out += kUrlAlphabet[(v >> 6) & 63];
@@ -465,9 +467,8 @@ common::StatusOr<PublicKey> PublicKey::FromJwk(const fhir::json::Value& jwk) {
     }
   }
   std::string kid, alg, use;
-  for (auto [name, out] : {std::pair<std::string_view, std::string*>{"kid", &kid},
-                           {"alg", &alg},
-                           {"use", &use}}) {
+  for (auto [name, out] :
+       {std::pair<std::string_view, std::string*>{"kid", &kid}, {"alg", &alg}, {"use", &use}}) {
     const fhir::json::Value* v = jwk.Find(name);
     if (v == nullptr) continue;
     if (!v->is_string()) return common::Error(BadKey("JWK member is not a string"));
@@ -506,8 +507,7 @@ bool PublicKey::Supports(Alg alg) const {
   return ImplSupports(*impl_, alg);
 }
 
-common::Status PublicKey::Verify(Alg alg, std::string_view data,
-                                 std::string_view signature) const {
+common::Status PublicKey::Verify(Alg alg, std::string_view data, std::string_view signature) const {
   if (!Supports(alg)) return Fail("key does not support the algorithm");
   ClearErrorsOnExit clear;
   EVP_PKEY* pkey = impl_->pkey.get();
@@ -529,8 +529,8 @@ common::Status PublicKey::Verify(Alg alg, std::string_view data,
       !ConfigurePadding(pctx, alg)) {
     return Fail("invalid signature");
   }
-  const int rc = EVP_DigestVerify(mctx.get(), Bytes(signature), signature.size(), Bytes(data),
-                                  data.size());
+  const int rc =
+      EVP_DigestVerify(mctx.get(), Bytes(signature), signature.size(), Bytes(data), data.size());
   if (rc != 1) return Fail("invalid signature");
   return common::Status::Ok();
 }
@@ -620,8 +620,8 @@ common::StatusOr<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
 std::string PrivateKey::ToPem() const {
   ClearErrorsOnExit clear;
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0,
-                                       nullptr, nullptr) != 1) {
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr,
+                                       nullptr) != 1) {
     return {};
   }
   return BioContents(bio.get());
@@ -643,8 +643,7 @@ common::StatusOr<std::string> PrivateKey::Sign(Alg alg, std::string_view data) c
   MdCtxPtr mctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by mctx
   size_t len = 0;
-  if (!mctx ||
-      EVP_DigestSignInit(mctx.get(), &pctx, MdFor(alg), nullptr, impl_->pkey.get()) != 1 ||
+  if (!mctx || EVP_DigestSignInit(mctx.get(), &pctx, MdFor(alg), nullptr, impl_->pkey.get()) != 1 ||
       !ConfigurePadding(pctx, alg) ||
       EVP_DigestSign(mctx.get(), nullptr, &len, Bytes(data), data.size()) != 1) {
     return common::Error(common::Code::kInternal, "signing failed");

@@ -104,8 +104,8 @@ bool IsAcceptableEndpoint(std::string_view url, bool allow_http_loopback) {
     if (port.empty()) return false;
   }
   if (host.empty() || host == "[]") return false;
-  if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; })) {
+  if (port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
   int port_number = 0;

@@ -4,8 +4,8 @@
 // No network here: the gateway supplies `Fetch` (and with it the TLS policy).
 
 #include <chrono>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -111,7 +111,7 @@ class IssuerKeys {
   std::shared_ptr<const KeySet> keys_;
   common::SystemTime keys_fetched_{};
   std::optional<common::SystemTime> last_forced_refresh_;  // last refetch for an unknown kid
-  std::optional<common::SystemTime> last_failure_;  // last failed JWKS refresh
+  std::optional<common::SystemTime> last_failure_;         // last failed JWKS refresh
   std::optional<common::SystemTime> last_metadata_failure_;
   uint64_t generation_ = 0;  // bumped by every JWKS refresh attempt
   int fetch_count_ = 0;

@@ -65,8 +65,8 @@ common::Status VerifySignature(const Jws& jws, const PublicKey& key, Alg alg) {
 }
 
 common::StatusOr<std::string> SignCompact(fhir::json::Value header,
-                                          const fhir::json::Value& payload,
-                                          const PrivateKey& key, Alg alg) {
+                                          const fhir::json::Value& payload, const PrivateKey& key,
+                                          Alg alg) {
   if (header.is_null()) header = fhir::json::Value::Object();
   if (!header.is_object()) {
     return common::Error(common::Code::kInvalidArgument, "JWS header must be an object");

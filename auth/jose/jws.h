@@ -36,7 +36,7 @@ common::Status VerifySignature(const Jws& jws, const PublicKey& key, Alg alg);
 // Serializes `payload` (compact JSON), sets `alg` in `header` (an object, or null for an empty
 // one) and signs. ES* signatures come out in raw r||s form.
 common::StatusOr<std::string> SignCompact(fhir::json::Value header,
-                                          const fhir::json::Value& payload,
-                                          const PrivateKey& key, Alg alg);
+                                          const fhir::json::Value& payload, const PrivateKey& key,
+                                          Alg alg);
 
 }  // namespace auth::jose

@@ -135,8 +135,7 @@ common::StatusOr<VerifiedJwt> VerifyJwt(std::string_view token, const JwtPolicy&
   if (auds.empty()) return Reject("malformed audience");
   if (policy.single_audience && auds.size() != 1) return Reject("multiple audiences");
   const bool aud_match = std::any_of(auds.begin(), auds.end(), [&](std::string_view a) {
-    return std::find(policy.audiences.begin(), policy.audiences.end(), a) !=
-           policy.audiences.end();
+    return std::find(policy.audiences.begin(), policy.audiences.end(), a) != policy.audiences.end();
   });
   if (!aud_match) return Reject("audience mismatch");
 
@@ -149,19 +148,23 @@ common::StatusOr<VerifiedJwt> VerifyJwt(std::string_view token, const JwtPolicy&
     if (azp == nullptr && auds.size() > 1) return Reject("missing authorized party");
   }
 
-  const int64_t now_s =
-      std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  const int64_t now_s = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
   const int64_t skew = policy.skew.count();
   int64_t exp = 0, nbf = 0, iat = 0;
   switch (DateClaim(*claims, "exp", &exp)) {
-    case DateState::kAbsent: return Reject("missing exp");
-    case DateState::kMalformed: return Reject("malformed exp");
-    case DateState::kOk: break;
+    case DateState::kAbsent:
+      return Reject("missing exp");
+    case DateState::kMalformed:
+      return Reject("malformed exp");
+    case DateState::kOk:
+      break;
   }
   if (exp <= now_s - skew) return Reject("token expired");
   switch (DateClaim(*claims, "nbf", &nbf)) {
-    case DateState::kAbsent: break;
-    case DateState::kMalformed: return Reject("malformed nbf");
+    case DateState::kAbsent:
+      break;
+    case DateState::kMalformed:
+      return Reject("malformed nbf");
     case DateState::kOk:
       if (nbf > now_s + skew) return Reject("token not yet valid");
       break;
@@ -171,7 +174,8 @@ common::StatusOr<VerifiedJwt> VerifyJwt(std::string_view token, const JwtPolicy&
       if (policy.require_iat) return Reject("missing iat");
       if (policy.max_age) return Reject("missing iat");  // an age limit needs an issue time
       break;
-    case DateState::kMalformed: return Reject("malformed iat");
+    case DateState::kMalformed:
+      return Reject("malformed iat");
     case DateState::kOk:
       if (iat > now_s + skew) return Reject("token issued in the future");
       if (policy.max_age && now_s - iat > policy.max_age->count() + skew) {

@@ -24,11 +24,11 @@ struct JwtPolicy {
   std::string issuer;                  // `iss` must equal it exactly
   std::vector<std::string> audiences;  // `aud` (string or array) must contain one of them
   bool single_audience = false;        // true: `aud` must hold exactly one value (HelseID rule)
-  std::string authorized_party;  // when set and `aud` has >1 values, `azp` must equal it; if
-                                 // `azp` is present it must equal it
-  std::vector<Alg> algorithms;   // allow-list (none/HS* cannot even be named)
-  std::vector<std::string> types;  // accepted `typ` values, compared case-insensitively, the
-                                   // "application/" prefix optional; empty = any or absent
+  std::string authorized_party;        // when set and `aud` has >1 values, `azp` must equal it; if
+                                       // `azp` is present it must equal it
+  std::vector<Alg> algorithms;         // allow-list (none/HS* cannot even be named)
+  std::vector<std::string> types;      // accepted `typ` values, compared case-insensitively, the
+                                       // "application/" prefix optional; empty = any or absent
   std::chrono::seconds skew{60};
   std::optional<std::chrono::seconds> max_age;  // `iat` must not be older than this (+ skew)
   bool require_iat = true;

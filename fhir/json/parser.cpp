@@ -1,11 +1,11 @@
 #include "fhir/json/parser.h"
 
-#include <string>
-#include <vector>
-
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+
+#include <string>
+#include <vector>
 
 namespace fhir::json {
 namespace {
@@ -20,8 +20,8 @@ bool IsSafeKey(std::string_view key) {
     return false;
   }
   for (char c : key) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;

@@ -51,10 +51,18 @@ void AppendString(std::string& out, std::string_view s) {
 
 void Append(std::string& out, const Value& v) {
   switch (v.kind()) {
-    case Kind::kNull: out.append("null"); break;
-    case Kind::kBool: out.append(v.boolean() ? "true" : "false"); break;
-    case Kind::kNumber: out.append(v.text()); break;
-    case Kind::kString: AppendString(out, v.text()); break;
+    case Kind::kNull:
+      out.append("null");
+      break;
+    case Kind::kBool:
+      out.append(v.boolean() ? "true" : "false");
+      break;
+    case Kind::kNumber:
+      out.append(v.text());
+      break;
+    case Kind::kString:
+      AppendString(out, v.text());
+      break;
     case Kind::kArray: {
       out.push_back('[');
       bool first = true;
@@ -85,8 +93,12 @@ void Append(std::string& out, const Value& v) {
 template <typename Writer>
 void Emit(const Value& v, Writer& w) {
   switch (v.kind()) {
-    case Kind::kNull: w.Null(); break;
-    case Kind::kBool: w.Bool(v.boolean()); break;
+    case Kind::kNull:
+      w.Null();
+      break;
+    case Kind::kBool:
+      w.Bool(v.boolean());
+      break;
     case Kind::kNumber:
       w.RawValue(v.text().data(), v.text().size(), rapidjson::kNumberType);
       break;

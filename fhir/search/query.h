@@ -9,21 +9,31 @@
 
 namespace fhir::search {
 
-enum class ParamType { kNumber, kDate, kString, kToken, kReference, kComposite, kQuantity, kUri, kSpecial };
+enum class ParamType {
+  kNumber,
+  kDate,
+  kString,
+  kToken,
+  kReference,
+  kComposite,
+  kQuantity,
+  kUri,
+  kSpecial
+};
 
 enum class Prefix { kEq, kNe, kGt, kLt, kGe, kLe, kSa, kEb, kAp };
 
 enum class Modifier {
   kNone,
-  kExact,      // string
-  kContains,   // string, uri
-  kMissing,    // any (value "true"/"false")
-  kNot,        // token
-  kText,       // token, reference (display/text)
-  kType,       // reference  name:Patient=...  (Criterion::target_type holds the type)
-  kIdentifier, // reference  subject:identifier=system|value
-  kBelow,      // uri
-  kAbove,      // uri
+  kExact,       // string
+  kContains,    // string, uri
+  kMissing,     // any (value "true"/"false")
+  kNot,         // token
+  kText,        // token, reference (display/text)
+  kType,        // reference  name:Patient=...  (Criterion::target_type holds the type)
+  kIdentifier,  // reference  subject:identifier=system|value
+  kBelow,       // uri
+  kAbove,       // uri
 };
 
 // One value of a criterion, already split on ',' (OR) and unescaped (\, \| \$ \\).
@@ -48,16 +58,16 @@ struct ChainStep {
 // One name=value pair of the URL; its values are OR'ed. Criteria of a Query are AND'ed.
 struct Criterion {
   std::vector<ChainStep> chain;  // empty unless chained
-  std::string resource_type;     // the type `param` is defined on (last chain target, or Query::type)
-  std::string param;             // search parameter code, e.g. "name", "_id", "_lastUpdated"
+  std::string resource_type;  // the type `param` is defined on (last chain target, or Query::type)
+  std::string param;          // search parameter code, e.g. "name", "_id", "_lastUpdated"
   ParamType type = ParamType::kString;
   Modifier modifier = Modifier::kNone;
-  std::string target_type;       // for Modifier::kType
+  std::string target_type;  // for Modifier::kType
   std::vector<SearchValue> values;
 };
 
 struct SortKey {
-  std::string param;   // e.g. "birthdate", "_lastUpdated", "_id"
+  std::string param;  // e.g. "birthdate", "_lastUpdated", "_id"
   ParamType type = ParamType::kString;
   bool descending = false;
 };
@@ -75,17 +85,17 @@ enum class TotalMode { kAuto, kNone, kEstimate, kAccurate };
 enum class SummaryMode { kNone, kTrue, kText, kData, kCount, kFalse };
 
 struct Query {
-  std::string type;                    // empty = system-level search (all types)
-  std::vector<Criterion> criteria;     // AND
-  std::vector<SortKey> sort;           // empty = _lastUpdated desc? no: stable order by seq
-  int count = 50;                      // _count (page size), bounded by the parser
-  int offset = 0;                      // position of the page (from our paging links)
-  int64_t snapshot = 0;                // 0 = current; else evaluate as of this store seq
+  std::string type;                 // empty = system-level search (all types)
+  std::vector<Criterion> criteria;  // AND
+  std::vector<SortKey> sort;        // empty = _lastUpdated desc? no: stable order by seq
+  int count = 50;                   // _count (page size), bounded by the parser
+  int offset = 0;                   // position of the page (from our paging links)
+  int64_t snapshot = 0;             // 0 = current; else evaluate as of this store seq
   TotalMode total = TotalMode::kAuto;
   SummaryMode summary = SummaryMode::kNone;
-  std::vector<std::string> elements;   // _elements
-  std::vector<Include> includes;       // _include
-  std::vector<Include> revincludes;    // _revinclude
+  std::vector<std::string> elements;  // _elements
+  std::vector<Include> includes;      // _include
+  std::vector<Include> revincludes;   // _revinclude
 
   // The search parameters as a canonical query string (without paging parameters), used to
   // build self/next/previous links. Filled by ParseQuery.

@@ -29,8 +29,8 @@ namespace fhir::store {
 struct ResourceVersion {
   std::string type;
   std::string id;
-  int64_t version = 0;   // meta.versionId
-  int64_t seq = 0;       // store-wide sequence of this version
+  int64_t version = 0;  // meta.versionId
+  int64_t seq = 0;      // store-wide sequence of this version
   common::SystemTime last_updated{};
   bool deleted = false;  // a tombstone
   std::string method;    // "POST", "PUT" or "DELETE": how this version came to be (for history)
@@ -38,11 +38,11 @@ struct ResourceVersion {
 };
 
 struct HistoryQuery {
-  std::string type;      // empty = system level
-  std::string id;        // empty = type or system level
-  std::optional<common::SystemTime> since;   // _since (versions strictly after)
-  std::optional<common::SystemTime> at;      // _at
-  int64_t snapshot = 0;  // 0 = now; else only versions with seq <= snapshot
+  std::string type;                         // empty = system level
+  std::string id;                           // empty = type or system level
+  std::optional<common::SystemTime> since;  // _since (versions strictly after)
+  std::optional<common::SystemTime> at;     // _at
+  int64_t snapshot = 0;                     // 0 = now; else only versions with seq <= snapshot
   int count = 50;
   int offset = 0;
 };

@@ -14,13 +14,15 @@ class TriggeringContext final : public WriteContext {
   TriggeringContext(WriteContext& inner, const std::vector<std::shared_ptr<WriteTrigger>>& triggers)
       : inner_(inner), triggers_(triggers) {}
 
-  common::StatusOr<ResourceVersion> Current(const std::string& type, const std::string& id) override {
+  common::StatusOr<ResourceVersion> Current(const std::string& type,
+                                            const std::string& id) override {
     return inner_.Current(type, id);
   }
   common::StatusOr<std::vector<std::string>> Match(const search::Query& query) override {
     return inner_.Match(query);
   }
-  common::StatusOr<std::optional<ResourceVersion>> Delete(const std::string& type, const std::string& id,
+  common::StatusOr<std::optional<ResourceVersion>> Delete(const std::string& type,
+                                                          const std::string& id,
                                                           int64_t expected_version) override {
     return inner_.Delete(type, id, expected_version);
   }
@@ -32,9 +34,9 @@ class TriggeringContext final : public WriteContext {
     for (const auto& t : triggers_) watched = watched || t->Watches(type);
     if (!watched) return inner_.Put(type, id, resource, method, expected_version);
     if (depth_ >= kMaxTriggerDepth) {
-      return common::Error(common::Code::kInternal,
-                           "write triggers nested more than " + std::to_string(kMaxTriggerDepth) +
-                               " deep (at " + type + ")");
+      return common::Error(common::Code::kInternal, "write triggers nested more than " +
+                                                        std::to_string(kMaxTriggerDepth) +
+                                                        " deep (at " + type + ")");
     }
     std::optional<json::Value> current;
     auto existing = inner_.Current(type, id);
@@ -83,9 +85,15 @@ class TriggeringStore final : public Store {
                                           int64_t version) override {
     return inner_.VRead(type, id, version);
   }
-  common::StatusOr<HistoryPage> History(const HistoryQuery& query) override { return inner_.History(query); }
-  common::StatusOr<SearchResult> Search(const search::Query& query) override { return inner_.Search(query); }
-  void SetCommitObserver(CommitObserver observer) override { inner_.SetCommitObserver(std::move(observer)); }
+  common::StatusOr<HistoryPage> History(const HistoryQuery& query) override {
+    return inner_.History(query);
+  }
+  common::StatusOr<SearchResult> Search(const search::Query& query) override {
+    return inner_.Search(query);
+  }
+  void SetCommitObserver(CommitObserver observer) override {
+    inner_.SetCommitObserver(std::move(observer));
+  }
   int64_t LastSeq() override { return inner_.LastSeq(); }
   bool Ready() override { return inner_.Ready(); }
   void Close() override { inner_.Close(); }
@@ -97,7 +105,8 @@ class TriggeringStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> WithTriggers(Store& inner, std::vector<std::shared_ptr<WriteTrigger>> triggers) {
+std::unique_ptr<Store> WithTriggers(Store& inner,
+                                    std::vector<std::shared_ptr<WriteTrigger>> triggers) {
   return std::make_unique<TriggeringStore>(inner, std::move(triggers));
 }
 

@@ -29,12 +29,14 @@ class WriteTrigger {
   virtual bool Watches(std::string_view type) const = 0;
   // Called before `resource` (`type`/`id`) is written. `current` is the live version it
   // replaces (nullptr for a create or over a tombstone). Deletes are not seen.
-  virtual common::Status BeforePut(WriteContext& ctx, const std::string& type, const std::string& id,
-                                   json::Value& resource, const json::Value* current) = 0;
+  virtual common::Status BeforePut(WriteContext& ctx, const std::string& type,
+                                   const std::string& id, json::Value& resource,
+                                   const json::Value* current) = 0;
 };
 
 // A Store that runs `triggers` (in order) on every Put inside Commit; everything else is
 // `inner`'s. `inner` must outlive it.
-std::unique_ptr<Store> WithTriggers(Store& inner, std::vector<std::shared_ptr<WriteTrigger>> triggers);
+std::unique_ptr<Store> WithTriggers(Store& inner,
+                                    std::vector<std::shared_ptr<WriteTrigger>> triggers);
 
 }  // namespace fhir::store

@@ -93,7 +93,7 @@ struct Terminology::Impl {
 
   std::map<std::string, CodeSystemEntry, Less> code_systems;  // by url
   std::map<std::string, ConceptMapEntry, Less> concept_maps;  // by url
-  std::vector<Value> resources;                                // sorted by url
+  std::vector<Value> resources;                               // sorted by url
 
   const CodeSystemEntry* FindCodeSystem(std::string_view system) const {
     auto it = code_systems.find(system);
@@ -177,8 +177,8 @@ Status Terminology::Impl::AddConceptMap(const Value& cm, const std::string& orig
       std::string code(element.GetString("code"));
       if (code.empty()) return Fail(origin, epath + ".code: required by the terminology loader");
       if (source_cs != nullptr && !source_cs->concepts.contains(code)) {
-        return Fail(origin, epath + ".code: '" + code + "' is not a concept of " + source +
-                                " (" + source_cs->origin + ")");
+        return Fail(origin, epath + ".code: '" + code + "' is not a concept of " + source + " (" +
+                                source_cs->origin + ")");
       }
       std::string element_display(element.GetString("display"));
       if (element_display.empty() && source_cs != nullptr) {
@@ -217,8 +217,8 @@ common::StatusOr<std::shared_ptr<const Terminology>> Terminology::LoadDirectory(
   std::error_code ec;
   fs::file_status st = fs::status(dir, ec);
   if (ec || !fs::is_directory(st)) {
-    return common::Error(Fail(dir, ec ? "cannot read the terminology directory: " + ec.message()
-                                      : "is not a directory"));
+    return common::Error(Fail(
+        dir, ec ? "cannot read the terminology directory: " + ec.message() : "is not a directory"));
   }
   std::vector<std::string> files;
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
@@ -253,10 +253,10 @@ common::StatusOr<std::shared_ptr<const Terminology>> Terminology::LoadDirectory(
 common::StatusOr<std::shared_ptr<const Terminology>> Terminology::FromResources(
     std::vector<Value> resources, std::vector<std::string> origins) {
   if (resources.size() != origins.size()) {
-    return common::Error(Code::kInvalidArgument,
-                         "terminology: every resource needs an origin (" +
-                             std::to_string(resources.size()) + " resources, " +
-                             std::to_string(origins.size()) + " origins)");
+    return common::Error(Code::kInvalidArgument, "terminology: every resource needs an origin (" +
+                                                     std::to_string(resources.size()) +
+                                                     " resources, " +
+                                                     std::to_string(origins.size()) + " origins)");
   }
   auto impl = std::make_unique<Impl>();
   // Pass 1: shape, validation, unique canonical urls.
@@ -292,11 +292,12 @@ common::StatusOr<std::shared_ptr<const Terminology>> Terminology::FromResources(
       return common::Error(Fail(origin, std::move(m)));
     }
     std::string url(r.GetString("url"));
-    if (url.empty()) return common::Error(Fail(origin, type + ".url: required (the canonical url)"));
+    if (url.empty())
+      return common::Error(Fail(origin, type + ".url: required (the canonical url)"));
     auto [owner, inserted] = url_owner.emplace(url, i);
     if (!inserted) {
-      return common::Error(Fail(origin, type + ".url: '" + url + "' is already the url of " +
-                                            origins[owner->second]));
+      return common::Error(Fail(
+          origin, type + ".url: '" + url + "' is already the url of " + origins[owner->second]));
     }
   }
   // Pass 2: code systems first, so that maps can be checked against them.

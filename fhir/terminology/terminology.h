@@ -26,7 +26,7 @@ namespace fhir::terminology {
 
 // One target of a ConceptMap element.
 struct MapTarget {
-  std::string system;       // the group's target CodeSystem url
+  std::string system;  // the group's target CodeSystem url
   std::string code;
   std::string display;      // may be empty
   std::string equivalence;  // R4 ConceptMap.group.element.target.equivalence
@@ -54,8 +54,7 @@ class Terminology {
                                    std::string_view code) const;
   // The reverse direction: source codes whose targets include (target_system, code), as
   // MapTargets naming the source system and code.
-  std::vector<MapTarget> TranslateReverse(std::string_view map_url,
-                                          std::string_view target_system,
+  std::vector<MapTarget> TranslateReverse(std::string_view map_url, std::string_view target_system,
                                           std::string_view code) const;
 
   // Every loaded resource, as parsed (for seeding them into the store, so that they are

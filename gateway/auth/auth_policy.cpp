@@ -118,9 +118,9 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
       if (!item.is_object()) return common::Error(At(path, "must be an object"));
       Reader r(item, path);
       RETURN_IF_ERROR(r.Allow({"name", "issuer", "client_id", "client_secret_env", "redirect_uri",
-                               "scope", "identity_claim", "acr_values", "acr_order",
-                               "minimum_acr", "algorithms", "post_logout_redirect_uri",
-                               "allow_synthetic_ids", "allow_http_loopback", "$comment"}));
+                               "scope", "identity_claim", "acr_values", "acr_order", "minimum_acr",
+                               "algorithms", "post_logout_redirect_uri", "allow_synthetic_ids",
+                               "allow_http_loopback", "$comment"}));
       adapters::bankid::PatientIssuer idp;
       std::string secret_env;
       bool http_loopback = false;
@@ -140,7 +140,8 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
       RETURN_IF_ERROR(r.String("post_logout_redirect_uri", &idp.post_logout_redirect_uri, false));
       RETURN_IF_ERROR(r.Bool("allow_synthetic_ids", &idp.allow_synthetic_ids));
       RETURN_IF_ERROR(r.Bool("allow_http_loopback", &http_loopback));
-      if (!HttpUrl(idp.issuer)) return common::Error(At(r.Path("issuer"), "must be an http(s) URL"));
+      if (!HttpUrl(idp.issuer))
+        return common::Error(At(r.Path("issuer"), "must be an http(s) URL"));
       if (!HttpUrl(idp.redirect_uri)) {
         return common::Error(At(r.Path("redirect_uri"), "must be an http(s) URL"));
       }
@@ -154,8 +155,8 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
       if (!secret_env.empty()) {
         const char* secret = getenv(secret_env.c_str());
         if (secret == nullptr || *secret == '\0') {
-          return common::Error(
-              At(r.Path("client_secret_env"), "the environment variable " + secret_env + " is not set"));
+          return common::Error(At(r.Path("client_secret_env"),
+                                  "the environment variable " + secret_env + " is not set"));
         }
         idp.client_secret = secret;
       }
@@ -174,9 +175,9 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
       const Value& item = list->items()[i];
       if (!item.is_object()) return common::Error(At(path, "must be an object"));
       Reader r(item, path);
-      RETURN_IF_ERROR(r.Allow({"issuer", "discovery_url", "audience", "algorithms", "token_types",
-                               "require_dpop", "min_security_level", "allow_http_loopback",
-                               "$comment"}));
+      RETURN_IF_ERROR(
+          r.Allow({"issuer", "discovery_url", "audience", "algorithms", "token_types",
+                   "require_dpop", "min_security_level", "allow_http_loopback", "$comment"}));
       ApiIssuer api;
       RETURN_IF_ERROR(r.String("issuer", &api.issuer, true));
       RETURN_IF_ERROR(r.String("discovery_url", &api.discovery_url, false));
@@ -186,7 +187,8 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
       RETURN_IF_ERROR(r.Bool("require_dpop", &api.require_dpop));
       RETURN_IF_ERROR(r.Int("min_security_level", &api.min_security_level, 1, 4));
       RETURN_IF_ERROR(r.Bool("allow_http_loopback", &api.allow_http_loopback));
-      if (!HttpUrl(api.issuer)) return common::Error(At(r.Path("issuer"), "must be an http(s) URL"));
+      if (!HttpUrl(api.issuer))
+        return common::Error(At(r.Path("issuer"), "must be an http(s) URL"));
       policy.api_issuers.push_back(std::move(api));
     }
   }
@@ -233,8 +235,8 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
   return policy;
 }
 
-common::StatusOr<AuthPolicy> LoadAuthPolicy(
-    const std::string& path, const std::function<const char*(const char*)>& getenv) {
+common::StatusOr<AuthPolicy> LoadAuthPolicy(const std::string& path,
+                                            const std::function<const char*(const char*)>& getenv) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return common::Error(Code::kInvalidArgument, "auth.policy_file: cannot read " + path);
   std::stringstream buffer;

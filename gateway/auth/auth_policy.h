@@ -21,8 +21,8 @@ struct ApiIssuer {
   std::string audience;       // exact `aud` (the API's name at the issuer)
   std::vector<::auth::jose::Alg> algorithms;
   std::vector<std::string> token_types = {"at+jwt", "JWT"};
-  bool require_dpop = true;   // tokens must be DPoP-bound (cnf.jkt) and presented with a proof
-  int min_security_level = 4; // helseid://claims/identity/security_level for personnel tokens
+  bool require_dpop = true;    // tokens must be DPoP-bound (cnf.jkt) and presented with a proof
+  int min_security_level = 4;  // helseid://claims/identity/security_level for personnel tokens
   bool allow_http_loopback = false;  // http:// discovery/JWKS on 127.0.0.1 (tests only)
 };
 

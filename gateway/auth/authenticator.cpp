@@ -82,9 +82,8 @@ std::string CookieValue(std::string_view header, std::string_view name) {
 }
 
 Authenticator::Authenticator(const AuthPolicy& policy, SessionStore& sessions,
-                             fhir::store::Store& store, std::string public_url,
-                             std::string scheme, ::auth::jose::Fetch fetch,
-                             std::function<common::SystemTime()> clock)
+                             fhir::store::Store& store, std::string public_url, std::string scheme,
+                             ::auth::jose::Fetch fetch, std::function<common::SystemTime()> clock)
     : policy_(policy),
       sessions_(sessions),
       directory_(store),
@@ -150,8 +149,7 @@ AuthenticationResult Authenticator::FromSession(std::string_view token, bool via
   return r;
 }
 
-AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme,
-                                                    std::string_view token,
+AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme, std::string_view token,
                                                     const HttpRequest& request) {
   const common::SystemTime now = clock_();
   // Pick the issuer's policy by the (still unverified) `iss`; nothing else is trusted before
@@ -178,7 +176,9 @@ AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme,
   jwt_policy.types = api->token_types;
   jwt_policy.skew = std::chrono::seconds(30);
   ::auth::jose::IssuerKeys& keys = *keys_.at(api->issuer);
-  auto resolve = [&keys](std::string_view kid, ::auth::jose::Alg alg) { return keys.Key(kid, alg); };
+  auto resolve = [&keys](std::string_view kid, ::auth::jose::Alg alg) {
+    return keys.Key(kid, alg);
+  };
   auto verified = ::auth::jose::VerifyJwt(token, jwt_policy, resolve, now);
   if (!verified.has_value()) {
     return Fail(Code::kUnauthenticated, "invalid access token: " + verified.error().message());
@@ -260,8 +260,7 @@ AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme,
       return Fail(Code::kPermissionDenied, "the user's security level is too low for patient data");
     }
     p->purpose_of_use = "TREAT";
-    p->permissions =
-        ScopeSet::ParseRole(policy_.personnel_permissions, ScopeContext::kUser);
+    p->permissions = ScopeSet::ParseRole(policy_.personnel_permissions, ScopeContext::kUser);
     auto practitioner = directory_.FindPractitioner(p->hpr_number);
     if (!practitioner.has_value()) {
       return Fail(Code::kUnavailable, "the user's record could not be looked up");
@@ -270,7 +269,8 @@ AuthenticationResult Authenticator::FromAccessToken(std::string_view scheme,
   }
   if (!p->organization_number.empty()) {
     auto orgs = directory_.FindOrganizations(p->organization_number);
-    if (!orgs.has_value()) return Fail(Code::kUnavailable, "the organisation could not be looked up");
+    if (!orgs.has_value())
+      return Fail(Code::kUnavailable, "the organisation could not be looked up");
     p->organization_ids = *orgs;
   }
   AuthenticationResult r;

@@ -32,10 +32,10 @@ HttpResponse Fail(Code code, std::string message) {
   HttpResponse r = AuthErrorResponse(Status(code, std::move(message)), "");
   if (code == Code::kInvalidArgument) r.status = 400;
   if (code == Code::kNotFound) r.status = 404;
-  if (code == Code::kUnauthenticated) r.headers.erase(
-      std::remove_if(r.headers.begin(), r.headers.end(),
-                     [](const auto& h) { return h.first == "WWW-Authenticate"; }),
-      r.headers.end());
+  if (code == Code::kUnauthenticated)
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& h) { return h.first == "WWW-Authenticate"; }),
+                    r.headers.end());
   r.route = "/auth";
   return r;
 }
@@ -138,12 +138,14 @@ HttpResponse LoginRoutes::Login(const HttpRequest& request) {
   std::string return_to = Param(request.query, "return_to");
   if (return_to.empty()) return_to = "/auth/session";
   if (!AllowedReturnTo(return_to)) {
-    return Fail(Code::kInvalidArgument, "return_to must be a path on this server or a registered "
-                                         "application address");
+    return Fail(Code::kInvalidArgument,
+                "return_to must be a path on this server or a registered "
+                "application address");
   }
   auto metadata = keys_.at(idp->name)->Metadata();
   if (!metadata.has_value()) {
-    common::log::Warn("idp_unavailable", {{"idp", idp->name}, {"error", metadata.error().message()}});
+    common::log::Warn("idp_unavailable",
+                      {{"idp", idp->name}, {"error", metadata.error().message()}});
     return Fail(Code::kUnavailable, "the identity provider cannot be reached; try again later");
   }
   auto begun = adapters::bankid::BeginLogin(*idp, *metadata, return_to,
@@ -161,7 +163,7 @@ HttpResponse LoginRoutes::Callback(const HttpRequest& request) {
   auto pending = sessions_.TakePending(state, deps_.clock());
   if (state.empty() || !pending) {
     return Fail(Code::kInvalidArgument,
-                 "this login is unknown, expired or already completed; start again");
+                "this login is unknown, expired or already completed; start again");
   }
   // Login CSRF: the callback must reach the browser that started this login.
   if (CookieValue(request.Header("cookie"), kLoginCookie) != state) {
@@ -192,8 +194,8 @@ HttpResponse LoginRoutes::Callback(const HttpRequest& request) {
                                         {"reason", login.error().message()}});
     return Fail(Code::kUnauthenticated, "login failed: " + login.error().message());
   }
-  PersonDetails person{login->national_id, login->d_number, login->given_name,
-                       login->family_name, login->birthdate};
+  PersonDetails person{login->national_id, login->d_number, login->given_name, login->family_name,
+                       login->birthdate};
   auto patient = directory_.FindOrCreatePatient(person);
   if (!patient.has_value()) return Fail(patient.error().code(), patient.error().message());
 
@@ -231,8 +233,7 @@ HttpResponse LoginRoutes::StartSession(const HttpRequest& request, Session sessi
     r = Redirect(303, WithQuery(return_to, "handoff", sessions_.PutHandoff(token, now)));
   } else {
     r = Redirect(303, return_to);
-    r.headers.emplace_back("Set-Cookie",
-                           Cookie(kSessionCookie, token, sessions_.ttl().count()));
+    r.headers.emplace_back("Set-Cookie", Cookie(kSessionCookie, token, sessions_.ttl().count()));
   }
   r.headers.emplace_back("Set-Cookie", Cookie(kLoginCookie, "", 0));
   return r;
@@ -337,8 +338,8 @@ HttpResponse LoginRoutes::BackchannelLogout(const HttpRequest& request) {
     const common::SystemTime now = deps_.clock();
     auto logout = adapters::bankid::VerifyLogoutToken(idp, *keys_.at(idp.name), token, now);
     if (!logout.has_value()) {
-      common::log::Info("backchannel_logout_refused", {{"idp", idp.name},
-                                                        {"reason", logout.error().message()}});
+      common::log::Info("backchannel_logout_refused",
+                        {{"idp", idp.name}, {"reason", logout.error().message()}});
       return bad();
     }
     if (!logout_replay_.CheckAndRecord(idp.issuer + "|" + logout->jti,
@@ -387,8 +388,8 @@ HttpResponse LoginRoutes::DevLogin(const HttpRequest& request) {
     std::optional<common::NorwegianId> id = common::ParseNorwegianId(fnr);
     if (!id || !id->synthetic || id->kind == common::NorwegianIdKind::kHNummer) {
       return Fail(Code::kInvalidArgument,
-                   "development login takes synthetic test numbers only (month + 80, valid "
-                   "check digits)");
+                  "development login takes synthetic test numbers only (month + 80, valid "
+                  "check digits)");
     }
     auto patient = directory_.FindOrCreatePatient(
         {fnr, id->kind == common::NorwegianIdKind::kDNummer, "", "", ""});
@@ -455,8 +456,7 @@ HttpResponse LoginRoutes::DevLogin(const HttpRequest& request) {
 }
 
 void LoginRoutes::AuditLogin(const HttpRequest& request, const Principal& principal,
-                             const std::string& interaction, int outcome,
-                             const std::string& text) {
+                             const std::string& interaction, int outcome, const std::string& text) {
   ::auth::RequestAudit audit;
   ::auth::RequestAudit::Entry e;
   e.interaction = interaction;
@@ -469,8 +469,8 @@ void LoginRoutes::AuditLogin(const HttpRequest& request, const Principal& princi
   ctx.now = deps_.clock;
   Status s = ::auth::FlushAudit(store_, principal, audit, ctx);
   if (!s.ok()) {
-    common::log::Error("audit_write_failed", {{"request_id", request.context.request_id},
-                                              {"error", s.message()}});
+    common::log::Error("audit_write_failed",
+                       {{"request_id", request.context.request_id}, {"error", s.message()}});
   }
 }
 

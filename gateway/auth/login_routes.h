@@ -43,8 +43,8 @@ namespace gateway::auth {
 inline constexpr std::string_view kLoginCookie = "__Host-emg_login";
 
 struct LoginDependencies {
-  ::auth::jose::Fetch fetch;                 // GET for discovery and JWKS
-  adapters::bankid::PostForm post;           // POST for the token endpoint
+  ::auth::jose::Fetch fetch;        // GET for discovery and JWKS
+  adapters::bankid::PostForm post;  // POST for the token endpoint
   std::function<common::SystemTime()> clock;
 };
 

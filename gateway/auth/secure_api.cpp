@@ -27,8 +27,8 @@ HttpResponse AuthErrorResponse(const common::Status& status, const std::string& 
   return r;
 }
 
-SecureFhirApi::SecureFhirApi(FhirApi& api, fhir::store::Store& store,
-                             Authenticator* authenticator, const ::auth::AccessPolicy& policy,
+SecureFhirApi::SecureFhirApi(FhirApi& api, fhir::store::Store& store, Authenticator* authenticator,
+                             const ::auth::AccessPolicy& policy,
                              std::function<common::SystemTime()> clock)
     : api_(api),
       store_(store),
@@ -41,8 +41,9 @@ std::variant<::auth::PrincipalPtr, HttpResponse> SecureFhirApi::Authenticate(
   if (authenticator_ == nullptr) return ::auth::InternalPrincipal();
   AuthenticationResult result = authenticator_->Authenticate(request);
   if (!result.status.ok()) {
-    common::log::Info("auth_refused", {{"request_id", request.context.request_id},
-                                       {"code", std::string(common::CodeName(result.status.code()))}});
+    common::log::Info("auth_refused",
+                      {{"request_id", request.context.request_id},
+                       {"code", std::string(common::CodeName(result.status.code()))}});
     return AuthErrorResponse(result.status, authenticator_->Challenge(result.status));
   }
   return result.principal;
@@ -69,8 +70,8 @@ HttpResponse SecureFhirApi::HandleAs(const HttpRequest& request,
   HttpResponse response = api_.Handle(request, *guarded);
   common::Status flushed = ::auth::FlushAudit(store_, *principal, audit, ctx);
   if (!flushed.ok()) {
-    common::log::Error("audit_write_failed", {{"request_id", request.context.request_id},
-                                              {"error", flushed.message()}});
+    common::log::Error("audit_write_failed",
+                       {{"request_id", request.context.request_id}, {"error", flushed.message()}});
     HttpResponse r = AuthErrorResponse(
         common::Status(common::Code::kUnavailable,
                        "the access could not be recorded in the audit trail; try again"),

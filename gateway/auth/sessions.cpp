@@ -31,9 +31,9 @@ std::string SessionStore::Create(Session session, common::SystemTime now) {
   std::lock_guard lock(mu_);
   PurgeLocked(now);
   while (sessions_.size() >= max_) {
-    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a, const auto& b) {
-      return a.second.created < b.second.created;
-    });
+    auto oldest = std::min_element(
+        sessions_.begin(), sessions_.end(),
+        [](const auto& a, const auto& b) { return a.second.created < b.second.created; });
     sessions_.erase(oldest);
   }
   sessions_.emplace(Key(token), std::move(session));

@@ -26,7 +26,7 @@ inline constexpr std::string_view kSessionTokenPrefix = "emgs.";
 
 struct Session {
   ::auth::PrincipalPtr principal;
-  std::string idp;       // identity provider name, or "development"
+  std::string idp;  // identity provider name, or "development"
   std::string issuer;
   std::string subject;   // `sub` at the issuer
   std::string sid;       // the provider's session id (back-channel logout)

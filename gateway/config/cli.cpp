@@ -38,10 +38,12 @@ CommandLine ParseCommandLine(const std::vector<std::string_view>& args) {
         cl.with_apprec = true;
       } else if (arg == "--to" || arg == "--to=kith" || arg.starts_with("--to=")) {
         std::string_view v = arg == "--to" ? (i + 1 < args.size() ? args[++i] : "") : arg.substr(5);
-        if (v != "kith") return UsageError("--to takes kith (the only direction besides the default)");
+        if (v != "kith")
+          return UsageError("--to takes kith (the only direction besides the default)");
         cl.to_kith = true;
       } else if (arg == "--config" || arg.starts_with("--config=")) {
-        std::string_view v = arg == "--config" ? (i + 1 < args.size() ? args[++i] : "") : arg.substr(9);
+        std::string_view v =
+            arg == "--config" ? (i + 1 < args.size() ? args[++i] : "") : arg.substr(9);
         if (v.empty()) return UsageError("--config needs a value");
         if (cl.overrides.config_file) return UsageError("--config given twice");
         cl.overrides.config_file = std::string(v);
@@ -54,7 +56,8 @@ CommandLine ParseCommandLine(const std::vector<std::string_view>& args) {
       }
     }
     if (cl.input.empty()) return UsageError("translate needs a file");
-    if (cl.to_kith && cl.with_apprec) return UsageError("--apprec goes with XML input, not --to kith");
+    if (cl.to_kith && cl.with_apprec)
+      return UsageError("--apprec goes with XML input, not --to kith");
     return cl;
   }
   if (args[0] != "serve") {

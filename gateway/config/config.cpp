@@ -94,7 +94,8 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.ehr.max_message_bytes; }},
     {"ehr.schema_dir", "EMG_EHR_SCHEMA_DIR", 0, 0,
      [](Config& c) -> FieldRef { return &c.ehr.schema_dir; }},
-    {"ehr.push_url", "EMG_EHR_PUSH_URL", 0, 0, [](Config& c) -> FieldRef { return &c.ehr.push_url; }},
+    {"ehr.push_url", "EMG_EHR_PUSH_URL", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.push_url; }},
     {"ehr.push_max_attempts", "EMG_EHR_PUSH_MAX_ATTEMPTS", 1, 1000,
      [](Config& c) -> FieldRef { return &c.ehr.push_max_attempts; }},
     {"ehr.push_initial_backoff_ms", "EMG_EHR_PUSH_INITIAL_BACKOFF_MS", 10, 3'600'000,
@@ -116,15 +117,16 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.auth.session_ttl_s; }},
     {"auth.public_url", "EMG_AUTH_PUBLIC_URL", 0, 0,
      [](Config& c) -> FieldRef { return &c.auth.public_url; }},
-    {"auth.ca_file", "EMG_AUTH_CA_FILE", 0, 0, [](Config& c) -> FieldRef { return &c.auth.ca_file; }},
+    {"auth.ca_file", "EMG_AUTH_CA_FILE", 0, 0,
+     [](Config& c) -> FieldRef { return &c.auth.ca_file; }},
     {"auth.http_timeout_ms", "EMG_AUTH_HTTP_TIMEOUT_MS", 100, 60'000,
      [](Config& c) -> FieldRef { return &c.auth.http_timeout_ms; }},
     {"auth.compartment_file", "EMG_AUTH_COMPARTMENT_FILE", 0, 0,
      [](Config& c) -> FieldRef { return &c.auth.compartment_file; }},
 };
 
-constexpr std::string_view kSections[] = {
-    "server", "server.tls", "store", "fhir", "log", "demo", "terminology", "ehr", "auth"};
+constexpr std::string_view kSections[] = {"server", "server.tls",  "store", "fhir", "log",
+                                          "demo",   "terminology", "ehr",   "auth"};
 
 const std::array<KeyInfo, std::size(kSpecs)> kKeyInfos = [] {
   std::array<KeyInfo, std::size(kSpecs)> out{};
@@ -509,7 +511,8 @@ Status ValidateAuth(AuthConfig& auth, const ServerConfig& server) {
     return KeyError("auth.dev_login",
                     "development login is only allowed when server.listen is a loopback address");
   }
-  if (!auth.policy_file.empty()) RETURN_IF_ERROR(CheckReadable("auth.policy_file", auth.policy_file));
+  if (!auth.policy_file.empty())
+    RETURN_IF_ERROR(CheckReadable("auth.policy_file", auth.policy_file));
   if (!auth.ca_file.empty()) RETURN_IF_ERROR(CheckReadable("auth.ca_file", auth.ca_file));
   RETURN_IF_ERROR(CheckReadable("auth.compartment_file", auth.compartment_file));
   if (!auth.public_url.empty()) {
@@ -523,7 +526,8 @@ Status ValidateEhr(EhrConfig& ehr) {
   ehr.accepted.clear();
   ehr.partners.clear();
   if (!ehr.enabled()) {
-    if (!ehr.push_url.empty()) return KeyError("ehr.push_url", "needs ehr.her_id (EHR messaging is off)");
+    if (!ehr.push_url.empty())
+      return KeyError("ehr.push_url", "needs ehr.her_id (EHR messaging is off)");
     return Status::Ok();
   }
   if (!IsHerId(ehr.her_id)) return KeyError("ehr.her_id", "must be a HER-id (digits)");
@@ -559,7 +563,8 @@ Status ValidateEhr(EhrConfig& ehr) {
     return KeyError("ehr.schema_dir", "cannot read directory '" + ehr.schema_dir + "': " + reason);
   }
   if (!ehr.push_url.empty() && !http::ParseHttpUrl(ehr.push_url)) {
-    return KeyError("ehr.push_url", "must be an http:// or https:// URL without user info or fragment");
+    return KeyError("ehr.push_url",
+                    "must be an http:// or https:// URL without user info or fragment");
   }
   if (ehr.push_max_backoff_ms < ehr.push_initial_backoff_ms) {
     return KeyError("ehr.push_max_backoff_ms", "must not be below ehr.push_initial_backoff_ms");
@@ -567,7 +572,8 @@ Status ValidateEhr(EhrConfig& ehr) {
   if (!ehr.push_ca_file.empty()) {
     std::FILE* f = std::fopen(ehr.push_ca_file.c_str(), "rb");
     if (f == nullptr) {
-      return KeyError("ehr.push_ca_file", "cannot read '" + ehr.push_ca_file + "': " + std::strerror(errno));
+      return KeyError("ehr.push_ca_file",
+                      "cannot read '" + ehr.push_ca_file + "': " + std::strerror(errno));
     }
     std::fclose(f);
   }

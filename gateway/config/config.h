@@ -31,30 +31,30 @@
 //   fhir.unique_identifiers      EMG_UNIQUE_IDENTIFIERS    (6)             Type|system,...
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
-//   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/terminology   readable directory (7)
-//   ehr.her_id                   EMG_EHR_HER_ID            ""              digits; empty: EHR messaging off
-//   ehr.organisation_name        EMG_EHR_ORGANISATION_NAME ""              required with her_id
-//   ehr.department_her_id        EMG_EHR_DEPARTMENT_HER_ID ""              digits
+//   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/terminology   readable
+//   directory (7) ehr.her_id                   EMG_EHR_HER_ID            ""              digits;
+//   empty: EHR messaging off ehr.organisation_name        EMG_EHR_ORGANISATION_NAME "" required
+//   with her_id ehr.department_her_id        EMG_EHR_DEPARTMENT_HER_ID ""              digits
 //   ehr.department_name          EMG_EHR_DEPARTMENT_NAME   ""
 //   ehr.accepted_her_ids         EMG_EHR_ACCEPTED_HER_IDS  "" (ours)       comma-separated HER-ids
 //   ehr.apprec_version           EMG_EHR_APPREC_VERSION    1.1             1.0 | 1.1
 //   ehr.partner_apprec_versions  EMG_EHR_PARTNER_APPREC_VERSIONS ""        HER:1.0,HER:1.1,...
 //   ehr.max_message_bytes        EMG_EHR_MAX_MESSAGE_BYTES 16777216        1024-1073741824
-//   ehr.schema_dir               EMG_EHR_SCHEMA_DIR        adapters/ehr/schemas/kith  readable directory
-//   ehr.push_url                 EMG_EHR_PUSH_URL          ""              http(s) URL; empty: pull only (8)
-//   ehr.push_max_attempts        EMG_EHR_PUSH_MAX_ATTEMPTS 10              1-1000
+//   ehr.schema_dir               EMG_EHR_SCHEMA_DIR        adapters/ehr/schemas/kith  readable
+//   directory ehr.push_url                 EMG_EHR_PUSH_URL          ""              http(s) URL;
+//   empty: pull only (8) ehr.push_max_attempts        EMG_EHR_PUSH_MAX_ATTEMPTS 10 1-1000
 //   ehr.push_initial_backoff_ms  EMG_EHR_PUSH_INITIAL_BACKOFF_MS 1000      10-3600000
 //   ehr.push_max_backoff_ms      EMG_EHR_PUSH_MAX_BACKOFF_MS 300000        10-86400000, >= initial
 //   ehr.push_timeout_ms          EMG_EHR_PUSH_TIMEOUT_MS   10000           100-600000
 //   ehr.push_poll_ms             EMG_EHR_PUSH_POLL_MS      500             10-60000
-//   ehr.push_ca_file             EMG_EHR_PUSH_CA_FILE      ""              readable PEM; empty: system CAs
-//   auth.mode                    EMG_AUTH_MODE             enforce         enforce | off (9)
-//   auth.policy_file             EMG_AUTH_POLICY_FILE      ""              readable JSON (10)
+//   ehr.push_ca_file             EMG_EHR_PUSH_CA_FILE      ""              readable PEM; empty:
+//   system CAs auth.mode                    EMG_AUTH_MODE             enforce         enforce | off
+//   (9) auth.policy_file             EMG_AUTH_POLICY_FILE      ""              readable JSON (10)
 //   auth.dev_login               EMG_AUTH_DEV_LOGIN        false           true/false (11)
 //   auth.session_ttl_s           EMG_AUTH_SESSION_TTL_S    900             60-43200
-//   auth.public_url              EMG_AUTH_PUBLIC_URL       ""              absolute http(s) URL (12)
-//   auth.ca_file                 EMG_AUTH_CA_FILE          ""              readable PEM; empty: system CAs
-//   auth.http_timeout_ms         EMG_AUTH_HTTP_TIMEOUT_MS  5000            100-60000
+//   auth.public_url              EMG_AUTH_PUBLIC_URL       ""              absolute http(s) URL
+//   (12) auth.ca_file                 EMG_AUTH_CA_FILE          ""              readable PEM;
+//   empty: system CAs auth.http_timeout_ms         EMG_AUTH_HTTP_TIMEOUT_MS  5000 100-60000
 //   auth.compartment_file        EMG_AUTH_COMPARTMENT_FILE mappings/access/patient-compartment.json
 //
 // (1) HOST is an IPv4 address, a bracketed IPv6 address or "localhost"; PORT 0-65535, where 0
@@ -106,7 +106,7 @@ struct ServerConfig {
   // Parsed from `listen` by Validate(): an IP address literal (IPv6 without brackets).
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  int threads = 0;  // 0: one per CPU
+  int threads = 0;               // 0: one per CPU
   int handler_threads = 64;      // everything but GET/HEAD; writes park on the group commit
   int read_handler_threads = 0;  // GET/HEAD; 0: one per CPU
   int64_t header_limit_bytes = 16 * 1024;
@@ -151,16 +151,16 @@ struct TerminologyConfig {
 
 // The EHR message adapter (KITH/Hdir XML). Off while her_id is empty.
 struct EhrConfig {
-  std::string her_id;             // our organisation's HER-id (level 1)
+  std::string her_id;  // our organisation's HER-id (level 1)
   std::string organisation_name;
   std::string department_her_id;  // the receiving unit (level 2), optional
   std::string department_name;
-  std::string accepted_her_ids;   // comma-separated; empty: her_id and department_her_id
+  std::string accepted_her_ids;  // comma-separated; empty: her_id and department_her_id
   std::string apprec_version = "1.1";
   std::string partner_apprec_versions;  // "HER:1.0,HER:1.1"
   int64_t max_message_bytes = 16 * 1024 * 1024;
   std::string schema_dir = "adapters/ehr/schemas/kith";
-  std::string push_url;           // empty: the message service pulls (GET /ehr/outbox)
+  std::string push_url;  // empty: the message service pulls (GET /ehr/outbox)
   int push_max_attempts = 10;
   int push_initial_backoff_ms = 1000;
   int push_max_backoff_ms = 300'000;
@@ -169,7 +169,7 @@ struct EhrConfig {
   std::string push_ca_file;
   bool enabled() const { return !her_id.empty(); }
   // Filled by Validate().
-  std::vector<std::string> accepted;                       // HER-ids
+  std::vector<std::string> accepted;                          // HER-ids
   std::vector<std::pair<std::string, std::string>> partners;  // (HER-id, version)
 };
 

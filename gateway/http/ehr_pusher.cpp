@@ -15,7 +15,10 @@ std::chrono::milliseconds PushBackoff(const PushOptions& options, int failed) {
 
 EhrPusher::EhrPusher(PushOptions options, std::unique_ptr<HttpClient> client,
                      adapters::ehr::Outbox& outbox, Metrics& metrics)
-    : options_(std::move(options)), client_(std::move(client)), outbox_(outbox), metrics_(metrics) {}
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      outbox_(outbox),
+      metrics_(metrics) {}
 
 EhrPusher::~EhrPusher() { Stop(); }
 
@@ -91,7 +94,8 @@ void EhrPusher::Deliver(const adapters::ehr::OutboxMessage& m) {
     return;
   }
   const bool retryable = r.status == 0 || r.status == 408 || r.status == 429 || r.status >= 500;
-  std::string reason = r.status == 0 ? r.error : "HTTP " + std::to_string(r.status) + " fra meldingstjenesten";
+  std::string reason =
+      r.status == 0 ? r.error : "HTTP " + std::to_string(r.status) + " fra meldingstjenesten";
   int max_attempts = retryable ? options_.max_attempts : 1;  // a refusal is final
   auto delay = PushBackoff(options_, m.attempts + 1);
   std::uniform_int_distribution<int64_t> spread(0, delay.count() / 2);
@@ -105,9 +109,9 @@ void EhrPusher::Deliver(const adapters::ehr::OutboxMessage& m) {
   if (recorded->dead_letter) {
     metrics_.CountEhrPush("dead_letter");
     metrics_.CountEhrDeadLetter();
-    common::log::Error("ehr_push_dead_letter", {{"type", m.msg_type},
-                                                {"status", r.status},
-                                                {"attempts", recorded->attempts}});
+    common::log::Error(
+        "ehr_push_dead_letter",
+        {{"type", m.msg_type}, {"status", r.status}, {"attempts", recorded->attempts}});
   } else {
     metrics_.CountEhrPush("retry");
     common::log::Warn("ehr_push_retry", {{"type", m.msg_type},

@@ -29,8 +29,8 @@ std::optional<HttpResponse> EhrRoutes::Handle(const HttpRequest& request) const 
   if (request.path == "/ehr/messages") return Messages(request);
   if (request.path == "/ehr/outbox") {
     if (request.method != "GET" && request.method != "HEAD") {
-      HttpResponse r = OutcomeResponse(405, "not-supported", "method not allowed here; allowed: GET",
-                                       "/ehr/outbox");
+      HttpResponse r = OutcomeResponse(405, "not-supported",
+                                       "method not allowed here; allowed: GET", "/ehr/outbox");
       r.SetHeader("Allow", "GET");
       return r;
     }
@@ -41,10 +41,11 @@ std::optional<HttpResponse> EhrRoutes::Handle(const HttpRequest& request) const 
   const std::string& p = request.path;
   if (p.rfind(kOutboxPrefix, 0) == 0 && p.size() > kOutboxPrefix.size() + kAckSuffix.size() &&
       p.compare(p.size() - kAckSuffix.size(), kAckSuffix.size(), kAckSuffix) == 0) {
-    std::string id = p.substr(kOutboxPrefix.size(), p.size() - kOutboxPrefix.size() - kAckSuffix.size());
+    std::string id =
+        p.substr(kOutboxPrefix.size(), p.size() - kOutboxPrefix.size() - kAckSuffix.size());
     if (request.method != "POST") {
-      HttpResponse r = OutcomeResponse(405, "not-supported", "method not allowed here; allowed: POST",
-                                       "/ehr/outbox/{id}/ack");
+      HttpResponse r = OutcomeResponse(
+          405, "not-supported", "method not allowed here; allowed: POST", "/ehr/outbox/{id}/ack");
       r.SetHeader("Allow", "POST");
       return r;
     }

@@ -9,12 +9,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -73,7 +73,8 @@ std::optional<HttpUrl> ParseHttpUrl(std::string_view url) {
   }
   if (u.host.empty()) return std::nullopt;
   for (char c : u.host) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || (bracketed && c == ':');
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+              (bracketed && c == ':');
     if (!ok) return std::nullopt;
   }
   u.port = u.tls ? 443 : 80;
@@ -102,8 +103,9 @@ common::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(std::chrono::mi
   }
   if (ec) {
     return common::Error(common::Code::kInvalidArgument,
-                         "cannot load the TLS trust store" + (ca_file.empty() ? std::string() : " '" + ca_file + "'") +
-                             ": " + ec.message());
+                         "cannot load the TLS trust store" +
+                             (ca_file.empty() ? std::string() : " '" + ca_file + "'") + ": " +
+                             ec.message());
   }
   return std::unique_ptr<HttpClient>(new HttpClient(timeout, std::move(ctx)));
 }
@@ -118,9 +120,9 @@ namespace {
 // Each step is asynchronous so that tcp_stream's deadline (set once, over the whole exchange)
 // applies: Beast enforces timeouts on asynchronous operations only.
 template <typename Stream>
-asio::awaitable<ClientResponse> Exchange(Stream& stream, bhttp::verb verb, const HttpUrl& url,
-                                         std::string_view body,
-                                         const std::vector<std::pair<std::string, std::string>>& headers) {
+asio::awaitable<ClientResponse> Exchange(
+    Stream& stream, bhttp::verb verb, const HttpUrl& url, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   ClientResponse out;
   bhttp::request<bhttp::string_body> req{verb, url.target, 11};
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
@@ -133,7 +135,8 @@ asio::awaitable<ClientResponse> Exchange(Stream& stream, bhttp::verb verb, const
     req.body() = std::string(body);
     req.prepare_payload();
   }
-  auto [wec, written] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+  auto [wec, written] =
+      co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   (void)written;
   if (wec) {
     out.error = "sending failed: " + wec.message();
@@ -142,7 +145,8 @@ asio::awaitable<ClientResponse> Exchange(Stream& stream, bhttp::verb verb, const
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
-  auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  auto [rec, read] =
+      co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   (void)read;
   if (rec) {
     out.error = "no response: " + rec.message();
@@ -193,7 +197,8 @@ asio::awaitable<ClientResponse> Run(bhttp::verb verb, const HttpUrl& url, std::s
     failed.error = "cannot connect: " + cec.message();
     co_return failed;
   }
-  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client,
+                                               asio::as_tuple(asio::use_awaitable));
   if (hec) {
     failed.error = "TLS handshake failed: " + hec.message();
     co_return failed;

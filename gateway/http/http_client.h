@@ -4,6 +4,7 @@
 // requests). One request per connection, a deadline over
 // the whole exchange, TLS with certificate and host name verification for https.
 
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,8 +16,6 @@
 
 #include "common/status.h"
 
-#include <boost/beast/http/verb.hpp>
-
 namespace boost::asio::ssl {
 class context;
 }
@@ -25,9 +24,9 @@ namespace gateway::http {
 
 struct HttpUrl {
   bool tls = false;
-  std::string host;     // a name, an IPv4 address or an IPv6 address (without brackets)
+  std::string host;  // a name, an IPv4 address or an IPv6 address (without brackets)
   uint16_t port = 0;
-  std::string target;   // path and query, "/" at least
+  std::string target;  // path and query, "/" at least
 };
 
 // http://host[:port]/path?query or https://...; nullopt for anything else (userinfo,
@@ -35,9 +34,9 @@ struct HttpUrl {
 std::optional<HttpUrl> ParseHttpUrl(std::string_view url);
 
 struct ClientResponse {
-  int status = 0;      // 0: no response (then `error` says why)
-  std::string body;    // at most 1 MiB is read
-  std::string error;   // transport failure: connect refused, timeout, TLS, ... (no payload)
+  int status = 0;     // 0: no response (then `error` says why)
+  std::string body;   // at most 1 MiB is read
+  std::string error;  // transport failure: connect refused, timeout, TLS, ... (no payload)
 };
 
 class HttpClient {

@@ -13,15 +13,15 @@ namespace gateway {
 // Per-request facts the edge knows. Who the caller is (auth::Principal) is bound into the
 // per-request store decorator by gateway/auth/secure_api, not carried here.
 struct RequestContext {
-  std::string request_id;     // echoed as X-Request-Id on every response
-  std::string caller;         // in-process callers name themselves (e.g. "system:ehr"); logs only
+  std::string request_id;  // echoed as X-Request-Id on every response
+  std::string caller;      // in-process callers name themselves (e.g. "system:ehr"); logs only
   std::string remote_address;
 };
 
 struct HttpRequest {
-  std::string method;         // "GET", "POST", ...
-  std::string target;         // raw request target, e.g. "/Patient?name=x&_count=2"
-  std::string path;           // percent-decoded path without the query, e.g. "/Patient"
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target, e.g. "/Patient?name=x&_count=2"
+  std::string path;    // percent-decoded path without the query, e.g. "/Patient"
   // Decoded query parameters in their original order (a name may repeat).
   std::vector<std::pair<std::string, std::string>> query;
   // Header names lower-cased; values as sent.

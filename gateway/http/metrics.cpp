@@ -237,11 +237,13 @@ std::string Metrics::Render() const {
                  static_cast<double>(ehr_push_[i].load(std::memory_order_relaxed)));
   }
   AppendHeader(out, "emg_ehr_outbox_dead_letters_total", "counter",
-               "EHR outbox messages given up after the configured push attempts (each has a follow-up Task).");
+               "EHR outbox messages given up after the configured push attempts (each has a "
+               "follow-up Task).");
   AppendSample(out, "emg_ehr_outbox_dead_letters_total", "",
                static_cast<double>(ehr_dead_letters_.load(std::memory_order_relaxed)));
   AppendHeader(out, "emg_ehr_outbox_pending", "gauge",
-               "EHR outbox messages waiting to be delivered, as of the pusher's last pass (at most its batch size).");
+               "EHR outbox messages waiting to be delivered, as of the pusher's last pass (at most "
+               "its batch size).");
   AppendSample(out, "emg_ehr_outbox_pending", "",
                static_cast<double>(ehr_outbox_pending_.load(std::memory_order_relaxed)));
   AppendHeader(out, "emg_process_uptime_seconds", "gauge", "Seconds since the process started.");

@@ -77,7 +77,8 @@ class Metrics {
   void CountEhrPush(std::string_view result);
   void CountEhrDeadLetter() { ehr_dead_letters_.fetch_add(1, std::memory_order_relaxed); }
   void SetEhrOutboxPending(int64_t n) { ehr_outbox_pending_.store(n, std::memory_order_relaxed); }
-  static constexpr std::string_view kEhrPushResults[] = {"delivered", "retry", "dead_letter", "ack_failed"};
+  static constexpr std::string_view kEhrPushResults[] = {"delivered", "retry", "dead_letter",
+                                                         "ack_failed"};
 
   int64_t InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
   uint64_t HandlerExceptions() const { return handler_exceptions_.load(); }

@@ -31,10 +31,10 @@ namespace {
 struct Entry {
   size_t index = 0;
   std::string method;
-  std::string url;           // relative to the base
-  std::string type;          // from the URL
-  std::string id;            // from the URL (Type/id)
-  std::string query;         // from the URL (Type?query)
+  std::string url;    // relative to the base
+  std::string type;   // from the URL
+  std::string id;     // from the URL (Type/id)
+  std::string query;  // from the URL (Type?query)
   std::string full_url;
   std::optional<Value> resource;
   std::string if_none_exist;
@@ -45,7 +45,7 @@ struct Entry {
   std::optional<fhir::search::Query> criteria;
   // Outcome.
   std::optional<ResourceVersion> written;
-  std::string status;        // "201 Created" etc.
+  std::string status;  // "201 Created" etc.
 };
 
 std::string Expr(size_t i) { return "Bundle.entry[" + std::to_string(i) + "]"; }
@@ -55,12 +55,12 @@ Status EntryError(Code code, size_t i, const std::string& what) {
 }
 
 // Like ASSIGN_OR_RETURN, but names the failing entry in the error.
-#define ASSIGN_OR_RETURN_STATUS(lhs, expr, index)                                  \
-  auto EMG_CONCAT(emg_r_, __LINE__) = (expr);                                      \
-  if (!EMG_CONCAT(emg_r_, __LINE__)) {                                             \
-    return EntryError(EMG_CONCAT(emg_r_, __LINE__).error().code(), index,          \
-                      EMG_CONCAT(emg_r_, __LINE__).error().message());             \
-  }                                                                                \
+#define ASSIGN_OR_RETURN_STATUS(lhs, expr, index)                         \
+  auto EMG_CONCAT(emg_r_, __LINE__) = (expr);                             \
+  if (!EMG_CONCAT(emg_r_, __LINE__)) {                                    \
+    return EntryError(EMG_CONCAT(emg_r_, __LINE__).error().code(), index, \
+                      EMG_CONCAT(emg_r_, __LINE__).error().message());    \
+  }                                                                       \
   lhs = std::move(*EMG_CONCAT(emg_r_, __LINE__))
 
 // Strips our base URL from an absolute request URL and splits path and query.
@@ -82,7 +82,8 @@ StatusOr<Entry> ReadEntry(const Call& call, const Value& item, size_t i) {
   e.index = i;
   e.full_url = std::string(item.GetString("fullUrl"));
   const Value* request = item.Find("request");
-  if (request == nullptr) return common::Error(EntryError(Code::kInvalidArgument, i, "request is missing"));
+  if (request == nullptr)
+    return common::Error(EntryError(Code::kInvalidArgument, i, "request is missing"));
   e.method = std::string(request->GetString("method"));
   SplitUrl(call, std::string(request->GetString("url")), e);
   e.if_none_exist = std::string(request->GetString("ifNoneExist"));
@@ -110,7 +111,8 @@ HttpRequest SubRequest(const Call& call, const Entry& e) {
   if (!e.if_none_exist.empty()) sub.headers.emplace_back("if-none-exist", e.if_none_exist);
   if (!e.if_match.empty()) sub.headers.emplace_back("if-match", e.if_match);
   if (!e.if_none_match.empty()) sub.headers.emplace_back("if-none-match", e.if_none_match);
-  if (!e.if_modified_since.empty()) sub.headers.emplace_back("if-modified-since", e.if_modified_since);
+  if (!e.if_modified_since.empty())
+    sub.headers.emplace_back("if-modified-since", e.if_modified_since);
   if (e.resource) {
     sub.headers.emplace_back("content-type", "application/fhir+json");
     sub.body = fhir::json::Write(*e.resource);
@@ -120,19 +122,32 @@ HttpRequest SubRequest(const Call& call, const Entry& e) {
 
 std::string StatusText(int status) {
   switch (status) {
-    case 200: return "200 OK";
-    case 201: return "201 Created";
-    case 204: return "204 No Content";
-    case 304: return "304 Not Modified";
-    case 400: return "400 Bad Request";
-    case 404: return "404 Not Found";
-    case 405: return "405 Method Not Allowed";
-    case 409: return "409 Conflict";
-    case 410: return "410 Gone";
-    case 412: return "412 Precondition Failed";
-    case 415: return "415 Unsupported Media Type";
-    case 422: return "422 Unprocessable Entity";
-    default: return std::to_string(status);
+    case 200:
+      return "200 OK";
+    case 201:
+      return "201 Created";
+    case 204:
+      return "204 No Content";
+    case 304:
+      return "304 Not Modified";
+    case 400:
+      return "400 Bad Request";
+    case 404:
+      return "404 Not Found";
+    case 405:
+      return "405 Method Not Allowed";
+    case 409:
+      return "409 Conflict";
+    case 410:
+      return "410 Gone";
+    case 412:
+      return "412 Precondition Failed";
+    case 415:
+      return "415 Unsupported Media Type";
+    case 422:
+      return "422 Unprocessable Entity";
+    default:
+      return std::to_string(status);
   }
 }
 
@@ -147,8 +162,10 @@ void AddResponseEntry(BundleWriter& bundle, const Entry& e, const HttpResponse& 
   }
   Value& response = entry.Set("response", Value::Object());
   response.Set("status", Value::String(StatusText(resp.status)));
-  if (auto loc = resp.Header("Location"); !loc.empty()) response.Set("location", Value::String(std::string(loc)));
-  if (auto etag = resp.Header("ETag"); !etag.empty()) response.Set("etag", Value::String(std::string(etag)));
+  if (auto loc = resp.Header("Location"); !loc.empty())
+    response.Set("location", Value::String(std::string(loc)));
+  if (auto etag = resp.Header("ETag"); !etag.empty())
+    response.Set("etag", Value::String(std::string(etag)));
   std::string body = e.method == "HEAD" ? std::string() : resp.body;
   if (resp.status >= 400 && !body.empty()) {
     auto oo = fhir::json::Parse(body);
@@ -160,7 +177,8 @@ void AddResponseEntry(BundleWriter& bundle, const Entry& e, const HttpResponse& 
 
 // Replaces every Reference.reference found in `map` (fullUrl or conditional URL -> Type/id).
 // Returns the first unresolved urn: reference, if any.
-std::optional<std::string> RewriteReferences(Value& v, const std::map<std::string, std::string>& map) {
+std::optional<std::string> RewriteReferences(Value& v,
+                                             const std::map<std::string, std::string>& map) {
   std::optional<std::string> unresolved;
   if (v.is_object()) {
     for (auto& [key, child] : v.members()) {
@@ -228,11 +246,13 @@ class Transaction {
       }
       if (e.method == "GET" || e.method == "HEAD") continue;
       if (e.method != "POST" && e.method != "PUT" && e.method != "DELETE") {
-        return EntryError(Code::kUnimplemented, i, "method " + e.method.substr(0, 16) +
-                                                       " is not supported in a transaction");
+        return EntryError(
+            Code::kUnimplemented, i,
+            "method " + e.method.substr(0, 16) + " is not supported in a transaction");
       }
       if (!fhir::model::IsResourceType(e.type)) {
-        return EntryError(Code::kInvalidArgument, i, "request.url does not name a supported resource type");
+        return EntryError(Code::kInvalidArgument, i,
+                          "request.url does not name a supported resource type");
       }
       if (e.method != "DELETE") {
         if (!e.resource) return EntryError(Code::kInvalidArgument, i, "resource is missing");
@@ -251,7 +271,8 @@ class Transaction {
         }
       } else {
         if (e.id.empty() == e.query.empty()) {
-          return EntryError(Code::kInvalidArgument, i, "request.url must be Type/id or Type?criteria");
+          return EntryError(Code::kInvalidArgument, i,
+                            "request.url must be Type/id or Type?criteria");
         }
         if (!e.id.empty() && !IsValidId(e.id)) {
           return EntryError(Code::kInvalidArgument, i, "request.url has an invalid id");
@@ -300,9 +321,9 @@ class Transaction {
       if (e.criteria) {
         ASSIGN_OR_RETURN_STATUS(auto ids, ctx.Match(*e.criteria), e.index);
         if (ids.size() > 1) {
-          return EntryError(Code::kFailedPrecondition, e.index, "conditional delete matched " +
-                                                                    std::to_string(ids.size()) +
-                                                                    " resources");
+          return EntryError(
+              Code::kFailedPrecondition, e.index,
+              "conditional delete matched " + std::to_string(ids.size()) + " resources");
         }
         if (ids.empty()) {
           e.status = "204 No Content";
@@ -337,8 +358,9 @@ class Transaction {
       if (e.method != "PUT" || !e.criteria) continue;
       ASSIGN_OR_RETURN_STATUS(auto ids, ctx.Match(*e.criteria), e.index);
       if (ids.size() > 1) {
-        return EntryError(Code::kFailedPrecondition, e.index,
-                          "conditional update matched " + std::to_string(ids.size()) + " resources");
+        return EntryError(
+            Code::kFailedPrecondition, e.index,
+            "conditional update matched " + std::to_string(ids.size()) + " resources");
       }
       std::string body_id(e.resource->GetString("id"));
       e.id = ids.empty() ? (body_id.empty() ? common::NewTimeOrderedUuid() : body_id) : ids[0];
@@ -353,9 +375,9 @@ class Transaction {
     for (const auto& [ref, query] : ref_queries_) {
       ASSIGN_OR_RETURN(auto ids, ctx.Match(query));
       if (ids.size() != 1) {
-        return Status(Code::kFailedPrecondition,
-                      "a conditional reference (" + query.type + "?...) matched " +
-                          std::to_string(ids.size()) + " resources; it must match exactly one");
+        return Status(Code::kFailedPrecondition, "a conditional reference (" + query.type +
+                                                     "?...) matched " + std::to_string(ids.size()) +
+                                                     " resources; it must match exactly one");
       }
       refs[ref] = query.type + "/" + ids[0];
     }
@@ -384,7 +406,6 @@ class Transaction {
   std::vector<Entry>& entries() { return entries_; }
 
  private:
-
   Call& call_;
   std::vector<Entry> entries_;
   std::map<size_t, int64_t> expected_;
@@ -401,9 +422,9 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
   auto bundle = ParseAndValidate(call.request.body, call.options, issues, &fatal);
   if (!bundle) return ErrorResponse(fatal, call.rendering);
   if (bundle->GetString("resourceType") != "Bundle") {
-    return ErrorResponse(Status(Code::kInvalidArgument,
-                                "POST to the base URL takes a batch or transaction Bundle"),
-                         call.rendering, "resourceType");
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "POST to the base URL takes a batch or transaction Bundle"),
+        call.rendering, "resourceType");
   }
   std::string_view type = bundle->GetString("type");
   if (type != "batch" && type != "transaction") {
@@ -441,7 +462,8 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
 
   if (batch) {
     BundleWriter out("batch-response");
-    for (const Entry& e : entries) AddResponseEntry(out, e, api.Handle(SubRequest(call, e), call.store));
+    for (const Entry& e : entries)
+      AddResponseEntry(out, e, api.Handle(SubRequest(call, e), call.store));
     return RawJsonResponse(200, out.Finish(call.rendering.pretty));
   }
 
@@ -457,13 +479,15 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
       continue;
     }
     Value entry = Value::Object();
-    if (e.written) entry.Set("fullUrl", Value::String(FullUrl(call, e.written->type, e.written->id)));
+    if (e.written)
+      entry.Set("fullUrl", Value::String(FullUrl(call, e.written->type, e.written->id)));
     Value& response = entry.Set("response", Value::Object());
     response.Set("status", Value::String(e.status));
     std::string body;
     if (e.written) {
       const ResourceVersion& v = *e.written;
-      response.Set("location", Value::String(v.type + "/" + v.id + "/_history/" + std::to_string(v.version)));
+      response.Set("location",
+                   Value::String(v.type + "/" + v.id + "/_history/" + std::to_string(v.version)));
       response.Set("etag", Value::String(ETag(v.version)));
       response.Set("lastModified", Value::String(common::FormatInstant(v.last_updated)));
       if (call.prefer_return == PreferReturn::kRepresentation && !v.deleted) body = v.body;

@@ -73,7 +73,8 @@ Value ResourceEntry(const std::string& type) {
   }
   for (const std::string& other : fhir::model::ResourceTypes()) {
     for (const auto* def : fhir::search::ListSearchParams(other)) {
-      if (def->type != fhir::search::ParamType::kReference || def->resource_type == "Resource") continue;
+      if (def->type != fhir::search::ParamType::kReference || def->resource_type == "Resource")
+        continue;
       auto targets = fhir::search::KnownTargets(*def);
       if (std::find(targets.begin(), targets.end(), type) != targets.end()) {
         revincludes.push_back(other + ":" + def->code);
@@ -105,8 +106,10 @@ std::string Build(const std::string& base, const std::string& version) {
   Value& rest = cs.Set("rest", Value::Array()).Append(Value::Object());
   rest.Set("mode", Str("server"));
   Value& resources = rest.Set("resource", Value::Array());
-  for (const std::string& type : fhir::model::ResourceTypes()) resources.Append(ResourceEntry(type));
-  rest.Set("interaction", Codes({"transaction", "batch", "search-system", "history-system"}, "code"));
+  for (const std::string& type : fhir::model::ResourceTypes())
+    resources.Append(ResourceEntry(type));
+  rest.Set("interaction",
+           Codes({"transaction", "batch", "search-system", "history-system"}, "code"));
   Value common_params = SearchParams("");
   if (!common_params.items().empty()) rest.Set("searchParam", std::move(common_params));
   return fhir::json::Write(cs);

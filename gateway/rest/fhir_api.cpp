@@ -46,8 +46,8 @@ bool SaneHost(std::string_view host) {
 }
 
 HttpResponse MethodNotAllowed(std::string allow) {
-  HttpResponse r = ErrorResponse(Status(Code::kInvalidArgument,
-                                        "method not allowed here; allowed: " + allow));
+  HttpResponse r =
+      ErrorResponse(Status(Code::kInvalidArgument, "method not allowed here; allowed: " + allow));
   r.status = 405;
   r.SetHeader("Allow", std::move(allow));
   return r;
@@ -57,8 +57,9 @@ HttpResponse UnknownType(const std::string& type) {
   // The path segment is repeated only when it is shaped like a type name: it may be data (a
   // client that put an identifier or a name first in the path).
   if (!rest::IsPlausibleTypeName(type)) {
-    return ErrorResponse(Status(Code::kNotFound, "the path does not start with a resource type "
-                                                 "supported by this server"));
+    return ErrorResponse(Status(Code::kNotFound,
+                                "the path does not start with a resource type "
+                                "supported by this server"));
   }
   return ErrorResponse(
       Status(Code::kNotFound, "resource type '" + type + "' is not supported by this server"));
@@ -198,9 +199,9 @@ Status FhirApi::SeedFromBundle(std::string_view bundle_json) {
   req.context.request_id = "seed";
   HttpResponse resp = Handle(req);
   if (resp.status != 200) {
-    return Status(Code::kInvalidArgument,
-                  "the seed bundle was rejected with HTTP " + std::to_string(resp.status) +
-                      ": " + resp.body.substr(0, 2000));
+    return Status(Code::kInvalidArgument, "the seed bundle was rejected with HTTP " +
+                                              std::to_string(resp.status) + ": " +
+                                              resp.body.substr(0, 2000));
   }
   return Status::Ok();
 }

@@ -11,48 +11,79 @@ using common::Code;
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kGone: return 410;
-    case Code::kAlreadyExists: return 409;
-    case Code::kConflict: return 409;
-    case Code::kFailedPrecondition: return 412;
-    case Code::kPermissionDenied: return 403;
-    case Code::kUnauthenticated: return 401;
-    case Code::kResourceExhausted: return 413;
-    case Code::kUnprocessable: return 422;
-    case Code::kUnimplemented: return 501;
-    case Code::kUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kGone:
+      return 410;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kConflict:
+      return 409;
+    case Code::kFailedPrecondition:
+      return 412;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kResourceExhausted:
+      return 413;
+    case Code::kUnprocessable:
+      return 422;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
 
 std::string IssueCodeFor(Code code) {
   switch (code) {
-    case Code::kOk: return "informational";
-    case Code::kInvalidArgument: return "invalid";
-    case Code::kNotFound: return "not-found";
-    case Code::kGone: return "deleted";
-    case Code::kAlreadyExists: return "duplicate";
-    case Code::kConflict: return "conflict";
-    case Code::kFailedPrecondition: return "conflict";
-    case Code::kPermissionDenied: return "forbidden";
-    case Code::kUnauthenticated: return "login";
-    case Code::kResourceExhausted: return "too-long";
-    case Code::kUnprocessable: return "processing";
-    case Code::kUnimplemented: return "not-supported";
-    case Code::kUnavailable: return "transient";
-    case Code::kDeadlineExceeded: return "timeout";
-    case Code::kInternal: return "exception";
+    case Code::kOk:
+      return "informational";
+    case Code::kInvalidArgument:
+      return "invalid";
+    case Code::kNotFound:
+      return "not-found";
+    case Code::kGone:
+      return "deleted";
+    case Code::kAlreadyExists:
+      return "duplicate";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kFailedPrecondition:
+      return "conflict";
+    case Code::kPermissionDenied:
+      return "forbidden";
+    case Code::kUnauthenticated:
+      return "login";
+    case Code::kResourceExhausted:
+      return "too-long";
+    case Code::kUnprocessable:
+      return "processing";
+    case Code::kUnimplemented:
+      return "not-supported";
+    case Code::kUnavailable:
+      return "transient";
+    case Code::kDeadlineExceeded:
+      return "timeout";
+    case Code::kInternal:
+      return "exception";
   }
   return "exception";
 }
 
 HttpResponse JsonResponse(int status, const fhir::json::Value& body, const Rendering& r) {
-  return RawJsonResponse(status, r.pretty ? fhir::json::WritePretty(body) : fhir::json::Write(body));
+  return RawJsonResponse(status,
+                         r.pretty ? fhir::json::WritePretty(body) : fhir::json::Write(body));
 }
 
 HttpResponse RawJsonResponse(int status, std::string body) {
@@ -70,7 +101,8 @@ HttpResponse OutcomeResponse(int status, const fhir::IssueList& issues, const Re
 HttpResponse ErrorResponse(const common::Status& status, const Rendering& r,
                            std::string expression) {
   fhir::Issue issue;
-  issue.severity = status.code() == Code::kInternal ? fhir::Severity::kFatal : fhir::Severity::kError;
+  issue.severity =
+      status.code() == Code::kInternal ? fhir::Severity::kFatal : fhir::Severity::kError;
   issue.code = IssueCodeFor(status.code());
   issue.diagnostics = status.message();
   issue.expression = std::move(expression);
@@ -137,11 +169,11 @@ std::optional<HttpResponse> CheckAcceptable(const HttpRequest& request) {
   size_t start = 0;
   while (start <= accept.size()) {
     size_t comma = accept.find(',', start);
-    std::string_view part =
-        accept.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view part = accept.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::string media = MediaType(part);
-    bool zero_q = part.find("q=0") != std::string_view::npos &&
-                  part.find("q=0.") == std::string_view::npos;
+    bool zero_q =
+        part.find("q=0") != std::string_view::npos && part.find("q=0.") == std::string_view::npos;
     if (!zero_q && (IsJsonMedia(media) || media == "*/*" || media == "application/*")) {
       return std::nullopt;
     }
@@ -186,7 +218,8 @@ std::string FormDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
       i += 2;
     } else {

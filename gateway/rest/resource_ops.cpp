@@ -98,10 +98,9 @@ std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
   if (!rt.empty() && rt != type) {
     // The body's value is repeated only when it looks like a type name (it may be data).
     std::string named = IsPlausibleTypeName(rt) ? " '" + std::string(rt) + "'" : std::string();
-    fhir::IssueList mismatch{{fhir::Severity::kError, "invalid",
-                              "resourceType" + named + " does not match the URL's type '" +
-                                  type + "'",
-                              "resourceType"}};
+    fhir::IssueList mismatch{
+        {fhir::Severity::kError, "invalid",
+         "resourceType" + named + " does not match the URL's type '" + type + "'", "resourceType"}};
     return OutcomeResponse(400, mismatch, call.rendering);
   }
   FindBundleLocalReferences(*value, type, issues);
@@ -115,10 +114,9 @@ HttpResponse VersionResponse(Call& call, int status, const ResourceVersion& v, b
   if (call.prefer_return == PreferReturn::kMinimal) {
     resp.status = status;
   } else if (call.prefer_return == PreferReturn::kOperationOutcome) {
-    fhir::IssueList info{{fhir::Severity::kInformation, "informational",
-                          "the interaction succeeded: " + v.type + " version " +
-                              std::to_string(v.version),
-                          ""}};
+    fhir::IssueList info{
+        {fhir::Severity::kInformation, "informational",
+         "the interaction succeeded: " + v.type + " version " + std::to_string(v.version), ""}};
     resp = OutcomeResponse(status, info, call.rendering);
   } else if (call.rendering.pretty) {
     auto parsed = fhir::json::Parse(v.body);
@@ -152,9 +150,9 @@ HttpResponse WithSubsetting(Call& call, const ResourceVersion& v) {
 }
 
 HttpResponse GoneResponse(Call& call, const ResourceVersion& v) {
-  HttpResponse r = ErrorResponse(Status(Code::kGone, v.type + " was deleted (version " +
-                                                         std::to_string(v.version) + ")"),
-                                 call.rendering);
+  HttpResponse r = ErrorResponse(
+      Status(Code::kGone, v.type + " was deleted (version " + std::to_string(v.version) + ")"),
+      call.rendering);
   r.SetHeader("ETag", ETag(v.version));
   r.SetHeader("Last-Modified", common::FormatHttpDate(v.last_updated));
   return r;
@@ -194,9 +192,9 @@ std::optional<HttpResponse> ReadIfMatch(Call& call, int64_t* expected) {
   if (im.empty()) return std::nullopt;
   auto tag = ParseETag(im);
   if (!tag) {
-    return ErrorResponse(Status(Code::kInvalidArgument,
-                                "If-Match must be a version ETag such as W/\"3\""),
-                         call.rendering);
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "If-Match must be a version ETag such as W/\"3\""),
+        call.rendering);
   }
   *expected = *tag;
   return std::nullopt;
@@ -249,9 +247,9 @@ HttpResponse Create(Call& call, const std::string& type) {
     if (criteria) {
       ASSIGN_OR_RETURN(auto ids, ctx.Match(*criteria));
       if (ids.size() > 1) {
-        return Status(Code::kFailedPrecondition,
-                      "If-None-Exist matched " + std::to_string(ids.size()) +
-                          " resources; it must match at most one");
+        return Status(Code::kFailedPrecondition, "If-None-Exist matched " +
+                                                     std::to_string(ids.size()) +
+                                                     " resources; it must match at most one");
       }
       if (ids.size() == 1) {
         ASSIGN_OR_RETURN(result, ctx.Current(type, ids[0]));
@@ -318,9 +316,9 @@ HttpResponse WriteUpdate(Call& call, const std::string& type, fhir::json::Value 
     if (criteria) {
       ASSIGN_OR_RETURN(auto ids, ctx.Match(*criteria));
       if (ids.size() > 1) {
-        return Status(Code::kFailedPrecondition,
-                      "the conditional update matched " + std::to_string(ids.size()) +
-                          " resources; it must match at most one");
+        return Status(Code::kFailedPrecondition, "the conditional update matched " +
+                                                     std::to_string(ids.size()) +
+                                                     " resources; it must match at most one");
       }
       if (ids.size() == 1) {
         if (!target.empty() && target != ids[0]) {
@@ -361,14 +359,14 @@ HttpResponse Update(Call& call, const std::string& type, const std::string& id) 
   fhir::json::Value resource = std::move(std::get<fhir::json::Value>(parsed));
   std::string_view body_id = resource.GetString("id");
   if (body_id.empty()) {
-    return ErrorResponse(Status(Code::kInvalidArgument,
-                                "an update must carry the resource id in the body"),
-                         call.rendering, type + ".id");
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "an update must carry the resource id in the body"),
+        call.rendering, type + ".id");
   }
   if (body_id != id) {
-    return ErrorResponse(Status(Code::kInvalidArgument,
-                                "the id in the body does not match the id in the URL"),
-                         call.rendering, type + ".id");
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "the id in the body does not match the id in the URL"),
+        call.rendering, type + ".id");
   }
   return WriteUpdate(call, type, std::move(resource), std::nullopt, id);
 }
@@ -376,9 +374,9 @@ HttpResponse Update(Call& call, const std::string& type, const std::string& id) 
 HttpResponse ConditionalUpdate(Call& call, const std::string& type) {
   std::string qs = QueryStringOf(call);
   if (qs.empty()) {
-    return ErrorResponse(Status(Code::kInvalidArgument,
-                                "PUT on a type needs search criteria (conditional update)"),
-                         call.rendering);
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "PUT on a type needs search criteria (conditional update)"),
+        call.rendering);
   }
   auto criteria = ParseCriteria(type, qs, call.options);
   if (!criteria) return ErrorResponse(criteria.error(), call.rendering);
@@ -426,9 +424,9 @@ HttpResponse ConditionalDelete(Call& call, const std::string& type) {
   Status s = call.store.Commit([&](WriteContext& ctx) -> Status {
     ASSIGN_OR_RETURN(auto ids, ctx.Match(*criteria));
     if (ids.size() > 1) {
-      return Status(Code::kFailedPrecondition,
-                    "the conditional delete matched " + std::to_string(ids.size()) +
-                        " resources; it deletes at most one");
+      return Status(Code::kFailedPrecondition, "the conditional delete matched " +
+                                                   std::to_string(ids.size()) +
+                                                   " resources; it deletes at most one");
     }
     if (ids.size() == 1) {
       ASSIGN_OR_RETURN(auto unused, ctx.Delete(type, ids[0]));

@@ -24,12 +24,14 @@ common::Status UseFormBody(Call& call);
 
 // Parses and validates a request body as a resource of `type`. On failure returns the
 // OperationOutcome response (400 / 413 / 415) instead.
-std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call, const std::string& type);
+std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
+                                                                const std::string& type);
 
 // Parses and validates a resource document (any type). Problems are appended to `issues` with
 // expressions prefixed by `prefix` (e.g. "Bundle.entry[2].resource" is not needed: the
 // validator names the resource's own paths).
-std::optional<fhir::json::Value> ParseAndValidate(std::string_view body, const FhirApiOptions& options,
+std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
+                                                  const FhirApiOptions& options,
                                                   fhir::IssueList& issues, common::Status* fatal);
 
 bool IsValidId(std::string_view id);
@@ -40,7 +42,7 @@ bool IsPlausibleTypeName(std::string_view name);
 // Criteria from a conditional URL ("Patient?identifier=a|b") or If-None-Exist value
 // ("identifier=a|b") into a Query for `type`.
 common::StatusOr<fhir::search::Query> ParseCriteria(const std::string& type,
-                                                   std::string_view query_string,
-                                                   const FhirApiOptions& options);
+                                                    std::string_view query_string,
+                                                    const FhirApiOptions& options);
 
 }  // namespace gateway::rest

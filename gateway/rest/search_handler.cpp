@@ -26,7 +26,8 @@ std::string PageUrl(const Call& call, const std::string& path, const std::string
                     int count, int64_t snapshot, int64_t offset) {
   std::string url = call.base + path + "?";
   if (!canonical.empty()) url += canonical + "&";
-  if (canonical.find("_count=") == std::string::npos) url += "_count=" + std::to_string(count) + "&";
+  if (canonical.find("_count=") == std::string::npos)
+    url += "_count=" + std::to_string(count) + "&";
   url += "_snapshot=" + std::to_string(snapshot) + "&_offset=" + std::to_string(offset);
   return url;
 }
@@ -84,9 +85,8 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
   // _summary=count returns no entries, so it has no pages to link to (count 0: self only).
   int page_count = query->summary == fhir::search::SummaryMode::kCount ? 0 : query->count;
   // A page that access control shortened still continues when the store's page was full.
-  AddPagingLinks(bundle, call, path, query->canonical, page_count, result->snapshot,
-                 query->offset, result->unfiltered_page_size.value_or(result->matches.size()),
-                 result->total);
+  AddPagingLinks(bundle, call, path, query->canonical, page_count, result->snapshot, query->offset,
+                 result->unfiltered_page_size.value_or(result->matches.size()), result->total);
   for (const ResourceVersion& v : result->matches) {
     Value entry = Value::Object();
     entry.Set("fullUrl", Value::String(FullUrl(call, v.type, v.id)));
@@ -136,7 +136,8 @@ bool ParseInstantParam(const std::string& s, common::SystemTime* out) {
       if (i + 1 != s.size()) return false;
     } else if (s[i] == '+' || s[i] == '-') {
       int th, tm;
-      if (s.size() != i + 6 || std::sscanf(s.c_str() + i + 1, "%2d:%2d", &th, &tm) != 2) return false;
+      if (s.size() != i + 6 || std::sscanf(s.c_str() + i + 1, "%2d:%2d", &th, &tm) != 2)
+        return false;
       tz_minutes = (s[i] == '+' ? 1 : -1) * (th * 60 + tm);
     } else {
       return false;
@@ -167,17 +168,21 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
     int64_t n = 0;
     if (name == "_count") {
       if (!ParseNonNegative(value, &n)) {
-        return ErrorResponse(Status(Code::kInvalidArgument, "_count must be a non-negative integer"),
-                             call.rendering);
+        return ErrorResponse(
+            Status(Code::kInvalidArgument, "_count must be a non-negative integer"),
+            call.rendering);
       }
       q.count = static_cast<int>(std::min<int64_t>(n, call.options.max_page_size));
     } else if (name == "_offset" || name == "_snapshot") {
       if (!ParseNonNegative(value, &n)) {
-        return ErrorResponse(Status(Code::kInvalidArgument, name + " must be a non-negative integer"),
-                             call.rendering);
+        return ErrorResponse(
+            Status(Code::kInvalidArgument, name + " must be a non-negative integer"),
+            call.rendering);
       }
-      if (name == "_offset") q.offset = static_cast<int>(std::min<int64_t>(n, 1 << 30));
-      else q.snapshot = n;
+      if (name == "_offset")
+        q.offset = static_cast<int>(std::min<int64_t>(n, 1 << 30));
+      else
+        q.snapshot = n;
       continue;
     } else if (name == "_since" || name == "_at") {
       common::SystemTime t;
@@ -203,10 +208,10 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
                            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
                                   ch == '-' || ch == ':';
                          });
-        return ErrorResponse(Status(Code::kInvalidArgument,
-                                    "unsupported history parameter" +
-                                        (plausible ? " '" + name + "'" : std::string())),
-                             call.rendering);
+        return ErrorResponse(
+            Status(Code::kInvalidArgument, "unsupported history parameter" +
+                                               (plausible ? " '" + name + "'" : std::string())),
+            call.rendering);
       }
       continue;
     }
@@ -238,9 +243,9 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
     request.Set("method", Value::String(v.method));
     request.Set("url", Value::String(v.method == "POST" ? v.type : v.type + "/" + v.id));
     Value& response = entry.Set("response", Value::Object());
-    response.Set("status", Value::String(v.deleted ? "204" : (v.version == 1 || v.method == "POST")
-                                                                 ? "201"
-                                                                 : "200"));
+    response.Set("status", Value::String(v.deleted                                ? "204"
+                                         : (v.version == 1 || v.method == "POST") ? "201"
+                                                                                  : "200"));
     response.Set("etag", Value::String(ETag(v.version)));
     response.Set("lastModified", Value::String(common::FormatInstant(v.last_updated)));
     bundle.AddEntry(entry, v.deleted ? std::string_view() : std::string_view(v.body));

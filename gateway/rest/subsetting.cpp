@@ -16,12 +16,18 @@ Status ParseSubsettingParams(const std::vector<std::pair<std::string, std::strin
                              SummaryMode* summary, std::vector<std::string>* elements) {
   for (const auto& [name, value] : params) {
     if (name == "_summary") {
-      if (value == "true") *summary = SummaryMode::kTrue;
-      else if (value == "text") *summary = SummaryMode::kText;
-      else if (value == "data") *summary = SummaryMode::kData;
-      else if (value == "count") *summary = SummaryMode::kCount;
-      else if (value == "false") *summary = SummaryMode::kFalse;
-      else return Status(Code::kInvalidArgument, "_summary must be true, text, data, count or false");
+      if (value == "true")
+        *summary = SummaryMode::kTrue;
+      else if (value == "text")
+        *summary = SummaryMode::kText;
+      else if (value == "data")
+        *summary = SummaryMode::kData;
+      else if (value == "count")
+        *summary = SummaryMode::kCount;
+      else if (value == "false")
+        *summary = SummaryMode::kFalse;
+      else
+        return Status(Code::kInvalidArgument, "_summary must be true, text, data, count or false");
     } else if (name == "_elements") {
       size_t start = 0;
       while (start <= value.size()) {
@@ -65,16 +71,21 @@ bool Keep(std::string_view type, std::string_view name, SummaryMode summary,
     });
   }
   switch (summary) {
-    case SummaryMode::kTrue: return fhir::model::IsSummaryElement(type, name);
-    case SummaryMode::kText: return name == "text" || fhir::model::IsMandatoryElement(type, name);
-    case SummaryMode::kData: return name != "text";
-    default: return true;
+    case SummaryMode::kTrue:
+      return fhir::model::IsSummaryElement(type, name);
+    case SummaryMode::kText:
+      return name == "text" || fhir::model::IsMandatoryElement(type, name);
+    case SummaryMode::kData:
+      return name != "text";
+    default:
+      return true;
   }
 }
 
 }  // namespace
 
-bool ApplySubsetting(Value& resource, SummaryMode summary, const std::vector<std::string>& elements) {
+bool ApplySubsetting(Value& resource, SummaryMode summary,
+                     const std::vector<std::string>& elements) {
   if (elements.empty() && (summary == SummaryMode::kNone || summary == SummaryMode::kFalse ||
                            summary == SummaryMode::kCount)) {
     return false;

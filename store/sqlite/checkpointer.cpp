@@ -5,9 +5,9 @@
 namespace store::sqlite {
 
 common::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
-                                                                     bool durable,
-                                                                     int busy_timeout_ms,
-                                                                     int threshold_frames) {
+                                                                    bool durable,
+                                                                    int busy_timeout_ms,
+                                                                    int threshold_frames) {
   ASSIGN_OR_RETURN(auto db, Connection::Open(path, /*read_only=*/false, busy_timeout_ms));
   // The checkpoint fsyncs the WAL before copying and the database after, as the writer's own
   // automatic checkpoint would.

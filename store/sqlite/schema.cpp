@@ -60,8 +60,8 @@ common::Status Migrate(Connection& db) {
     return s;
   };
   if (version < 0) {
-    return fail(common::Status(common::Code::kInternal,
-                               "the data file is not a readable SQLite database"));
+    return fail(
+        common::Status(common::Code::kInternal, "the data file is not a readable SQLite database"));
   }
   if (version > 0 && version < kFirstSupportedSchemaVersion) {
     return fail(common::Status(
@@ -71,10 +71,10 @@ common::Status Migrate(Connection& db) {
             "an empty one"));
   }
   if (version > kSchemaVersion) {
-    return fail(common::Status(
-        common::Code::kFailedPrecondition,
-        "the database schema version " + std::to_string(version) +
-            " is newer than this build supports (" + std::to_string(kSchemaVersion) + ")"));
+    return fail(common::Status(common::Code::kFailedPrecondition,
+                               "the database schema version " + std::to_string(version) +
+                                   " is newer than this build supports (" +
+                                   std::to_string(kSchemaVersion) + ")"));
   }
   if (version == 0) {  // a new database: the whole current schema
     common::Status s = db.Exec(kSchema);

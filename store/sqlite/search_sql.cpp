@@ -68,7 +68,7 @@ class SearchStatement {
   }
 
   static common::StatusOr<SearchStatement> Prepare(sqlite3* db, const std::string& text,
-                                             StatementCache* cache) {
+                                                   StatementCache* cache) {
     if (cache != nullptr) {
       if (sqlite3_stmt* cached = cache->Take(text)) return SearchStatement(db, cached, cache, text);
     }
@@ -130,7 +130,8 @@ class SearchStatement {
   std::string text_;
 };
 
-common::StatusOr<SearchStatement> PrepareAndBind(sqlite3* db, const Sql& sql, StatementCache* cache) {
+common::StatusOr<SearchStatement> PrepareAndBind(sqlite3* db, const Sql& sql,
+                                                 StatementCache* cache) {
   ASSIGN_OR_RETURN(SearchStatement stmt, SearchStatement::Prepare(db, sql.text, cache));
   common::Status s = stmt.BindAll(sql.binds);
   if (!s.ok()) return common::Error(std::move(s));
@@ -563,14 +564,14 @@ common::StatusOr<int> ChooseDriver(sqlite3* db, StatementCache* cache, const Que
   }
   if (candidates.size() > 1) {
     for (int k : candidates) {
-      ASSIGN_OR_RETURN(bool more, MoreThan(db, cache, query, builder, query.criteria[k],
-                                           kVerySelective));
+      ASSIGN_OR_RETURN(bool more,
+                       MoreThan(db, cache, query, builder, query.criteria[k], kVerySelective));
       if (!more) return k;
     }
   }
   for (int k : candidates) {
-    ASSIGN_OR_RETURN(bool more, MoreThan(db, cache, query, builder, query.criteria[k],
-                                         kDriverLimit));
+    ASSIGN_OR_RETURN(bool more,
+                     MoreThan(db, cache, query, builder, query.criteria[k], kDriverLimit));
     if (!more) return k;
   }
   return -1;
@@ -779,9 +780,9 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
   SearchResult result;
   Live live;
   if (query.snapshot == 0) {
-    ASSIGN_OR_RETURN(SearchStatement max_seq,
-                     SearchStatement::Prepare(db, "SELECT coalesce(max(seq), 0) FROM resource_versions",
-                                        cache));
+    ASSIGN_OR_RETURN(
+        SearchStatement max_seq,
+        SearchStatement::Prepare(db, "SELECT coalesce(max(seq), 0) FROM resource_versions", cache));
     ASSIGN_OR_RETURN(bool row, max_seq.Step());
     result.snapshot = row ? max_seq.Int(0) : 0;
     live.current = true;  // equivalent to the snapshot condition inside this transaction
@@ -867,7 +868,9 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
     // Phase 2: the page's versions by seq.
     if (first < last) {
       Sql fetch;
-      fetch.Add("SELECT " + std::string(kVersionColumns) + " FROM resource_versions A WHERE A.seq = ")
+      fetch
+          .Add("SELECT " + std::string(kVersionColumns) +
+               " FROM resource_versions A WHERE A.seq = ")
           .Param(int64_t{0});
       ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, fetch, cache));
       for (size_t k = first; k < last; ++k) {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/log.h"
+#include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "fhir/search/index.h"
-#include "fhir/json/parser.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
@@ -30,12 +30,12 @@ using common::Status;
 using common::StatusOr;
 using fhir::store::ResourceVersion;
 
-constexpr std::string_view kSelectCurrent =
-    "SELECT " EMG_VERSION_COLUMNS " FROM resource_versions WHERE type=?1 AND id=?2 AND "
-    "ended_seq IS NULL";
-constexpr std::string_view kSelectVersion =
-    "SELECT " EMG_VERSION_COLUMNS " FROM resource_versions WHERE type=?1 AND id=?2 AND "
-    "version=?3";
+constexpr std::string_view kSelectCurrent = "SELECT " EMG_VERSION_COLUMNS
+                                            " FROM resource_versions WHERE type=?1 AND id=?2 AND "
+                                            "ended_seq IS NULL";
+constexpr std::string_view kSelectVersion = "SELECT " EMG_VERSION_COLUMNS
+                                            " FROM resource_versions WHERE type=?1 AND id=?2 AND "
+                                            "version=?3";
 
 // JSON equality that ignores the order of object members (FHIR JSON objects have unique
 // keys) but not of array items.
@@ -111,8 +111,8 @@ class ReadPool {
  public:
   Status Init(const SqliteStoreOptions& options) {
     for (int i = 0; i < std::max(1, options.read_connections); ++i) {
-      ASSIGN_OR_RETURN(auto conn, Connection::Open(options.path, /*read_only=*/true,
-                                                   options.busy_timeout_ms));
+      ASSIGN_OR_RETURN(auto conn,
+                       Connection::Open(options.path, /*read_only=*/true, options.busy_timeout_ms));
       RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1"));
       free_.push_back(conn.get());
       all_.push_back(std::move(conn));
@@ -198,7 +198,8 @@ class WriteContextImpl final : public fhir::store::WriteContext {
                                 const fhir::json::Value& resource, const std::string& method,
                                 int64_t expected_version) override {
     auto current = Current(type, id);
-    if (!current && current.error().code() != Code::kNotFound) return common::Error(current.error());
+    if (!current && current.error().code() != Code::kNotFound)
+      return common::Error(current.error());
     int64_t version = current ? current->version + 1 : 1;
     if (expected_version != 0) {
       int64_t have = current ? current->version : 0;
@@ -246,10 +247,10 @@ class WriteContextImpl final : public fhir::store::WriteContext {
       return std::optional<ResourceVersion>();
     }
     if (expected_version != 0 && (current->version != expected_version || current->deleted)) {
-      return common::Error(Code::kFailedPrecondition,
-                           "version conflict: If-Match names version " +
-                               std::to_string(expected_version) + " but the current version is " +
-                               std::to_string(current->version));
+      return common::Error(Code::kFailedPrecondition, "version conflict: If-Match names version " +
+                                                          std::to_string(expected_version) +
+                                                          " but the current version is " +
+                                                          std::to_string(current->version));
     }
     if (current->deleted) return std::optional<ResourceVersion>();
     RETURN_IF_ERROR(unique_.Release(db_, type, id));
@@ -315,11 +316,11 @@ class SqliteStore final : public fhir::store::Store {
   ~SqliteStore() override { Close(); }
 
   Status Open() {
-    ASSIGN_OR_RETURN(writer_db_, Connection::Open(options_.path, /*read_only=*/false,
-                                                  options_.busy_timeout_ms));
+    ASSIGN_OR_RETURN(
+        writer_db_, Connection::Open(options_.path, /*read_only=*/false, options_.busy_timeout_ms));
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA journal_mode=WAL"));
-    RETURN_IF_ERROR(writer_db_->Exec(options_.durable ? "PRAGMA synchronous=FULL"
-                                                      : "PRAGMA synchronous=OFF"));
+    RETURN_IF_ERROR(
+        writer_db_->Exec(options_.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF"));
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA foreign_keys=OFF"));
     // Savepoint (statement) journals in memory: every unit of a batch runs in a SAVEPOINT, and
     // with the default temp_store each one wrote its pages' originals to a temporary file.
@@ -332,15 +333,16 @@ class SqliteStore final : public fhir::store::Store {
     RETURN_IF_ERROR(writer_db_->Exec("PRAGMA journal_size_limit=67108864"));
     RETURN_IF_ERROR(Migrate(*writer_db_));
     RETURN_IF_ERROR(unique_.Rebuild(*writer_db_));
-    ASSIGN_OR_RETURN(checkpointer_, Checkpointer::Start(options_.path, options_.durable,
-                                                        options_.busy_timeout_ms,
-                                                        kCheckpointFrames));
+    ASSIGN_OR_RETURN(checkpointer_,
+                     Checkpointer::Start(options_.path, options_.durable, options_.busy_timeout_ms,
+                                         kCheckpointFrames));
     sqlite3_wal_hook(writer_db_->handle(), &SqliteStore::WalHook, this);
     RETURN_IF_ERROR(reads_.Init(options_));
     index_writer_ = std::make_unique<SearchIndexWriter>(writer_db_->handle());
     {
-      auto stmt = writer_db_->Prepare("SELECT coalesce(max(seq),0), coalesce(max(last_updated),0) "
-                                      "FROM resource_versions");
+      auto stmt = writer_db_->Prepare(
+          "SELECT coalesce(max(seq),0), coalesce(max(last_updated),0) "
+          "FROM resource_versions");
       if (!stmt) return stmt.error();
       Status s;
       if (stmt->Step(&s)) {
@@ -359,8 +361,8 @@ class SqliteStore final : public fhir::store::Store {
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       if (closing_) return Status(Code::kUnavailable, "the store is shutting down");
-      queue_.push_back(Pending{std::move(work), std::promise<Status>(),
-                               std::chrono::steady_clock::now()});
+      queue_.push_back(
+          Pending{std::move(work), std::promise<Status>(), std::chrono::steady_clock::now()});
       done = queue_.back().promise.get_future();
     }
     queue_cv_.notify_one();
@@ -393,8 +395,8 @@ class SqliteStore final : public fhir::store::Store {
 
   StatusOr<fhir::store::SearchResult> Search(const fhir::search::Query& query) override {
     auto conn = reads_.Acquire();
-    return InReadTransaction(*conn, [&]() { return ExecuteSearch(conn->handle(), query, &conn->dynamic_statements());
-    });
+    return InReadTransaction(
+        *conn, [&]() { return ExecuteSearch(conn->handle(), query, &conn->dynamic_statements()); });
   }
 
   void SetCommitObserver(CommitObserver observer) override { observer_ = std::move(observer); }
@@ -485,9 +487,9 @@ class SqliteStore final : public fhir::store::Store {
       if (stmt && (*stmt)->Step(&s)) last_seq_.store((*stmt)->Int(0));
       if (stmt) (*stmt)->Reset();
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                   batch.front().queued)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - batch.front().queued)
+            .count();
     if (observer_) observer_(seconds, batch.size());
     for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(results[i]);
     // Backstop: when the checkpointer cannot keep up (or readers pin old frames), the WAL
@@ -540,8 +542,9 @@ class SqliteStore final : public fhir::store::Store {
     if (!q.id.empty()) where += " AND id = ?3";
     if (q.since) where += " AND last_updated > ?4";
     if (q.at) {
-      where += " AND last_updated <= ?5 AND (ended_seq IS NULL OR (SELECT n.last_updated FROM "
-               "resource_versions n WHERE n.seq = resource_versions.ended_seq) > ?5)";
+      where +=
+          " AND last_updated <= ?5 AND (ended_seq IS NULL OR (SELECT n.last_updated FROM "
+          "resource_versions n WHERE n.seq = resource_versions.ended_seq) > ?5)";
     }
     auto bind = [&](Statement& st) {
       st.Bind(1, page.snapshot);
@@ -551,7 +554,8 @@ class SqliteStore final : public fhir::store::Store {
       if (q.at) st.Bind(5, common::ToMicros(*q.at));
     };
     {
-      ASSIGN_OR_RETURN(Statement count, conn.Prepare("SELECT count(*) FROM resource_versions" + where));
+      ASSIGN_OR_RETURN(Statement count,
+                       conn.Prepare("SELECT count(*) FROM resource_versions" + where));
       bind(count);
       Status s;
       if (count.Step(&s)) page.total = count.Int(0);

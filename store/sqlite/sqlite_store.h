@@ -11,9 +11,9 @@
 namespace store::sqlite {
 
 struct SqliteStoreOptions {
-  std::string path;              // database file, created if missing
-  int read_connections = 4;      // pooled read-only connections
-  int max_batch_units = 256;     // units of work per group commit
+  std::string path;           // database file, created if missing
+  int read_connections = 4;   // pooled read-only connections
+  int max_batch_units = 256;  // units of work per group commit
   int busy_timeout_ms = 5000;
   // synchronous=FULL: every commit is fsync'ed before Commit() returns. Tests of
   // non-durability concerns may turn it off; production never does.
@@ -22,10 +22,9 @@ struct SqliteStoreOptions {
   std::vector<fhir::store::UniqueIdentifier> unique_identifiers;
 };
 
-
-
 // Opens (and migrates) the database. Fails with a clear message if the file cannot be opened,
 // is not a database, or has a newer schema.
-common::StatusOr<std::unique_ptr<fhir::store::Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+common::StatusOr<std::unique_ptr<fhir::store::Store>> OpenSqliteStore(
+    const SqliteStoreOptions& options);
 
 }  // namespace store::sqlite

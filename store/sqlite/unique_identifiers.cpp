@@ -86,10 +86,10 @@ Status UniqueIdentifierIndex::Reserve(Connection& db, const std::string& type,
     holder->Reset();
     RETURN_IF_ERROR(s);
     // The message names the rule and the holder (an id, not personal data), never the value.
-    return Status(Code::kAlreadyExists,
-                  "identifier with system '" + system + "' must be unique among " + type +
-                      " resources, and " + type + "/" + holder_id +
-                      " already has this identifier value");
+    return Status(Code::kAlreadyExists, "identifier with system '" + system +
+                                            "' must be unique among " + type + " resources, and " +
+                                            type + "/" + holder_id +
+                                            " already has this identifier value");
   }
   return Status::Ok();
 }
@@ -145,15 +145,18 @@ Status UniqueIdentifierIndex::Rebuild(Connection& db) const {
     std::string what;
     for (const auto& [rule, n] : duplicates) {
       if (!what.empty()) what += "; ";
-      what += std::to_string(n) + " " + rule.first + " resources repeat an identifier value of "
-              "system '" + rule.second + "'";
+      what += std::to_string(n) + " " + rule.first +
+              " resources repeat an identifier value of "
+              "system '" +
+              rule.second + "'";
     }
     return fail(Status(Code::kFailedPrecondition,
                        "the store holds duplicates under the configured unique identifiers (" +
                            what + "); merge or correct them, or drop the rule, before starting"));
   }
-  Status meta = RunWith(db, "INSERT INTO store_meta(key, value) VALUES (?1, ?2) "
-                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  Status meta = RunWith(db,
+                        "INSERT INTO store_meta(key, value) VALUES (?1, ?2) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         {kFingerprintKey, wanted});
   if (!meta.ok()) return fail(meta);
   return db.Exec("COMMIT");

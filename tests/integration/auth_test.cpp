@@ -19,11 +19,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <thread>
-
 #include <map>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/jose/dpop.h"
@@ -90,8 +89,7 @@ class AuthTest : public ::testing::Test {
     ehr_ = new AccessToken(std::move(*ehr));
     SeedData();
     if (!setup_error_.empty()) {
-      setup_error_ += " token payload: " +
-                      *::auth::jose::Base64UrlDecode(Parts(ehr_->token).at(1));
+      setup_error_ += " token payload: " + *::auth::jose::Base64UrlDecode(Parts(ehr_->token).at(1));
     }
   }
   static void TearDownTestSuite() {
@@ -129,21 +127,48 @@ class AuthTest : public ::testing::Test {
 
   // Per patient: one resource of every patient-data type the product uses.
   static void SeedPatient(const std::string& key, std::string_view fnr) {
-    std::string pid = Create("Patient", R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":")" +
-                                            std::string(fnr) + R"("}],"name":[{"family":"Testesen"}]})");
+    std::string pid = Create(
+        "Patient",
+        R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":")" +
+            std::string(fnr) + R"("}],"name":[{"family":"Testesen"}]})");
     std::map<std::string, std::string>& mine = data_[key];
     mine["Patient"] = pid;
     const std::string ref = R"({"reference":")" + pid + R"("})";
-    mine["Observation"] = Create("Observation", R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"44261-6"}]},"subject":)" + ref + R"(,"valueInteger":7})");
-    mine["QuestionnaireResponse"] = Create("QuestionnaireResponse", R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":)" + ref + R"(,"item":[{"linkId":"q9","answer":[{"valueInteger":2}]}]})");
-    mine["Condition"] = Create("Condition", R"({"resourceType":"Condition","subject":)" + ref + R"(,"code":{"text":"F41.0"}})");
-    mine["CarePlan"] = Create("CarePlan", R"({"resourceType":"CarePlan","status":"active","intent":"plan","subject":)" + ref + R"(})");
-    mine["ServiceRequest"] = Create("ServiceRequest", R"({"resourceType":"ServiceRequest","status":"active","intent":"order","subject":)" + ref + R"(})");
-    mine["Task"] = Create("Task", R"({"resourceType":"Task","status":"requested","intent":"order","for":)" + ref + R"(})");
-    mine["Communication"] = Create("Communication", R"({"resourceType":"Communication","status":"completed","subject":)" + ref + R"(,"payload":[{"contentString":"Ukens tilbakemelding"}]})");
-    mine["DocumentReference"] = Create("DocumentReference", R"({"resourceType":"DocumentReference","status":"current","subject":)" + ref + R"(,"content":[{"attachment":{"contentType":"text/plain","data":"aGVp"}}]})");
-    mine["Flag"] = Create("Flag", R"({"resourceType":"Flag","status":"active","code":{"text":"suicide risk screen positive"},"subject":)" + ref + R"(})");
-    mine["Binary"] = Create("Binary", R"({"resourceType":"Binary","contentType":"text/plain","data":"aGVp","securityContext":{"reference":")" + mine["DocumentReference"] + R"("}})");
+    mine["Observation"] = Create(
+        "Observation",
+        R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"44261-6"}]},"subject":)" +
+            ref + R"(,"valueInteger":7})");
+    mine["QuestionnaireResponse"] =
+        Create("QuestionnaireResponse",
+               R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":)" + ref +
+                   R"(,"item":[{"linkId":"q9","answer":[{"valueInteger":2}]}]})");
+    mine["Condition"] = Create("Condition", R"({"resourceType":"Condition","subject":)" + ref +
+                                                R"(,"code":{"text":"F41.0"}})");
+    mine["CarePlan"] = Create(
+        "CarePlan", R"({"resourceType":"CarePlan","status":"active","intent":"plan","subject":)" +
+                        ref + R"(})");
+    mine["ServiceRequest"] =
+        Create("ServiceRequest",
+               R"({"resourceType":"ServiceRequest","status":"active","intent":"order","subject":)" +
+                   ref + R"(})");
+    mine["Task"] =
+        Create("Task", R"({"resourceType":"Task","status":"requested","intent":"order","for":)" +
+                           ref + R"(})");
+    mine["Communication"] = Create(
+        "Communication", R"({"resourceType":"Communication","status":"completed","subject":)" +
+                             ref + R"(,"payload":[{"contentString":"Ukens tilbakemelding"}]})");
+    mine["DocumentReference"] =
+        Create("DocumentReference",
+               R"({"resourceType":"DocumentReference","status":"current","subject":)" + ref +
+                   R"(,"content":[{"attachment":{"contentType":"text/plain","data":"aGVp"}}]})");
+    mine["Flag"] = Create(
+        "Flag",
+        R"({"resourceType":"Flag","status":"active","code":{"text":"suicide risk screen positive"},"subject":)" +
+            ref + R"(})");
+    mine["Binary"] = Create(
+        "Binary",
+        R"({"resourceType":"Binary","contentType":"text/plain","data":"aGVp","securityContext":{"reference":")" +
+            mine["DocumentReference"] + R"("}})");
   }
 
   static void SeedData() {
@@ -151,14 +176,23 @@ class AuthTest : public ::testing::Test {
     SeedPatient("B", kFnrB);
     SeedPatient("C", kFnrC);
     // Therapist "terapeut" at the provider has HPR 9144900: care team of A only.
-    practitioner_ = Create("Practitioner", R"({"resourceType":"Practitioner","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.4","value":"9144900"}],"name":[{"family":"Terapeut"}]})");
-    Create("CareTeam", R"({"resourceType":"CareTeam","status":"active","subject":{"reference":")" + data_["A"]["Patient"] +
-                           R"("},"participant":[{"member":{"reference":")" + practitioner_ + R"("}}]})");
+    practitioner_ = Create(
+        "Practitioner",
+        R"({"resourceType":"Practitioner","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.4","value":"9144900"}],"name":[{"family":"Terapeut"}]})");
+    Create("CareTeam", R"({"resourceType":"CareTeam","status":"active","subject":{"reference":")" +
+                           data_["A"]["Patient"] + R"("},"participant":[{"member":{"reference":")" +
+                           practitioner_ + R"("}}]})");
     // C was referred to the organisation in the therapist's token (orgnr_parent 999999999).
-    std::string org = Create("Organization", R"({"resourceType":"Organization","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.101","value":"999999999"}],"name":"eMeistring DPS"})");
-    Create("ServiceRequest", R"({"resourceType":"ServiceRequest","status":"active","intent":"order","subject":{"reference":")" +
-                                 data_["C"]["Patient"] + R"("},"performer":[{"reference":")" + org + R"("}]})");
-    Create("Questionnaire", R"({"resourceType":"Questionnaire","status":"active","url":"urn:emeistring:q:phq9","item":[{"linkId":"q9","text":"Tanker om å skade seg","type":"integer"}]})");
+    std::string org = Create(
+        "Organization",
+        R"({"resourceType":"Organization","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.101","value":"999999999"}],"name":"eMeistring DPS"})");
+    Create(
+        "ServiceRequest",
+        R"({"resourceType":"ServiceRequest","status":"active","intent":"order","subject":{"reference":")" +
+            data_["C"]["Patient"] + R"("},"performer":[{"reference":")" + org + R"("}]})");
+    Create(
+        "Questionnaire",
+        R"({"resourceType":"Questionnaire","status":"active","url":"urn:emeistring:q:phq9","item":[{"linkId":"q9","text":"Tanker om å skade seg","type":"integer"}]})");
   }
 
   static std::string Id(const std::string& ref) { return ref.substr(ref.find('/') + 1); }
@@ -252,7 +286,8 @@ TEST_F(AuthTest, AuthorizationRequestUsesPkceS256StateNonceAndAcr) {
   EXPECT_EQ(QueryParam(url, "response_type"), "code");
   HttpResult again = Gw().Get("/auth/login?idp=idporten");
   EXPECT_NE(QueryParam(again.Header("location"), "state"), QueryParam(url, "state"));
-  EXPECT_NE(QueryParam(again.Header("location"), "code_challenge"), QueryParam(url, "code_challenge"));
+  EXPECT_NE(QueryParam(again.Header("location"), "code_challenge"),
+            QueryParam(url, "code_challenge"));
 }
 
 TEST_F(AuthTest, ReplayedCallbackIsRefused) {
@@ -304,7 +339,8 @@ TEST_F(AuthTest, CallbackInAnotherBrowserIsRefused) {
 }
 
 TEST_F(AuthTest, OpenRedirectIsRefused) {
-  HttpResult r = Gw().Get("/auth/login?idp=idporten&return_to=" + UrlEncode("https://evil.example/"));
+  HttpResult r =
+      Gw().Get("/auth/login?idp=idporten&return_to=" + UrlEncode("https://evil.example/"));
   EXPECT_EQ(r.status, 400);
   r = Gw().Get("/auth/login?idp=idporten&return_to=" + UrlEncode("//evil.example/"));
   EXPECT_EQ(r.status, 400);
@@ -315,8 +351,8 @@ TEST_F(AuthTest, LogoutEndsTheSessionAndPointsToTheProvider) {
   auto login = env_->BrowserLoginAs("kari", "idporten-loa-high", &why);
   ASSERT_TRUE(login) << why;
   // A cookie-authenticated state change needs X-Requested-With (CSRF defence).
-  HttpResult csrf = Gw().Request("POST", "/QuestionnaireResponse", login->gateway_jar.With(Json()),
-                                 "{}");
+  HttpResult csrf =
+      Gw().Request("POST", "/QuestionnaireResponse", login->gateway_jar.With(Json()), "{}");
   EXPECT_EQ(csrf.status, 403) << csrf.body;
   HttpResult out = Gw().Request("POST", "/auth/logout",
                                 login->gateway_jar.With({{"X-Requested-With", "fetch"}}));
@@ -344,9 +380,10 @@ TEST_F(AuthTest, BackChannelLogoutFromTheProviderEndsTheSession) {
   ASSERT_NE(at, std::string::npos) << form.body;
   at += 19;
   std::string xsrf = form.body.substr(at, form.body.find('"', at) - at);
-  HttpResult confirm = op.Request("POST", "/session/end/confirm",
-                                  login->op_jar.With({{"Content-Type", "application/x-www-form-urlencoded"}}),
-                                  "xsrf=" + UrlEncode(xsrf) + "&logout=yes");
+  HttpResult confirm =
+      op.Request("POST", "/session/end/confirm",
+                 login->op_jar.With({{"Content-Type", "application/x-www-form-urlencoded"}}),
+                 "xsrf=" + UrlEncode(xsrf) + "&logout=yes");
   ASSERT_TRUE(confirm.status == 303 || confirm.status == 200) << confirm.status << confirm.body;
   HttpResult who;
   for (int i = 0; i < 50; ++i) {
@@ -355,13 +392,15 @@ TEST_F(AuthTest, BackChannelLogoutFromTheProviderEndsTheSession) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(who.status, 401) << "the session survived the provider's back-channel logout\n"
-                             << [&] {
-                                  std::string out;
-                                  for (const std::string& l : env_->gateway().StderrLines()) {
-                                    if (l.find("logout") != std::string::npos || l.find("/auth") != std::string::npos) out += l + "\n";
-                                  }
-                                  return out + env_->op().OutputText().substr(0, 3000);
-                                }();
+                             <<
+      [&] {
+        std::string out;
+        for (const std::string& l : env_->gateway().StderrLines()) {
+          if (l.find("logout") != std::string::npos || l.find("/auth") != std::string::npos)
+            out += l + "\n";
+        }
+        return out + env_->op().OutputText().substr(0, 3000);
+      }();
   // A forged logout token is refused.
   HttpResult forged = Gw().Request("POST", "/auth/backchannel-logout",
                                    {{"Content-Type", "application/x-www-form-urlencoded"}},
@@ -430,8 +469,9 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
       unsigned int mac_len = 0;
       HMAC(EVP_sha256(), pem.data(), static_cast<int>(pem.size()),
            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len);
-      EXPECT_EQ(with_token(input + "." + ::auth::jose::Base64UrlEncode(std::string_view(
-                                             reinterpret_cast<const char*>(mac), mac_len))),
+      EXPECT_EQ(with_token(input + "." +
+                           ::auth::jose::Base64UrlEncode(
+                               std::string_view(reinterpret_cast<const char*>(mac), mac_len))),
                 401);
     }
   }
@@ -474,9 +514,10 @@ TEST_F(AuthTest, TheProviderRefusesAuthorizationWithoutPkce) {
   // Our requests always carry S256 (AuthorizationRequestUsesPkceS256StateNonceAndAcr); the
   // provider, configured like ID-porten, refuses one without it.
   HttpClient op("127.0.0.1", env_->op().port(), 10s);
-  HttpResult r = op.Get("/auth?client_id=emeistring-gateway&response_type=code&scope=openid"
-                        "&redirect_uri=" + UrlEncode(env_->base() + "/auth/callback") +
-                        "&state=s1&nonce=n1");
+  HttpResult r = op.Get(
+      "/auth?client_id=emeistring-gateway&response_type=code&scope=openid"
+      "&redirect_uri=" +
+      UrlEncode(env_->base() + "/auth/callback") + "&state=s1&nonce=n1");
   ASSERT_TRUE(r.ok);
   std::string where = r.Header("location") + r.body;
   EXPECT_NE(where.find("invalid_request"), std::string::npos) << r.status << where;
@@ -495,8 +536,9 @@ TEST_F(AuthTest, ScopeTooNarrowIsRefused) {
   // The registry role is export only: no writes even with a write scope.
   auto wide = env_->SystemToken("registry", "system/*.cruds", &why);
   ASSERT_TRUE(wide) << why;
-  HttpResult w = Gw().Request("POST", "/Observation", env_->Dpop(*wide, "POST", "/Observation", Json()),
-                              R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})");
+  HttpResult w =
+      Gw().Request("POST", "/Observation", env_->Dpop(*wide, "POST", "/Observation", Json()),
+                   R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})");
   EXPECT_EQ(w.status, 403) << w.body;
 }
 
@@ -564,23 +606,28 @@ TEST_F(AuthTest, PatientANeverSeesAnythingOfPatientB) {
   }
   // Searching for B directly.
   for (const std::string& q : std::vector<std::string>{
-           "/Observation?subject=" + b, "/Observation?patient=" + b, "/QuestionnaireResponse?subject=" + b,
-        "/Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|" + std::string(kFnrB),
-        "/Observation?subject:Patient.identifier=" + std::string(kFnrB), "/AuditEvent?patient=" + b,
-        "/Communication?subject=" + b, "/Task?patient=" + b, std::string("/_history"),
-           std::string("/?_type=Patient")}) {
+           "/Observation?subject=" + b, "/Observation?patient=" + b,
+           "/QuestionnaireResponse?subject=" + b,
+           "/Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|" + std::string(kFnrB),
+           "/Observation?subject:Patient.identifier=" + std::string(kFnrB),
+           "/AuditEvent?patient=" + b, "/Communication?subject=" + b, "/Task?patient=" + b,
+           std::string("/_history"), std::string("/?_type=Patient")}) {
     HttpResult s = Gw().Get(q, auth);
     EXPECT_EQ(leaks(s), "") << q;
   }
   // Writing about B.
   HttpResult qr = Gw().Request(
       "POST", "/QuestionnaireResponse", Json(auth),
-      R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":")" + b + R"("}})");
+      R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":")" +
+          b + R"("}})");
   EXPECT_EQ(qr.status, 403) << qr.body;
   // A batch mixing A's and B's resources: B's entries are 404, A's 200.
   std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[)"
-                      R"({"request":{"method":"GET","url":")" + data_["A"]["Observation"] + R"("}},)"
-                      R"({"request":{"method":"GET","url":")" + data_["B"]["Observation"] + R"("}}]})";
+                      R"({"request":{"method":"GET","url":")" +
+                      data_["A"]["Observation"] +
+                      R"("}},)"
+                      R"({"request":{"method":"GET","url":")" +
+                      data_["B"]["Observation"] + R"("}}]})";
   HttpResult br = Gw().Request("POST", "/", Json(auth), batch);
   ASSERT_EQ(br.status, 200) << br.body;
   EXPECT_EQ(leaks(br), "");
@@ -588,7 +635,8 @@ TEST_F(AuthTest, PatientANeverSeesAnythingOfPatientB) {
   EXPECT_NE(br.body.find("\"status\":\"404"), std::string::npos) << br.body;
   // A transaction that reads B inside it.
   std::string tx = R"({"resourceType":"Bundle","type":"transaction","entry":[)"
-                   R"({"request":{"method":"GET","url":")" + data_["B"]["Patient"] + R"("}}]})";
+                   R"({"request":{"method":"GET","url":")" +
+                   data_["B"]["Patient"] + R"("}}]})";
   HttpResult txr = Gw().Request("POST", "/", Json(auth), tx);
   EXPECT_EQ(leaks(txr), "");
 
@@ -606,17 +654,21 @@ TEST_F(AuthTest, PatientWritesOnlyOwnAnswersAndMessagesToTheirCareTeam) {
   const std::string a = data_["A"]["Patient"];
   HttpResult qr = Gw().Request(
       "POST", "/QuestionnaireResponse", Json(auth),
-      R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":")" + a +
-          R"("},"author":{"reference":")" + a + R"("},"item":[{"linkId":"q9","answer":[{"valueInteger":3}]}]})");
+      R"({"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":")" +
+          a + R"("},"author":{"reference":")" + a +
+          R"("},"item":[{"linkId":"q9","answer":[{"valueInteger":3}]}]})");
   EXPECT_EQ(qr.status, 201) << qr.body;
-  HttpResult obs = Gw().Request("POST", "/Observation", Json(auth),
-                                R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":")" + a + R"("}})");
+  HttpResult obs = Gw().Request(
+      "POST", "/Observation", Json(auth),
+      R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":")" +
+          a + R"("}})");
   EXPECT_EQ(obs.status, 403) << obs.body;
   auto message = [&](const std::string& to) {
-    return Gw().Request("POST", "/Communication", Json(auth),
-                        R"({"resourceType":"Communication","status":"completed","subject":{"reference":")" + a +
-                            R"("},"sender":{"reference":")" + a + R"("},"recipient":[{"reference":")" + to +
-                            R"("}],"payload":[{"contentString":"Hei"}]})");
+    return Gw().Request(
+        "POST", "/Communication", Json(auth),
+        R"({"resourceType":"Communication","status":"completed","subject":{"reference":")" + a +
+            R"("},"sender":{"reference":")" + a + R"("},"recipient":[{"reference":")" + to +
+            R"("}],"payload":[{"contentString":"Hei"}]})");
   };
   EXPECT_EQ(message(practitioner_).status, 201);
   EXPECT_EQ(message(data_["B"]["Patient"]).status, 403);  // not their care team
@@ -658,15 +710,16 @@ TEST_F(AuthTest, AccessIsAuditedAndThePatientCanSeeWhoLooked) {
   const std::string a = data_["A"]["Patient"];
   HttpResult log = Gw().Get("/AuditEvent?patient=" + a + "&_count=200", Bearer(*token));
   ASSERT_EQ(log.status, 200) << log.body;
-  EXPECT_NE(log.body.find(practitioner_), std::string::npos) << "the therapist's read is not listed";
+  EXPECT_NE(log.body.find(practitioner_), std::string::npos)
+      << "the therapist's read is not listed";
   EXPECT_NE(log.body.find("9144900"), std::string::npos);  // HPR of who looked
   EXPECT_NE(log.body.find(Id(data_["A"]["Observation"])), std::string::npos);
   // A's own refused attempts name what A asked for, but no event links B's record.
   EXPECT_EQ(log.body.find("\"reference\":\"" + data_["B"]["Patient"] + "\""), std::string::npos);
   {
     size_t fnr_at = log.body.find(std::string(kFnrA));
-    EXPECT_EQ(fnr_at, std::string::npos)
-        << log.body.substr(fnr_at == std::string::npos ? 0 : (fnr_at > 600 ? fnr_at - 600 : 0), 800);
+    EXPECT_EQ(fnr_at, std::string::npos) << log.body.substr(
+        fnr_at == std::string::npos ? 0 : (fnr_at > 600 ? fnr_at - 600 : 0), 800);
   }
 
   // The denial is audited too (outcome 4), visible to the EHR system.
@@ -696,9 +749,10 @@ TEST_F(AuthTest, AccessIsAuditedAndThePatientCanSeeWhoLooked) {
 }
 
 TEST_F(AuthTest, WritesCarryTheirAuditEventInTheSameTransaction) {
-  HttpResult r = AsEhr("POST", "/Observation",
-                       R"({"resourceType":"Observation","status":"final","code":{"text":"phq9"},"subject":{"reference":")" +
-                           data_["C"]["Patient"] + R"("}})");
+  HttpResult r = AsEhr(
+      "POST", "/Observation",
+      R"({"resourceType":"Observation","status":"final","code":{"text":"phq9"},"subject":{"reference":")" +
+          data_["C"]["Patient"] + R"("}})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = JsonString(r.body, "id");
   HttpResult events = AsEhr("GET", "/AuditEvent?entity=Observation/" + id + "/_history/1");
@@ -708,7 +762,8 @@ TEST_F(AuthTest, WritesCarryTheirAuditEventInTheSameTransaction) {
 }
 
 TEST_F(AuthTest, EhrMessagesNeedTheMessageServiceAndTheAdapterIsAudited) {
-  std::ifstream in(EMG_TESTDATA_DIR "/ehr/henvisning-1.1/valid-depression-p76.xml", std::ios::binary);
+  std::ifstream in(EMG_TESTDATA_DIR "/ehr/henvisning-1.1/valid-depression-p76.xml",
+                   std::ios::binary);
   std::stringstream xml;
   xml << in.rdbuf();
   ASSERT_FALSE(xml.str().empty());
@@ -716,7 +771,8 @@ TEST_F(AuthTest, EhrMessagesNeedTheMessageServiceAndTheAdapterIsAudited) {
   EXPECT_EQ(Gw().Request("POST", "/ehr/messages", content, xml.str()).status, 401);
   auto patient = env_->DevPatient(std::string(kFnrA));
   ASSERT_TRUE(patient);
-  EXPECT_EQ(Gw().Request("POST", "/ehr/messages", Bearer(*patient, content), xml.str()).status, 403);
+  EXPECT_EQ(Gw().Request("POST", "/ehr/messages", Bearer(*patient, content), xml.str()).status,
+            403);
   HttpResult r = Gw().Request("POST", "/ehr/messages",
                               env_->Dpop(*ehr_, "POST", "/ehr/messages", content), xml.str());
   ASSERT_EQ(r.status, 200) << r.body;
@@ -736,8 +792,8 @@ TEST(AuthConfig, DevelopmentLoginAndAuthOffAreRefusedOffLoopback) {
                              {{"EMG_AUTH_MODE", "enforce"}, {"EMG_AUTH_DEV_LOGIN", "1"}});
   EXPECT_NE(dev.exit_code, 0);
   EXPECT_NE(dev.err.find("auth.dev_login"), std::string::npos) << dev.err;
-  RunResult off = RunGateway({"serve", "--listen", "0.0.0.0:0", "--data", data},
-                             {{"EMG_AUTH_MODE", "off"}});
+  RunResult off =
+      RunGateway({"serve", "--listen", "0.0.0.0:0", "--data", data}, {{"EMG_AUTH_MODE", "off"}});
   EXPECT_NE(off.exit_code, 0);
   EXPECT_NE(off.err.find("auth.mode"), std::string::npos) << off.err;
   std::filesystem::remove_all(data);

@@ -19,7 +19,8 @@ bool Contains(std::string_view text, std::string_view needle) {
 }
 
 TEST(CliTranslate, AReferralPrintsItsTransactionBundle) {
-  RunResult r = RunGateway({"translate", kCorpus + "/henvisning-1.1/valid-depression-p76.xml"}, EhrEnv());
+  RunResult r =
+      RunGateway({"translate", kCorpus + "/henvisning-1.1/valid-depression-p76.xml"}, EhrEnv());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto bundle = fhir::json::Parse(r.out);
   ASSERT_TRUE(bundle.has_value()) << r.out.substr(0, 400);
@@ -39,7 +40,8 @@ TEST(CliTranslate, AReferralPrintsItsTransactionBundle) {
 
 TEST(CliTranslate, WithAppRecTheReceiptFollowsTheBundle) {
   RunResult r = RunGateway(
-      {"translate", "--apprec", kCorpus + "/dialogmelding-1.1/valid-helsefaglig-notat-7322-6.xml"}, EhrEnv());
+      {"translate", "--apprec", kCorpus + "/dialogmelding-1.1/valid-helsefaglig-notat-7322-6.xml"},
+      EhrEnv());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   size_t apprec = r.out.find("<?xml");
   ASSERT_NE(apprec, std::string::npos) << r.out.substr(0, 300);
@@ -48,15 +50,17 @@ TEST(CliTranslate, WithAppRecTheReceiptFollowsTheBundle) {
 }
 
 TEST(CliTranslate, ARefusedMessageExitsThreeAndShowsTheAvvist) {
-  RunResult r = RunGateway({"translate", "--apprec", kCorpus + "/reject/e30-missing-fnr.xml"}, EhrEnv());
+  RunResult r =
+      RunGateway({"translate", "--apprec", kCorpus + "/reject/e30-missing-fnr.xml"}, EhrEnv());
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_TRUE(Contains(r.out, "V=\"2\"")) << r.out;   // Status Avvist
+  EXPECT_TRUE(Contains(r.out, "V=\"2\"")) << r.out;  // Status Avvist
   EXPECT_TRUE(Contains(r.out, "V=\"E30\"")) << r.out;
   EXPECT_TRUE(Contains(r.err, "Avvist"));
 }
 
 TEST(CliTranslate, ACommunicationPrintsItsDialogmelding) {
-  RunResult r = RunGateway({"translate", "--to", "kith", kCorpus + "/outbound/note-to-gp.json"}, EhrEnv());
+  RunResult r =
+      RunGateway({"translate", "--to", "kith", kCorpus + "/outbound/note-to-gp.json"}, EhrEnv());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(Contains(r.out, "<MsgHead")) << r.out.substr(0, 300);
   EXPECT_TRUE(Contains(r.out, "DIALOG_HELSEFAGLIG"));
@@ -67,15 +71,17 @@ TEST(CliTranslate, ACommunicationPrintsItsDialogmelding) {
 }
 
 TEST(CliTranslate, ACommunicationWithoutAddressExitsThree) {
-  RunResult r = RunGateway({"translate", "--to=kith", kCorpus + "/outbound/no-address.json"}, EhrEnv());
+  RunResult r =
+      RunGateway({"translate", "--to=kith", kCorpus + "/outbound/no-address.json"}, EhrEnv());
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(r.out.empty());
   EXPECT_TRUE(Contains(r.err, "Communication.recipient")) << r.err;
 }
 
 TEST(CliTranslate, WithoutEhrConfigurationItSaysWhatIsMissing) {
-  RunResult r = RunGateway({"translate", kCorpus + "/reject/e30-missing-fnr.xml"},
-                           {{"EMG_TERMINOLOGY_DIR", std::string(EMG_SOURCE_DIR) + "/mappings/terminology"}});
+  RunResult r =
+      RunGateway({"translate", kCorpus + "/reject/e30-missing-fnr.xml"},
+                 {{"EMG_TERMINOLOGY_DIR", std::string(EMG_SOURCE_DIR) + "/mappings/terminology"}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Contains(r.err, "ehr.her_id")) << r.err;
   r = RunGateway({"translate", "/nonexistent/file.xml"}, EhrEnv());

@@ -39,11 +39,14 @@ TEST(EhrHttp, AReferralIsAnsweredWithAnAppRecAndStoredDurably) {
   EXPECT_EQ(r.Header("x-apprec-status"), "1");
   EXPECT_EQ(r.Header("x-duplicate"), "false");
   EXPECT_NE(r.body.find("<AppRec"), std::string::npos);
-  EXPECT_NE(r.body.find("630b687c-b6d8-52b1-b965-521051053457"), std::string::npos);  // OriginalMsgId
+  EXPECT_NE(r.body.find("630b687c-b6d8-52b1-b965-521051053457"),
+            std::string::npos);  // OriginalMsgId
   std::string record = r.Header("x-message-record");
   ASSERT_EQ(record.rfind("DocumentReference/", 0), 0u);
   // The FHIR side, over the FHIR API.
-  HttpResult sr = c.Get("/ServiceRequest?identifier=https%3A%2F%2Femeistring.no%2Ffhir%2Fsid%2Fkith-msgid%7C630b687c-b6d8-52b1-b965-521051053457");
+  HttpResult sr = c.Get(
+      "/ServiceRequest?identifier=https%3A%2F%2Femeistring.no%2Ffhir%2Fsid%2Fkith-msgid%7C630b687c-"
+      "b6d8-52b1-b965-521051053457");
   ASSERT_EQ(sr.status, 200);
   EXPECT_NE(sr.body.find("\"total\":1"), std::string::npos) << sr.body.substr(0, 300);
   EXPECT_EQ(c.Get("/" + record).status, 200);
@@ -149,16 +152,21 @@ TEST(EhrHttp, ACommunicationToTheReferrerGoesOutThroughTheOutbox) {
   ASSERT_TRUE(gw.Start()) << gw.error();
   HttpClient c("127.0.0.1", gw.port());
   ASSERT_EQ(PostXml(c, ReadFile(kCorpus + "/henvisning-1.1/valid-depression-p76.xml")).status, 200);
-  HttpResult srs = c.Get("/ServiceRequest?identifier=https%3A%2F%2Femeistring.no%2Ffhir%2Fsid%2Fkith-msgid%7C630b687c-b6d8-52b1-b965-521051053457");
+  HttpResult srs = c.Get(
+      "/ServiceRequest?identifier=https%3A%2F%2Femeistring.no%2Ffhir%2Fsid%2Fkith-msgid%7C630b687c-"
+      "b6d8-52b1-b965-521051053457");
   auto bundle = fhir::json::Parse(srs.body);
   ASSERT_TRUE(bundle.has_value());
   const fhir::json::Value& sr = *bundle->Find("entry")->items()[0].Find("resource");
-  std::string comm = std::string(R"({"resourceType":"Communication","status":"completed",)") +
-                     R"("subject":{"reference":")" + std::string(sr.Find("subject")->GetString("reference")) + R"("},)" +
-                     R"("about":[{"reference":"ServiceRequest/)" + std::string(sr.GetString("id")) + R"("}],)" +
-                     R"("recipient":[{"reference":")" + std::string(sr.Find("requester")->GetString("reference")) + R"("}],)" +
-                     R"("payload":[{"contentString":"Vi ønsker epikrise fra tidligere DPS-kontakt."}]})";
-  HttpResult created = c.Request("POST", "/Communication", {{"Content-Type", "application/fhir+json"}}, comm);
+  std::string comm =
+      std::string(R"({"resourceType":"Communication","status":"completed",)") +
+      R"("subject":{"reference":")" + std::string(sr.Find("subject")->GetString("reference")) +
+      R"("},)" + R"("about":[{"reference":"ServiceRequest/)" + std::string(sr.GetString("id")) +
+      R"("}],)" + R"("recipient":[{"reference":")" +
+      std::string(sr.Find("requester")->GetString("reference")) + R"("}],)" +
+      R"("payload":[{"contentString":"Vi ønsker epikrise fra tidligere DPS-kontakt."}]})";
+  HttpResult created =
+      c.Request("POST", "/Communication", {{"Content-Type", "application/fhir+json"}}, comm);
   ASSERT_EQ(created.status, 201) << created.body;
   HttpResult pending = c.Get("/ehr/outbox");
   size_t dialog = pending.body.find("\"msgType\":\"DIALOG_HELSEFAGLIG\"");
@@ -177,7 +185,8 @@ TEST(EhrHttp, ACommunicationToTheReferrerGoesOutThroughTheOutbox) {
   ASSERT_FALSE(id.empty());
   HttpResult ack = c.Request("POST", "/ehr/outbox/" + id + "/ack");
   ASSERT_EQ(ack.status, 200);
-  EXPECT_NE(ack.body.find("\"status\":\"in-progress\""), std::string::npos) << ack.body;  // awaits the AppRec
+  EXPECT_NE(ack.body.find("\"status\":\"in-progress\""), std::string::npos)
+      << ack.body;  // awaits the AppRec
   // The GP's AppRec (OK) for our message settles the entry.
   std::string apprec = ReadFile(kCorpus + "/apprec-1.1/ok.xml");
   size_t at = apprec.find("<OriginalMsgId>");
@@ -188,7 +197,8 @@ TEST(EhrHttp, ACommunicationToTheReferrerGoesOutThroughTheOutbox) {
   HttpResult receipt = PostXml(c, apprec);
   ASSERT_EQ(receipt.status, 200) << receipt.body;
   HttpResult task = c.Get("/Task/" + id);
-  EXPECT_NE(task.body.find("\"status\":\"completed\""), std::string::npos) << task.body.substr(0, 400);
+  EXPECT_NE(task.body.find("\"status\":\"completed\""), std::string::npos)
+      << task.body.substr(0, 400);
 }
 
 }  // namespace

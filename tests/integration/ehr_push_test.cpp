@@ -73,7 +73,8 @@ TEST(EhrPush, AMessageIsDeliveredAndAcknowledged) {
   HttpClient c("127.0.0.1", gw.port());
   std::string entry = PostReferral(c);
   ASSERT_EQ(entry.rfind("Task/", 0), 0u);
-  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; })) << TaskStatus(c, entry);
+  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; }))
+      << TaskStatus(c, entry);
   auto got = service.received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].method, "POST");
@@ -102,7 +103,8 @@ TEST(EhrPush, ServerErrorsAreRetriedWithBackoffUntilDelivered) {
   ASSERT_TRUE(gw.Start()) << gw.error();
   HttpClient c("127.0.0.1", gw.port());
   std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; })) << c.Get("/" + entry).body;
+  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; }))
+      << c.Get("/" + entry).body;
   EXPECT_EQ(service.count(), 3u);
   std::string task = c.Get("/" + entry).body;
   EXPECT_NE(task.find("delivery-attempts"), std::string::npos);
@@ -119,11 +121,14 @@ TEST(EhrPush, AfterTheLastAttemptTheMessageIsADeadLetterWithAFollowUpTask) {
   ASSERT_TRUE(gw.Start()) << gw.error();
   HttpClient c("127.0.0.1", gw.port());
   std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "failed"; })) << c.Get("/" + entry).body;
+  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "failed"; }))
+      << c.Get("/" + entry).body;
   EXPECT_EQ(service.count(), 3u);
   std::string task = c.Get("/" + entry).body;
   EXPECT_NE(task.find("\"dead-letter\""), std::string::npos) << task;
-  HttpResult follow = c.Get("/Task?code=https%3A%2F%2Femeistring.no%2Ffhir%2FCodeSystem%2Ftask-code%7Cfollow-up-undelivered-message");
+  HttpResult follow = c.Get(
+      "/Task?code=https%3A%2F%2Femeistring.no%2Ffhir%2FCodeSystem%2Ftask-code%7Cfollow-up-"
+      "undelivered-message");
   ASSERT_EQ(follow.status, 200);
   EXPECT_NE(follow.body.find("\"total\":1"), std::string::npos) << follow.body;
   EXPECT_NE(follow.body.find(entry), std::string::npos);  // its focus
@@ -155,8 +160,9 @@ TEST(EhrPush, AnUnreachableServiceIsRetriedAndTheReasonRecorded) {
   ASSERT_TRUE(gw.Start()) << gw.error();
   HttpClient c("127.0.0.1", gw.port());
   std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("cannot connect") != std::string::npos; }))
-      << c.Get("/" + entry).body;
+  ASSERT_TRUE(Eventually([&] {
+    return c.Get("/" + entry).body.find("cannot connect") != std::string::npos;
+  })) << c.Get("/" + entry).body;
   EXPECT_EQ(TaskStatus(c, entry), "requested");  // still pending, it will be tried again
   EXPECT_GE(Metric(c, "emg_ehr_push_attempts_total{result=\"retry\"}"), 1);
 }
@@ -188,8 +194,9 @@ class EhrPushTls : public ::testing::Test {
     ASSERT_TRUE(gw.Start()) << gw.error();
     HttpClient c("127.0.0.1", gw.port());
     std::string entry = PostReferral(c);
-    ASSERT_TRUE(Eventually([&] { return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos; }))
-        << c.Get("/" + entry).body;
+    ASSERT_TRUE(Eventually([&] {
+      return c.Get("/" + entry).body.find("TLS handshake failed") != std::string::npos;
+    })) << c.Get("/" + entry).body;
     EXPECT_EQ(TaskStatus(c, entry), "requested");
     EXPECT_EQ(service.count(), 0u);
     EXPECT_GE(service.failed_handshakes(), 1u);
@@ -205,7 +212,8 @@ TEST_F(EhrPushTls, DeliversOverVerifiedHttps) {
   ASSERT_TRUE(gw.Start()) << gw.error();
   HttpClient c("127.0.0.1", gw.port());
   std::string entry = PostReferral(c);
-  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; })) << c.Get("/" + entry).body;
+  ASSERT_TRUE(Eventually([&] { return TaskStatus(c, entry) == "completed"; }))
+      << c.Get("/" + entry).body;
   ASSERT_EQ(service.count(), 1u);
   EXPECT_NE(service.received()[0].body.find("<AppRec"), std::string::npos);
   EXPECT_EQ(service.failed_handshakes(), 0u);
@@ -223,11 +231,12 @@ TEST_F(EhrPushTls, ACertificateForAnotherHostIsRefused) {
 
 TEST(EhrPush, ABadPushUrlStopsTheStart) {
   std::string data = MakeTempDir("emg-push");
-  RunResult r = RunGateway({"serve", "--listen", "127.0.0.1:0", "--data", data},
-                           {{"EMG_EHR_HER_ID", "8142519"},
-                            {"EMG_EHR_ORGANISATION_NAME", "x"},
-                            {"EMG_EHR_SCHEMA_DIR", std::string(EMG_SOURCE_DIR) + "/adapters/ehr/schemas/kith"},
-                            {"EMG_EHR_PUSH_URL", "ftp://example/x"}});
+  RunResult r = RunGateway(
+      {"serve", "--listen", "127.0.0.1:0", "--data", data},
+      {{"EMG_EHR_HER_ID", "8142519"},
+       {"EMG_EHR_ORGANISATION_NAME", "x"},
+       {"EMG_EHR_SCHEMA_DIR", std::string(EMG_SOURCE_DIR) + "/adapters/ehr/schemas/kith"},
+       {"EMG_EHR_PUSH_URL", "ftp://example/x"}});
   std::filesystem::remove_all(data);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("ehr.push_url"), std::string::npos) << r.err;

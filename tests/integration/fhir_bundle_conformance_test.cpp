@@ -24,7 +24,6 @@ using namespace fhirt;
 
 class FhirBundle : public GatewaySuite {
  protected:
-
   // How many Patients carry this fødselsnummer.
   int64_t PatientsWith(const std::string& fnr) {
     return Total(
@@ -33,7 +32,6 @@ class FhirBundle : public GatewaySuite {
   int64_t ObservationsTagged(const std::string& tag) {
     return Total(c().GetBundle("/Observation?identifier=" + UrlEncode(tag + "|")));
   }
-
 };
 
 std::string PatientResource(const std::string& fnr, std::string_view extra = {},

@@ -414,7 +414,9 @@ TEST_F(FhirConformance, IfMatchGuardsUpdateAndDelete) {
   std::string id = c.Create("Patient", PatientJson(fnr, "Versjonsen"));
   ASSERT_FALSE(id.empty());
   // (An update that changes nothing makes no version: this one changes the name.)
-  ASSERT_EQ(c.Put("/Patient/" + id, PatientJson(fnr, "Versjonsen", R"("gender":"other")", id)).status, 200);
+  ASSERT_EQ(
+      c.Put("/Patient/" + id, PatientJson(fnr, "Versjonsen", R"("gender":"other")", id)).status,
+      200);
   HttpResult stale =
       c.Put("/Patient/" + id, PatientJson(fnr, "Foreldet", "", id), {{"If-Match", "W/\"1\""}});
   EXPECT_TRUE(IsOutcome(stale, 412, "conflict"));

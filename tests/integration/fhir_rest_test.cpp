@@ -44,14 +44,27 @@ Value WithoutServerFields(Value v) {
 std::set<std::string> ExpectedInvalidExamples() {
   // Mirrors tests/unit/example_r4_test.cpp: examples that embed resource types this server
   // does not serve, or that break an R4 rule. The server must reject them (400).
-  return {"Bundle-101.json", "Bundle-3ad0687e-f477-468c-afd5-fcc2bf897819.json",
-          "Bundle-72ac8493-52ac-41bd-8d5d-7258c289b5ea.json", "Bundle-dg2.json",
-          "Bundle-f202.json", "Bundle-father.json", "Bundle-ghp.json", "Bundle-hla-1.json",
-          "Bundle-lipids.json", "Bundle-lri-example.json", "Bundle-micro.json",
-          "Bundle-registry.json", "Bundle-report.json", "Bundle-terminologies.json",
-          "CarePlan-f002.json", "CarePlan-f003.json", "CarePlan-f202.json", "CarePlan-f203.json",
+  return {"Bundle-101.json",
+          "Bundle-3ad0687e-f477-468c-afd5-fcc2bf897819.json",
+          "Bundle-72ac8493-52ac-41bd-8d5d-7258c289b5ea.json",
+          "Bundle-dg2.json",
+          "Bundle-f202.json",
+          "Bundle-father.json",
+          "Bundle-ghp.json",
+          "Bundle-hla-1.json",
+          "Bundle-lipids.json",
+          "Bundle-lri-example.json",
+          "Bundle-micro.json",
+          "Bundle-registry.json",
+          "Bundle-report.json",
+          "Bundle-terminologies.json",
+          "CarePlan-f002.json",
+          "CarePlan-f003.json",
+          "CarePlan-f202.json",
+          "CarePlan-f203.json",
           "PlanDefinition-example-cardiology-os.json",
-          "PlanDefinition-low-suicide-risk-order-set.json", "Observation-clinical-gender.json",
+          "PlanDefinition-low-suicide-risk-order-set.json",
+          "Observation-clinical-gender.json",
           "Questionnaire-qs1.json"};
 }
 
@@ -62,7 +75,8 @@ TEST(FhirRest, EveryOfficialExampleRoundTripsThroughCreateAndRead) {
   std::set<std::string> invalid = ExpectedInvalidExamples();
   int round_tripped = 0;
   int rejected = 0;
-  for (const auto& file : std::filesystem::directory_iterator(EMG_TESTDATA_DIR "/fhir-r4-examples")) {
+  for (const auto& file :
+       std::filesystem::directory_iterator(EMG_TESTDATA_DIR "/fhir-r4-examples")) {
     std::string name = file.path().filename().string();
     std::string body = ReadFile(file.path());
     auto original = fhir::json::Parse(body);
@@ -115,9 +129,12 @@ TEST(FhirRest, ParallelConditionalCreatesOverHttpMakeExactlyOne) {
       HttpClient client("127.0.0.1", gw.port());
       while (!go.load()) std::this_thread::yield();
       HttpResult r = client.Request("POST", "/Patient", headers, body);
-      if (r.ok && r.status == 201) ++created;
-      else if (r.ok && r.status == 200) ++existing;
-      else ++other;
+      if (r.ok && r.status == 201)
+        ++created;
+      else if (r.ok && r.status == 200)
+        ++existing;
+      else
+        ++other;
     });
   }
   go.store(true);
@@ -126,8 +143,8 @@ TEST(FhirRest, ParallelConditionalCreatesOverHttpMakeExactlyOne) {
   EXPECT_EQ(existing.load(), kClients - 1);
   EXPECT_EQ(other.load(), 0);
   HttpClient client("127.0.0.1", gw.port());
-  auto bundle = fhir::json::Parse(
-      client.Get("/Patient?identifier=12839140000&_total=accurate").body);
+  auto bundle =
+      fhir::json::Parse(client.Get("/Patient?identifier=12839140000&_total=accurate").body);
   ASSERT_TRUE(bundle.has_value());
   EXPECT_EQ(bundle->Find("total")->text(), "1");
 }
@@ -143,8 +160,9 @@ TEST(FhirRest, EveryAcknowledgedCreateSurvivesSigkill) {
     writers.emplace_back([&, w] {
       HttpClient client("127.0.0.1", gw.port(), std::chrono::seconds(5));
       for (int i = 0; !stop.load() && i < 100000; ++i) {
-        std::string body = R"({"resourceType":"Observation","status":"final","code":{"text":"crash-)" +
-                           std::to_string(w) + "-" + std::to_string(i) + R"("}})";
+        std::string body =
+            R"({"resourceType":"Observation","status":"final","code":{"text":"crash-)" +
+            std::to_string(w) + "-" + std::to_string(i) + R"("}})";
         HttpResult r = client.Request("POST", "/Observation", kJson, body);
         if (!r.ok) return;  // the server died
         if (r.status == 201) {
@@ -181,7 +199,8 @@ TEST(FhirRest, EveryAcknowledgedCreateSurvivesSigkill) {
 
 TEST(FhirRest, DemoSeedLoadsAndIsIdempotentAcrossRestarts) {
   GatewayOptions options;
-  options.config_json = R"({"demo":{"seed_file":")" EMG_SOURCE_DIR R"(/mappings/demo/seed-transaction.json"}})";
+  options.config_json =
+      R"({"demo":{"seed_file":")" EMG_SOURCE_DIR R"(/mappings/demo/seed-transaction.json"}})";
   GatewayProcess gw(options);
   ASSERT_TRUE(gw.Start()) << gw.error();
   auto count = [&] {

@@ -34,7 +34,6 @@ std::string Lower(std::string s) {
 
 class FhirSearch : public GatewaySuite {
  protected:
-
   // Creates a resource and remembers its id under `label`.
   void Make(const std::string& label, std::string_view type, const std::string& body) {
     std::string id = c().Create(type, body);

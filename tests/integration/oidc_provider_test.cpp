@@ -6,6 +6,8 @@
 // code (system headers; false positives). The pragma has to precede every include to reach them.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
+#include "integration/support/oidc_provider.h"
+
 #include <gtest/gtest.h>
 #include <openssl/rand.h>
 #include <rapidjson/document.h>
@@ -19,7 +21,6 @@
 #include "auth/jose/jose.h"
 #include "common/base64.h"
 #include "integration/support/http_client.h"
-#include "integration/support/oidc_provider.h"
 
 namespace emg::test {
 namespace {
@@ -170,12 +171,11 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
   // 5) Token request, confidential client with HTTP Basic.
   const std::string basic =
       Base64Encode(std::string(kGatewayClientId) + ":" + std::string(kGatewayClientSecret));
-  r = http.Request("POST", "/token",
-                   {{"Authorization", "Basic " + basic},
-                    {"Content-Type", "application/x-www-form-urlencoded"}},
-                   "grant_type=authorization_code&code=" + UrlEncode(code) +
-                       "&redirect_uri=" + UrlEncode(redirect_uri) +
-                       "&code_verifier=" + verifier);
+  r = http.Request(
+      "POST", "/token",
+      {{"Authorization", "Basic " + basic}, {"Content-Type", "application/x-www-form-urlencoded"}},
+      "grant_type=authorization_code&code=" + UrlEncode(code) +
+          "&redirect_uri=" + UrlEncode(redirect_uri) + "&code_verifier=" + verifier);
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(r.status, 200) << r.body;
   auto tokens = ParseJson(r.body);
@@ -206,12 +206,11 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
   EXPECT_NE(StringMember(*payload, "sub"), "17829010097");  // sub is opaque, never the fnr
 
   // The code is single-use.
-  r = http.Request("POST", "/token",
-                   {{"Authorization", "Basic " + basic},
-                    {"Content-Type", "application/x-www-form-urlencoded"}},
-                   "grant_type=authorization_code&code=" + UrlEncode(code) +
-                       "&redirect_uri=" + UrlEncode(redirect_uri) +
-                       "&code_verifier=" + verifier);
+  r = http.Request(
+      "POST", "/token",
+      {{"Authorization", "Basic " + basic}, {"Content-Type", "application/x-www-form-urlencoded"}},
+      "grant_type=authorization_code&code=" + UrlEncode(code) +
+          "&redirect_uri=" + UrlEncode(redirect_uri) + "&code_verifier=" + verifier);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.status, 400) << r.body;
 }

@@ -1,5 +1,5 @@
-// The terminology seed of the real gateway binary: the code lists of mappings/terminology are loaded
-// at start, readable through the FHIR API, not duplicated by a restart, and a broken
+// The terminology seed of the real gateway binary: the code lists of mappings/terminology are
+// loaded at start, readable through the FHIR API, not duplicated by a restart, and a broken
 // terminology directory stops the start with a message naming the file.
 
 #include <gtest/gtest.h>
@@ -62,7 +62,8 @@ TEST_F(TerminologySeed, CodeListsAreReadableOverHttpAndARestartDoesNotDuplicateT
     EXPECT_TRUE(Contains(r.body, R"("code":"FNR","display":"Fødselsnummer")")) << r.body;
 
     r = client.Get(
-        "/ConceptMap?url=urn%3Aemeistring%3Afhir%3AConceptMap%3Akith-3101-to-administrative-gender");
+        "/ConceptMap?url=urn%3Aemeistring%3Afhir%3AConceptMap%3Akith-3101-to-administrative-"
+        "gender");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(EntryCount(Json(r)), 1u) << r.body;
 
@@ -143,8 +144,8 @@ TEST_F(TerminologyBroken, AMissingDirectoryIsAConfigError) {
   RunResult r = RunGateway({"serve", "--listen", "127.0.0.1:0", "--data", dir_ + "/data"},
                            {{"EMG_TERMINOLOGY_DIR", dir_ + "/nowhere"}});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_TRUE(Contains(r.err, "config error: terminology.dir: cannot read directory '" + dir_ +
-                                  "/nowhere'"))
+  EXPECT_TRUE(Contains(
+      r.err, "config error: terminology.dir: cannot read directory '" + dir_ + "/nowhere'"))
       << r.err;
 }
 

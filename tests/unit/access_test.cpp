@@ -5,7 +5,6 @@
 #include "auth/access.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,9 +66,7 @@ Value J(const std::string& text) {
   return v.has_value() ? *v : Value::Object();
 }
 
-std::string PatRef(const std::string& id) {
-  return R"({"reference": "Patient/)" + id + R"("})";
-}
+std::string PatRef(const std::string& id) { return R"({"reference": "Patient/)" + id + R"("})"; }
 
 // One resource of `type` that belongs to Patient `pid` (and to no one else).
 std::string ResourceFor(const std::string& type, const std::string& pid,
@@ -101,8 +98,8 @@ std::string ResourceFor(const std::string& type, const std::string& pid,
            ref + "}";
   }
   if (type == "Task") {
-    return R"({"resourceType": "Task", "status": "requested", "intent": "order", "for": )" +
-           ref + "}";
+    return R"({"resourceType": "Task", "status": "requested", "intent": "order", "for": )" + ref +
+           "}";
   }
   if (type == "DocumentReference") {
     return R"({"resourceType": "DocumentReference", "status": "current", "subject": )" + ref +
@@ -238,9 +235,8 @@ class AccessTest : public ::testing::Test {
   // Internal (unguarded) writes.
   void Put(const std::string& type, const std::string& id, const std::string& json) {
     Value v = J(json);
-    Status s = inner_->Commit([&](WriteContext& w) -> Status {
-      return Result(w.Put(type, id, v, "PUT"));
-    });
+    Status s = inner_->Commit(
+        [&](WriteContext& w) -> Status { return Result(w.Put(type, id, v, "PUT")); });
     ASSERT_TRUE(s.ok()) << type << "/" << id << ": " << s.message();
   }
 
@@ -410,9 +406,8 @@ TEST_F(AccessTest, PatientSearchForAnotherPatientFindsNothing) {
     EXPECT_TRUE(r->matches.empty()) << type;
     EXPECT_TRUE(r->included.empty()) << type;
   }
-  for (std::string_view type :
-       {"Observation", "QuestionnaireResponse", "Communication", "Condition", "CarePlan",
-        "DocumentReference", "Task"}) {
+  for (std::string_view type : {"Observation", "QuestionnaireResponse", "Communication",
+                                "Condition", "CarePlan", "DocumentReference", "Task"}) {
     auto r = s->store->Search(Q(std::string(type), {{"subject", "Patient/pat-b"}}));
     ASSERT_TRUE(r.has_value()) << type << ": " << r.error().message();
     EXPECT_TRUE(r->matches.empty()) << type;
@@ -420,7 +415,8 @@ TEST_F(AccessTest, PatientSearchForAnotherPatientFindsNothing) {
   auto by_id = s->store->Search(Q("Patient", {{"_id", "pat-b"}}));
   ASSERT_TRUE(by_id.has_value());
   EXPECT_TRUE(by_id->matches.empty());
-  auto by_fnr = s->store->Search(Q("Patient", {{"identifier", std::string(kFnrSystem) + "|" + kFnrB}}));
+  auto by_fnr =
+      s->store->Search(Q("Patient", {{"identifier", std::string(kFnrSystem) + "|" + kFnrB}}));
   ASSERT_TRUE(by_fnr.has_value());
   EXPECT_TRUE(by_fnr->matches.empty());
 }
@@ -566,8 +562,8 @@ TEST_F(AccessTest, PatientCommunicationOnlyToOwnCareTeam) {
   EXPECT_EQ(outside.code(), Code::kPermissionDenied) << outside.message();
   EXPECT_FALSE(inner_->Read("Communication", "comm-to-q").has_value());
 
-  Status to_patient = Write(*a->store, "Communication", "comm-to-b",
-                            CommunicationTo("pat-a", "Patient/pat-b"));
+  Status to_patient =
+      Write(*a->store, "Communication", "comm-to-b", CommunicationTo("pat-a", "Patient/pat-b"));
   EXPECT_EQ(to_patient.code(), Code::kPermissionDenied) << to_patient.message();
 
   // B has no care team: P is not B's to write to.
@@ -671,7 +667,8 @@ TEST_F(AccessTest, PractitionerWritesOnlyForPatientsInCare) {
   EXPECT_EQ(for_b.code(), Code::kPermissionDenied) << for_b.message();
   EXPECT_FALSE(inner_->Read("Observation", "obs-new-b").has_value());
   // Moving A's resource to B is refused too.
-  Status move = Write(*s->store, "Observation", "Observation-a", ResourceFor("Observation", "pat-b"));
+  Status move =
+      Write(*s->store, "Observation", "Observation-a", ResourceFor("Observation", "pat-b"));
   EXPECT_EQ(move.code(), Code::kPermissionDenied) << move.message();
   EXPECT_EQ(inner_->Read("Observation", "Observation-a")->version, 1);
   // Patients come from referrals; published content is not written by personnel clients.
@@ -720,8 +717,7 @@ TEST_F(AccessTest, SystemScopeLimitsTheRole) {
   auto s = Open(SystemPrincipal("system/Patient.rs"));
   auto patients = s->store->Search(Q("Patient"));
   ASSERT_TRUE(patients.has_value()) << patients.error().message();
-  EXPECT_EQ(IdsOf(patients->matches),
-            (Ids{"Patient/pat-a", "Patient/pat-b", "Patient/pat-c"}));
+  EXPECT_EQ(IdsOf(patients->matches), (Ids{"Patient/pat-a", "Patient/pat-b", "Patient/pat-c"}));
   EXPECT_TRUE(s->store->Read("Patient", "pat-b").has_value());
 
   auto obs = s->store->Read("Observation", "Observation-a");
@@ -850,9 +846,9 @@ TEST_F(AccessTest, AuditRecordsReadsOfThePatient) {
       if (!r.starts_with("Patient/")) resources.insert(r);
     }
   }
-  EXPECT_EQ(resources, (std::set<std::string>{
-                           "Observation/Observation-a/_history/1",
-                           "QuestionnaireResponse/QuestionnaireResponse-a/_history/1"}));
+  EXPECT_EQ(resources,
+            (std::set<std::string>{"Observation/Observation-a/_history/1",
+                                   "QuestionnaireResponse/QuestionnaireResponse-a/_history/1"}));
   EXPECT_TRUE(s->audit.Pending().empty());
   // A second flush writes nothing more.
   ASSERT_TRUE(FlushAudit(*inner_, s->principal, s->audit, s->ctx).ok());
@@ -942,7 +938,8 @@ struct Example {
 
 std::vector<Example> CompartmentExamples(const PatientCompartment& compartment) {
   std::vector<Example> out;
-  const std::filesystem::path dir = std::filesystem::path(kRepo) / "tests/testdata/fhir-r4-examples";
+  const std::filesystem::path dir =
+      std::filesystem::path(kRepo) / "tests/testdata/fhir-r4-examples";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;

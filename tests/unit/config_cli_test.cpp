@@ -36,7 +36,8 @@ TEST(CommandLine, TranslateBothDirections) {
   EXPECT_FALSE(cl.with_apprec);
   EXPECT_EQ(cl.input, "c.json");
   EXPECT_TRUE(Parse({"translate", "--to=kith", "c.json"}).to_kith);
-  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string_view>, std::string>>{
+  for (const auto& [args, error] :
+       std::vector<std::pair<std::vector<std::string_view>, std::string>>{
            {{"translate"}, "needs a file"},
            {{"translate", "a.xml", "b.xml"}, "one file"},
            {{"translate", "--to", "fhir", "a.xml"}, "--to takes kith"},

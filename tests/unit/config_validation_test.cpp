@@ -16,8 +16,8 @@ namespace {
 
 using Env = std::map<std::string, std::string>;
 
-// The default terminology.dir ("mappings/terminology") is relative to the working directory, which for
-// tests is not the repository root: unless a test sets it, the environment and the configs used
+// The default terminology.dir ("mappings/terminology") is relative to the working directory, which
+// for tests is not the repository root: unless a test sets it, the environment and the configs used
 // below name the source tree's directory.
 const std::string kTerminologyDir = std::string(EMG_TESTDATA_DIR) + "/../../mappings/terminology";
 const std::string kCompartmentFile =
@@ -227,8 +227,8 @@ TEST(ConfigValidate, TerminologyDirMustBeAReadableDirectory) {
   EXPECT_EQ(JsonError(R"({"terminology": {"path": "x"}})"), "terminology.path: unknown key");
   auto c = Load({}, FakeEnv({{"EMG_TERMINOLOGY_DIR", "/nonexistent/env"}}));
   ASSERT_FALSE(c.has_value());
-  EXPECT_EQ(c.error().message().rfind("terminology.dir: cannot read directory '/nonexistent/env'", 0),
-            0u)
+  EXPECT_EQ(
+      c.error().message().rfind("terminology.dir: cannot read directory '/nonexistent/env'", 0), 0u)
       << c.error().message();
 }
 
@@ -383,19 +383,24 @@ TEST(ConfigValidate, EhrSection) {
             "ehr.organisation_name: required when ehr.her_id is set");
   EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","apprec_version":"2.0")")),
             "ehr.apprec_version: must be 1.0 or 1.1");
-  EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","partner_apprec_versions":"12:1.0,x:1.1")")),
-            "ehr.partner_apprec_versions: must be comma-separated HER-id:version pairs, version 1.0 or 1.1");
+  EXPECT_EQ(
+      JsonError(
+          ehr(R"("her_id":"1","organisation_name":"X","partner_apprec_versions":"12:1.0,x:1.1")")),
+      "ehr.partner_apprec_versions: must be comma-separated HER-id:version pairs, version 1.0 or "
+      "1.1");
   EXPECT_EQ(JsonError(ehr(R"("her_id":"1","organisation_name":"X","accepted_her_ids":"1,two")")),
             "ehr.accepted_her_ids: must be comma-separated HER-ids");
-  EXPECT_NE(JsonError(R"({"ehr":{"her_id":"1","organisation_name":"X","schema_dir":"/no/such/dir"}})")
-                .find("ehr.schema_dir: cannot read directory"),
-            std::string::npos);
+  EXPECT_NE(
+      JsonError(R"({"ehr":{"her_id":"1","organisation_name":"X","schema_dir":"/no/such/dir"}})")
+          .find("ehr.schema_dir: cannot read directory"),
+      std::string::npos);
   // The parsed lists.
   Config c = TestDefaults();
-  ASSERT_TRUE(ApplyJson(ehr(R"("her_id":"8142519","organisation_name":"X","department_her_id":"8142520",)"
-                            R"("partner_apprec_versions":"1234567:1.0, 7654321:1.1")"),
-                        c)
-                  .ok());
+  ASSERT_TRUE(
+      ApplyJson(ehr(R"("her_id":"8142519","organisation_name":"X","department_her_id":"8142520",)"
+                    R"("partner_apprec_versions":"1234567:1.0, 7654321:1.1")"),
+                c)
+          .ok());
   ASSERT_TRUE(Validate(c).ok());
   EXPECT_EQ(c.ehr.accepted, (std::vector<std::string>{"8142519", "8142520"}));
   ASSERT_EQ(c.ehr.partners.size(), 2u);
@@ -404,19 +409,22 @@ TEST(ConfigValidate, EhrSection) {
 
 TEST(ConfigValidate, EhrPush) {
   auto ehr = [](const std::string& fields) {
-    return R"({"ehr":{"schema_dir":")" + kSchemaDir + R"(","her_id":"8142519","organisation_name":"X",)" +
-           fields + "}}";
+    return R"({"ehr":{"schema_dir":")" + kSchemaDir +
+           R"(","her_id":"8142519","organisation_name":"X",)" + fields + "}}";
   };
-  EXPECT_EQ(JsonError(ehr(R"("push_url":"https://meldinger.example/inn","push_max_attempts":3)")), "");
+  EXPECT_EQ(JsonError(ehr(R"("push_url":"https://meldinger.example/inn","push_max_attempts":3)")),
+            "");
   EXPECT_EQ(JsonError(ehr(R"("push_url":"ftp://x/y")")),
             "ehr.push_url: must be an http:// or https:// URL without user info or fragment");
   EXPECT_EQ(JsonError(R"({"ehr":{"push_url":"http://x/y"}})"),
             "ehr.push_url: needs ehr.her_id (EHR messaging is off)");
   EXPECT_EQ(JsonError(ehr(R"("push_initial_backoff_ms":5000,"push_max_backoff_ms":1000)")),
             "ehr.push_max_backoff_ms: must not be below ehr.push_initial_backoff_ms");
-  EXPECT_NE(JsonError(ehr(R"("push_max_attempts":0)")).find("ehr.push_max_attempts"), std::string::npos);
-  EXPECT_NE(JsonError(ehr(R"("push_ca_file":"/no/such/ca.pem")")).find("ehr.push_ca_file: cannot read"),
+  EXPECT_NE(JsonError(ehr(R"("push_max_attempts":0)")).find("ehr.push_max_attempts"),
             std::string::npos);
+  EXPECT_NE(
+      JsonError(ehr(R"("push_ca_file":"/no/such/ca.pem")")).find("ehr.push_ca_file: cannot read"),
+      std::string::npos);
 }
 
 }  // namespace

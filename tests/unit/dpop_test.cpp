@@ -39,8 +39,8 @@ DpopCheck Check(std::string url = kUrl, std::string token = kToken) {
 std::string Proof(std::string_view method = "GET", std::string_view url = kUrl,
                   std::string_view token = kToken, int64_t iat = kNow, std::string jti = "j-1",
                   const PrivateKey& key = Key(), Alg alg = Alg::kES256) {
-  auto p = MakeDpopProof(key, alg, method, url, token, common::SystemTime(seconds(iat)),
-                         std::move(jti));
+  auto p =
+      MakeDpopProof(key, alg, method, url, token, common::SystemTime(seconds(iat)), std::move(jti));
   EXPECT_TRUE(p.has_value());
   return p ? *p : "";
 }
@@ -94,21 +94,22 @@ TEST(Dpop, RsaAlgorithmsAndAllowList) {
   }
   DpopCheck es_only = Check();
   es_only.algorithms = {Alg::kES256};
-  ExpectReject(VerifyDpopProof(Proof("GET", kUrl, kToken, kNow, "rsa-x", Key(Alg::kRS256),
-                                     Alg::kPS256),
-                               es_only, cache, kNowTime),
-               "algorithm not allowed");
+  ExpectReject(
+      VerifyDpopProof(Proof("GET", kUrl, kToken, kNow, "rsa-x", Key(Alg::kRS256), Alg::kPS256),
+                      es_only, cache, kNowTime),
+      "algorithm not allowed");
 }
 
 TEST(Dpop, TokenEndpointProofNeedsNoAth) {
   ReplayCache cache;
-  auto jkt = VerifyDpopProof(Proof("POST", "https://idp.test/token", ""),
-                             [] {
-                               DpopCheck c = Check("https://idp.test/token", "");
-                               c.method = "POST";
-                               return c;
-                             }(),
-                             cache, kNowTime);
+  auto jkt = VerifyDpopProof(
+      Proof("POST", "https://idp.test/token", ""),
+      [] {
+        DpopCheck c = Check("https://idp.test/token", "");
+        c.method = "POST";
+        return c;
+      }(),
+      cache, kNowTime);
   EXPECT_TRUE(jkt.has_value()) << jkt.error().message();
 }
 
@@ -124,9 +125,9 @@ TEST(Dpop, UrlMustMatch) {
   ExpectReject(VerifyDpopProof(Proof("GET", "https://api.emeistring.test/fhir/Observation"),
                                Check(), cache, kNowTime),
                "htu mismatch");
-  ExpectReject(VerifyDpopProof(Proof("GET", "https://other.example/fhir/Patient"), Check(), cache,
-                               kNowTime),
-               "htu mismatch");
+  ExpectReject(
+      VerifyDpopProof(Proof("GET", "https://other.example/fhir/Patient"), Check(), cache, kNowTime),
+      "htu mismatch");
   ExpectReject(VerifyDpopProof(Proof("GET", "http://api.emeistring.test/fhir/Patient"), Check(),
                                cache, kNowTime),
                "htu mismatch");
@@ -138,8 +139,8 @@ TEST(Dpop, UrlMustMatch) {
 TEST(Dpop, QueryIsIgnored) {
   ReplayCache cache;
   // The request carries a query; the proof (as RFC 9449 says) does not.
-  auto jkt = VerifyDpopProof(Proof(), Check(std::string(kUrl) + "?name=x&_count=5"), cache,
-                             kNowTime);
+  auto jkt =
+      VerifyDpopProof(Proof(), Check(std::string(kUrl) + "?name=x&_count=5"), cache, kNowTime);
   EXPECT_TRUE(jkt.has_value()) << jkt.error().message();
   // A client that left a query or fragment in htu still matches.
   Value claims = GoodClaims("q-1");
@@ -150,18 +151,18 @@ TEST(Dpop, QueryIsIgnored) {
 
 TEST(Dpop, DefaultPortAndCaseAreNormalised) {
   ReplayCache cache;
-  auto jkt = VerifyDpopProof(Proof("GET", "HTTPS://API.emeistring.test:443/fhir/Patient", kToken,
-                                   kNow, "p-1"),
-                             Check(), cache, kNowTime);
+  auto jkt = VerifyDpopProof(
+      Proof("GET", "HTTPS://API.emeistring.test:443/fhir/Patient", kToken, kNow, "p-1"), Check(),
+      cache, kNowTime);
   EXPECT_TRUE(jkt.has_value()) << jkt.error().message();
   auto http = VerifyDpopProof(Proof("GET", "http://localhost:80/fhir", kToken, kNow, "p-2"),
                               Check("http://localhost/fhir"), cache, kNowTime);
   EXPECT_TRUE(http.has_value()) << http.error().message();
   // The path is case-sensitive.
-  ExpectReject(VerifyDpopProof(Proof("GET", "https://api.emeistring.test/FHIR/Patient", kToken,
-                                     kNow, "p-3"),
-                               Check(), cache, kNowTime),
-               "htu mismatch");
+  ExpectReject(
+      VerifyDpopProof(Proof("GET", "https://api.emeistring.test/FHIR/Patient", kToken, kNow, "p-3"),
+                      Check(), cache, kNowTime),
+      "htu mismatch");
 }
 
 TEST(Dpop, NormalizeHttpUrl) {
@@ -179,22 +180,21 @@ TEST(Dpop, NormalizeHttpUrl) {
 
 TEST(Dpop, IatWindow) {
   ReplayCache cache;
-  ExpectReject(VerifyDpopProof(Proof("GET", kUrl, kToken, kNow - 61, "t-1"), Check(), cache,
-                               kNowTime),
-               "iat outside window");
-  ExpectReject(VerifyDpopProof(Proof("GET", kUrl, kToken, kNow + 61, "t-2"), Check(), cache,
-                               kNowTime),
-               "iat outside window");
-  EXPECT_TRUE(VerifyDpopProof(Proof("GET", kUrl, kToken, kNow - 60, "t-3"), Check(), cache,
-                              kNowTime)
-                  .has_value());
-  EXPECT_TRUE(VerifyDpopProof(Proof("GET", kUrl, kToken, kNow + 60, "t-4"), Check(), cache,
-                              kNowTime)
-                  .has_value());
+  ExpectReject(
+      VerifyDpopProof(Proof("GET", kUrl, kToken, kNow - 61, "t-1"), Check(), cache, kNowTime),
+      "iat outside window");
+  ExpectReject(
+      VerifyDpopProof(Proof("GET", kUrl, kToken, kNow + 61, "t-2"), Check(), cache, kNowTime),
+      "iat outside window");
+  EXPECT_TRUE(
+      VerifyDpopProof(Proof("GET", kUrl, kToken, kNow - 60, "t-3"), Check(), cache, kNowTime)
+          .has_value());
+  EXPECT_TRUE(
+      VerifyDpopProof(Proof("GET", kUrl, kToken, kNow + 60, "t-4"), Check(), cache, kNowTime)
+          .has_value());
   Value claims = GoodClaims("t-5");
   claims.Set("iat", Value::String(std::to_string(kNow)));
-  ExpectReject(VerifyDpopProof(CustomProof(GoodHeader(), claims), Check(), cache, kNowTime),
-               "iat");
+  ExpectReject(VerifyDpopProof(CustomProof(GoodHeader(), claims), Check(), cache, kNowTime), "iat");
 }
 
 TEST(Dpop, ReplayedJtiFails) {
@@ -255,8 +255,7 @@ TEST(Dpop, PrivateKeyInJwkFails) {
   Value jwk = Key().Public().ToJwk();
   jwk.Set("d", Value::String(Base64UrlEncode(std::string(32, '\x01'))));
   header.Set("jwk", jwk);
-  ExpectReject(VerifyDpopProof(CustomProof(header, GoodClaims()), Check(), cache, kNowTime),
-               "jwk");
+  ExpectReject(VerifyDpopProof(CustomProof(header, GoodClaims()), Check(), cache, kNowTime), "jwk");
   header.Remove("jwk");
   ExpectReject(VerifyDpopProof(CustomProof(header, GoodClaims()), Check(), cache, kNowTime),
                "without jwk");

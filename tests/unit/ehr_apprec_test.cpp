@@ -1,12 +1,11 @@
 // AppRec 1.0 and 1.1: what we write validates against the official schemas and reads back.
 
-#include "adapters/ehr/apprec.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
+#include "adapters/ehr/apprec.h"
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/xml/schema_set.h"
 #include "tests/unit/ehr_test_support.h"
@@ -21,11 +20,13 @@ class EhrAppRec : public EhrSuite<> {
     a.version = version;
     a.id = "7d3c6a4e-1d2b-4c5e-9f00-0a1b2c3d4e5f";
     a.gen_date = "2026-12-04T20:15:00";
-    a.sender = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
+    a.sender = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling",
+                "8142520"};
     a.receiver = {"Legesenteret Syntetisk", "1234567", "", ""};
     a.status = "2";
     a.status_display = "Avvist";
-    a.errors.push_back({"T02", "XML validerer ikke", "/MsgHead/MsgInfo/GenDate: '...' is not valid"});
+    a.errors.push_back(
+        {"T02", "XML validerer ikke", "/MsgHead/MsgInfo/GenDate: '...' is not valid"});
     a.errors.push_back({"E21", "Mottaker finnes ikke", ""});
     a.original_type = "DIALOG_HELSEFAGLIG";
     a.original_type_display = "Helsefaglig dialog";

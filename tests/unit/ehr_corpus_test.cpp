@@ -78,7 +78,8 @@ TEST_F(EhrCorpus, EveryFileIsListedAndBehavesAsTheManifestSays) {
     auto violations = schemas_->Validate(*doc);
     if (quirk) {
       // Tolerated: valid after the repairs, and the schema-invalid ones needed one.
-      EXPECT_TRUE(violations.empty()) << violations.front().path << " " << violations.front().message;
+      EXPECT_TRUE(violations.empty())
+          << violations.front().path << " " << violations.front().message;
       if (!valid.GetBool()) {
         EXPECT_FALSE(repairs.empty());
       }

@@ -25,17 +25,17 @@
 #include <set>
 #include <sstream>
 
-#include "tests/unit/ehr_test_support.h"
 #include "adapters/api/transaction_recorder.h"
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
-#include "adapters/ehr/to_fhir.h"
 #include "adapters/ehr/inbox.h"
+#include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
 #include "common/time.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
@@ -71,10 +71,13 @@ std::vector<CorpusFile> CorpusFiles() {
   std::vector<CorpusFile> out;
   for (const auto& f : manifest["files"].GetArray()) {
     CorpusFile c{Str(f, "file"), {}, {}};
-    if (f["expect"].HasMember("receivedApprec")) c.answers = Str(f["expect"]["receivedApprec"], "originalMsgId");
-    std::string refers_to = f["expect"].HasMember("matchesOriginal") ? Str(f["expect"], "matchesOriginal")
-                                                                      : Str(f, "refToConversation");
-    if (auto it = referral_by_msg_id.find(refers_to); it != referral_by_msg_id.end() && it->second != c.file) {
+    if (f["expect"].HasMember("receivedApprec"))
+      c.answers = Str(f["expect"]["receivedApprec"], "originalMsgId");
+    std::string refers_to = f["expect"].HasMember("matchesOriginal")
+                                ? Str(f["expect"], "matchesOriginal")
+                                : Str(f, "refToConversation");
+    if (auto it = referral_by_msg_id.find(refers_to);
+        it != referral_by_msg_id.end() && it->second != c.file) {
       c.context.push_back(it->second);
     }
     out.push_back(std::move(c));
@@ -110,7 +113,8 @@ class Normaliser {
     return Replace(out, InstantPattern(), [this](const std::string& t) {
       // Fixed-width UTC instants of the same precision compare as text; widen to seconds.
       std::string seconds = t.substr(0, 19);
-      return seconds >= from_.substr(0, 19) && seconds <= to_.substr(0, 19) ? std::string("<now>") : t;
+      return seconds >= from_.substr(0, 19) && seconds <= to_.substr(0, 19) ? std::string("<now>")
+                                                                            : t;
     });
   }
 
@@ -177,15 +181,16 @@ class EhrGolden : public EhrSuite<::testing::TestWithParam<CorpusFile>> {
 
 TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
   const CorpusFile& c = GetParam();
-  auto fhir = std::make_unique<TestFhirStore>(TestFhirStore::Options{"golden", RequiredUniqueIdentifiers(), {}},
-                                              *terms_);
+  auto fhir = std::make_unique<TestFhirStore>(
+      TestFhirStore::Options{"golden", RequiredUniqueIdentifiers(), {}}, *terms_);
   ASSERT_TRUE(fhir->ok());
   TransactionRecorder capture(fhir->port());
   Inbox inbox(ClinicSettings(), *schemas_, terms_, capture);
 
   if (!c.answers.empty()) {
     // Our message the receipt answers, waiting in the outbox for it.
-    Value t = *fhir::json::Parse(R"({"resourceType":"Task","status":"in-progress","intent":"order"})");
+    Value t =
+        *fhir::json::Parse(R"({"resourceType":"Task","status":"in-progress","intent":"order"})");
     t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, c.answers));
     t.Set("code", CodeableConcept(sys::kTaskCode, "deliver-message", "Lever melding"));
     ASSERT_EQ(capture.Call("POST", "Task", fhir::json::Write(t), {}).status, 201);
@@ -215,18 +220,22 @@ TEST_P(EhrGolden, TheTransactionIsTheGoldenOne) {
   normalise.Tree(*bundle);
   const std::string got = fhir::json::WritePretty(*bundle) + "\n";
 
-  const std::filesystem::path golden = std::filesystem::path(kGolden) / (c.file.substr(0, c.file.size() - 4) + ".json");
-  if (const char* update = std::getenv("EMG_UPDATE_GOLDEN"); update != nullptr && std::string(update) == "1") {
+  const std::filesystem::path golden =
+      std::filesystem::path(kGolden) / (c.file.substr(0, c.file.size() - 4) + ".json");
+  if (const char* update = std::getenv("EMG_UPDATE_GOLDEN");
+      update != nullptr && std::string(update) == "1") {
     std::filesystem::create_directories(golden.parent_path());
     std::ofstream(golden, std::ios::binary) << got;
     GTEST_SKIP() << "rewrote " << golden;
   }
   ASSERT_TRUE(std::filesystem::exists(golden))
-      << golden << " is missing: run the unit tests with EMG_UPDATE_GOLDEN=1 and review the new file";
+      << golden
+      << " is missing: run the unit tests with EMG_UPDATE_GOLDEN=1 and review the new file";
   const std::string want = ReadFile(golden.string());
-  EXPECT_TRUE(want == got) << c.file << " no longer maps to its golden output; first difference at "
-                           << FirstDifference(want, got)
-                           << "\nIf the change is intended, rerun with EMG_UPDATE_GOLDEN=1 and review git diff.";
+  EXPECT_TRUE(want == got)
+      << c.file << " no longer maps to its golden output; first difference at "
+      << FirstDifference(want, got)
+      << "\nIf the change is intended, rerun with EMG_UPDATE_GOLDEN=1 and review git diff.";
 }
 
 std::string TestName(const ::testing::TestParamInfo<CorpusFile>& info) {
@@ -241,7 +250,8 @@ INSTANTIATE_TEST_SUITE_P(Corpus, EhrGolden, ::testing::ValuesIn(CorpusFiles()), 
 
 TEST(EhrGoldenFiles, EveryGoldenBelongsToACorpusMessage) {
   std::set<std::string> expected;
-  for (const CorpusFile& c : CorpusFiles()) expected.insert(c.file.substr(0, c.file.size() - 4) + ".json");
+  for (const CorpusFile& c : CorpusFiles())
+    expected.insert(c.file.substr(0, c.file.size() - 4) + ".json");
   ASSERT_GE(expected.size(), 50u);
   size_t found = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(kGolden)) {

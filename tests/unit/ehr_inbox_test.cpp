@@ -2,9 +2,6 @@
 // real schemas, code lists, FHIR REST layer and SQLite store; the AppRec each one gets, what
 // lands in FHIR, idempotency (also concurrent) and receipts settling the outbox.
 
-#include "tests/unit/ehr_test_support.h"
-#include "adapters/ehr/inbox.h"
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -19,18 +16,19 @@
 #include "adapters/ehr/apprec.h"
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/fhir_systems.h"
+#include "adapters/ehr/inbox.h"
 #include "common/base64.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "gateway/http/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
 
 using fhir::json::Value;
-
 
 class EhrInbox : public EhrSuite<> {
  protected:
@@ -59,7 +57,8 @@ class EhrInbox : public EhrSuite<> {
     for (int i = 1; i <= 9; ++i) {
       char id[32];
       std::snprintf(id, sizeof id, "emeistring-out-%04d", i);
-      Value t = *fhir::json::Parse(R"({"resourceType":"Task","status":"requested","intent":"order"})");
+      Value t =
+          *fhir::json::Parse(R"({"resourceType":"Task","status":"requested","intent":"order"})");
       t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, id));
       t.Set("code", CodeableConcept(sys::kTaskCode, "deliver-message", ""));
       ASSERT_EQ(port_->Call("POST", "Task", fhir::json::Write(t)).status, 201);
@@ -118,7 +117,8 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
   for (const auto& f : manifest["files"].GetArray()) files.push_back(&f);
   // Originals before the changes and cancellations that refer to them.
   std::stable_sort(files.begin(), files.end(), [](const auto* a, const auto* b) {
-    return !(*a)["expect"].HasMember("matchesOriginal") && (*b)["expect"].HasMember("matchesOriginal");
+    return !(*a)["expect"].HasMember("matchesOriginal") &&
+           (*b)["expect"].HasMember("matchesOriginal");
   });
   size_t checked = 0;
   for (const rapidjson::Value* f : files) {
@@ -132,11 +132,13 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
       EXPECT_TRUE(r.apprec_status.empty());
       const rapidjson::Value& received = expect["receivedApprec"];
       std::string original = Str(received, "originalMsgId");
-      auto tasks = Find("Task?identifier=" + PercentEncode(std::string(sys::kOutboundMsgId) + "|" + original));
+      auto tasks = Find("Task?identifier=" +
+                        PercentEncode(std::string(sys::kOutboundMsgId) + "|" + original));
       ASSERT_EQ(tasks.size(), 1u);
       std::string status = Str(received, "status");
       EXPECT_EQ(tasks[0].GetString("status"), status == "2" ? "failed" : "completed");
-      auto follow = Find("Task?focus=" + PercentEncode("Task/" + std::string(tasks[0].GetString("id"))));
+      auto follow =
+          Find("Task?focus=" + PercentEncode("Task/" + std::string(tasks[0].GetString("id"))));
       EXPECT_EQ(follow.size(), status == "1" ? 0u : 1u);
       ++checked;
       continue;
@@ -178,9 +180,13 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
   EXPECT_GE(Find("Communication?_count=100").size(), 5u);
   EXPECT_GE(Find("CommunicationRequest?_count=100").size(), 2u);
   // One Patient per fødselsnummer, however many messages named her.
-  EXPECT_EQ(Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054")).size(), 1u);
+  EXPECT_EQ(Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054"))
+                .size(),
+            1u);
   // Nothing of a rejected message beyond its record: no Patient for the invalid fødselsnummer.
-  EXPECT_TRUE(Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|21877248192")).empty());
+  EXPECT_TRUE(
+      Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|21877248192"))
+          .empty());
 }
 
 TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
@@ -190,7 +196,8 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   ASSERT_EQ(r.http_status, 200) << r.body;
   EXPECT_EQ(r.apprec_status, "1");
   const std::string msg_id = "630b687c-b6d8-52b1-b965-521051053457";
-  auto srs = Find("ServiceRequest?identifier=" + PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
+  auto srs =
+      Find("ServiceRequest?identifier=" + PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
   ASSERT_EQ(srs.size(), 1u);
   const Value& sr = srs[0];
   EXPECT_EQ(sr.GetString("status"), "active");
@@ -206,20 +213,27 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   auto conditions = Find("Condition?code=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.1.7170|P76"));
   ASSERT_EQ(conditions.size(), 1u);
   // The patient, found by fødselsnummer, with what the referral says.
-  auto patients = Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054"));
+  auto patients =
+      Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054"));
   ASSERT_EQ(patients.size(), 1u);
   EXPECT_EQ(patients[0].GetString("gender"), "female");
   EXPECT_EQ(patients[0].GetString("birthDate"), "1988-04-12");
   EXPECT_EQ(patients[0].Find("name")->items()[0].GetString("family"), "Syntetisk");
   // The GP, by HPR, and the office, by HER-id.
-  EXPECT_EQ(Find("Practitioner?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.4|9144900")).size(), 1u);
-  EXPECT_EQ(Find("Organization?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.2|1234567")).size(), 1u);
+  EXPECT_EQ(
+      Find("Practitioner?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.4|9144900"))
+          .size(),
+      1u);
+  EXPECT_EQ(Find("Organization?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.2|1234567"))
+                .size(),
+            1u);
   // The receiving unit's work item.
   auto tasks = Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|assess-referral"));
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].GetString("status"), "requested");
   // The original, byte for byte, with its hash, and the Provenance that links it.
-  auto records = Find("DocumentReference?identifier=" + PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
+  auto records = Find("DocumentReference?identifier=" +
+                      PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
   ASSERT_EQ(records.size(), 1u);
   const Value& att = *records[0].Find("content")->items()[0].Find("attachment");
   std::string url(att.GetString("url"));
@@ -230,8 +244,9 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   ASSERT_TRUE(bin.has_value());
   EXPECT_EQ(*common::Base64Decode(bin->GetString("data")), bytes);
   EXPECT_FALSE(std::string(att.GetString("hash")).empty());
-  auto provenance = Find("Provenance?entity=" + PercentEncode("DocumentReference/" +
-                                                              std::string(records[0].GetString("id"))));
+  auto provenance =
+      Find("Provenance?entity=" +
+           PercentEncode("DocumentReference/" + std::string(records[0].GetString("id"))));
   EXPECT_EQ(provenance.size(), 1u);
   // The AppRec waits in the outbox.
   auto outbox = port_->Call("GET", r.outbox_entry);
@@ -276,7 +291,9 @@ TEST_F(EhrInbox, ConcurrentCopiesImportOnce) {
   EXPECT_EQ(fresh, 1);
   EXPECT_EQ(Find("ServiceRequest").size(), 1u);
   EXPECT_EQ(Find("Patient").size(), 1u);
-  EXPECT_EQ(Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message")).size(), 1u);
+  EXPECT_EQ(
+      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message")).size(),
+      1u);
 }
 
 TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
@@ -285,7 +302,10 @@ TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
   auto srs = Find("ServiceRequest");
   ASSERT_EQ(srs.size(), 1u);
   EXPECT_EQ(srs[0].Find("meta")->GetString("versionId"), "2");
-  EXPECT_EQ(Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|review-referral-change")).size(), 1u);
+  EXPECT_EQ(
+      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|review-referral-change"))
+          .size(),
+      1u);
   ASSERT_EQ(ReceiveFile("henvisning-1.1/valid-cancel-servtype-c.xml").apprec_status, "1");
   srs = Find("ServiceRequest");
   ASSERT_EQ(srs.size(), 1u);
@@ -294,7 +314,10 @@ TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
 
 TEST_F(EhrInbox, AChangeWithoutItsOriginalGoesToManualHandling) {
   ASSERT_EQ(ReceiveFile("henvisning-1.1/valid-change-servtype-m.xml").apprec_status, "1");
-  EXPECT_EQ(Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|manual-referral-handling")).size(), 1u);
+  EXPECT_EQ(
+      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|manual-referral-handling"))
+          .size(),
+      1u);
 }
 
 TEST_F(EhrInbox, Latin1TextArrivesIntactAndThreadsLink) {
@@ -325,7 +348,7 @@ TEST_F(EhrInbox, AnOversizedMessageIsRefusedWithT01) {
   EXPECT_EQ(a.status, "2");
   ASSERT_EQ(a.errors.size(), 1u);
   EXPECT_EQ(a.errors[0].code, "T01");
-  EXPECT_EQ(a.receiver.her_id, "1234567");   // from the transport's hint
+  EXPECT_EQ(a.receiver.her_id, "1234567");  // from the transport's hint
   EXPECT_EQ(a.original_id, "transport-msg-1");
 }
 

@@ -4,9 +4,6 @@
 // status changes on the assess-referral Task and the ServiceRequest tell the referrer, with
 // kodeverk 9148 where it applies; and the referrer's answer threads back onto our message.
 
-#include "tests/unit/ehr_test_support.h"
-#include "adapters/ehr/outbound.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,6 +14,7 @@
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/inbox.h"
+#include "adapters/ehr/outbound.h"
 #include "adapters/ehr/outbox.h"
 #include "adapters/ehr/to_kith.h"
 #include "adapters/ehr/xml/document.h"
@@ -26,6 +24,7 @@
 #include "gateway/http/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
@@ -47,9 +46,10 @@ class EhrOutbound : public EhrSuite<> {
  protected:
   void SetUp() override {
     store_ = std::make_unique<TestFhirStore>(
-        TestFhirStore::Options{"outbound",
-                               RequiredUniqueIdentifiers(),
-                               {std::make_shared<OutboundTriggers>(ClinicSettings(), *schemas_, terms_)}},
+        TestFhirStore::Options{
+            "outbound",
+            RequiredUniqueIdentifiers(),
+            {std::make_shared<OutboundTriggers>(ClinicSettings(), *schemas_, terms_)}},
         *terms_);
     ASSERT_TRUE(store_->ok());
     inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, fhir());
@@ -73,7 +73,8 @@ class EhrOutbound : public EhrSuite<> {
     if (const Value* entries = bundle.Find("entry")) {
       for (const Value& e : entries->items()) {
         const Value* r = e.Find("resource");
-        if (r != nullptr && (type.empty() || r->GetString("resourceType") == type)) out.push_back(*r);
+        if (r != nullptr && (type.empty() || r->GetString("resourceType") == type))
+          out.push_back(*r);
       }
     }
     return out;
@@ -86,7 +87,8 @@ class EhrOutbound : public EhrSuite<> {
 
   // Imports the corpus referral; remembers its ServiceRequest, assess Task, patient and requester.
   void ImportReferral() {
-    InboundResult r = inbox_->Receive(ReadFile(kCorpus + "/henvisning-1.1/valid-depression-p76.xml"));
+    InboundResult r =
+        inbox_->Receive(ReadFile(kCorpus + "/henvisning-1.1/valid-depression-p76.xml"));
     ASSERT_EQ(r.apprec_status, "1") << r.body;
     auto srs = Resources(Search("ServiceRequest?identifier=" + std::string(sys::kMsgId) + "|" +
                                 std::string(kReferralMsgId)));
@@ -94,7 +96,8 @@ class EhrOutbound : public EhrSuite<> {
     sr_ = "ServiceRequest/" + std::string(srs[0].GetString("id"));
     patient_ = std::string(srs[0].Find("subject")->GetString("reference"));
     requester_ = std::string(srs[0].Find("requester")->GetString("reference"));
-    auto tasks = Resources(Search("Task?focus=" + sr_ + "&code=" + std::string(sys::kTaskCode) + "|assess-referral"));
+    auto tasks = Resources(
+        Search("Task?focus=" + sr_ + "&code=" + std::string(sys::kTaskCode) + "|assess-referral"));
     ASSERT_EQ(tasks.size(), 1u);
     task_ = "Task/" + std::string(tasks[0].GetString("id"));
     // The AppRec for the referral is in the outbox already; take it over.
@@ -166,7 +169,8 @@ TEST_F(EhrOutbound, ACommunicationToTheReferrerIsQueuedWithItsWrite) {
   EXPECT_EQ(pending[0].msg_type, "DIALOG_HELSEFAGLIG");
   EXPECT_EQ(pending[0].destination, kGpHer);  // the GP's own HER-id, at the office
   Value task = Read("Task/" + pending[0].id);
-  EXPECT_EQ(task.Find("focus")->GetString("reference"), "Communication/" + std::string(stored.GetString("id")));
+  EXPECT_EQ(task.Find("focus")->GetString("reference"),
+            "Communication/" + std::string(stored.GetString("id")));
   EXPECT_EQ(task.Find("for")->GetString("reference"), patient_);
   EXPECT_FALSE(task.Find("owner")->GetString("reference").empty());  // our unit
 
@@ -214,7 +218,8 @@ TEST_F(EhrOutbound, NotForTheEhrChannelMeansNoMessage) {
   ImportReferral();
   // To the patient (a later issue's channel), and a clinician's own note without recipient.
   Value to_patient = Question();
-  to_patient.Set("recipient", Value::Array()).Append(Json(R"({"reference": ")" + patient_ + R"("})"));
+  to_patient.Set("recipient", Value::Array())
+      .Append(Json(R"({"reference": ")" + patient_ + R"("})"));
   EXPECT_EQ(fhir().Call("POST", "Communication", fhir::json::Write(to_patient)).status, 201);
   Value note = Question();
   note.Remove("recipient");
@@ -229,10 +234,12 @@ TEST_F(EhrOutbound, NotForTheEhrChannelMeansNoMessage) {
 
 TEST_F(EhrOutbound, AMessageThatCannotBeSentIsRefusedAndNothingIsStored) {
   ImportReferral();
-  auto p = fhir().Call("POST", "Patient", R"({"resourceType":"Patient","name":[{"family":"Utenid"}]})");
+  auto p =
+      fhir().Call("POST", "Patient", R"({"resourceType":"Patient","name":[{"family":"Utenid"}]})");
   ASSERT_EQ(p.status, 201);
   Value c = Question();
-  c.Set("subject", Json(R"({"reference": "Patient/)" + std::string(Json(p.body).GetString("id")) + R"("})"));
+  c.Set("subject",
+        Json(R"({"reference": "Patient/)" + std::string(Json(p.body).GetString("id")) + R"("})"));
   auto r = fhir().Call("POST", "Communication", fhir::json::Write(c));
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_NE(r.body.find("fødselsnummer"), std::string::npos) << r.body;
@@ -271,33 +278,45 @@ TEST_F(EhrOutbound, ReferralStatusChangesTellTheReferrer) {
   // Rejected with a reason: DIALOG_STATUS_HENVISNING with 9148 code 4 and the reason.
   ASSERT_EQ(ChangeTask([](Value& t) {
               t.Set("status", Value::String("rejected"));
-              t.Set("statusReason", Json(R"({"text": "Tilstanden krever poliklinisk oppfølging."})"));
-            }), 200);
+              t.Set("statusReason",
+                    Json(R"({"text": "Tilstanden krever poliklinisk oppfølging."})"));
+            }),
+            200);
   pending = Pending();
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].msg_type, "DIALOG_STATUS_HENVISNING");
   Dialog rejected = ReadBack(pending[0].xml);
   EXPECT_EQ(rejected.parts.at(0).topic.v, "4");
-  EXPECT_NE(rejected.parts.at(0).text.find("Tilstanden krever poliklinisk oppfølging."), std::string::npos);
+  EXPECT_NE(rejected.parts.at(0).text.find("Tilstanden krever poliklinisk oppfølging."),
+            std::string::npos);
   ASSERT_TRUE(outbox_->Acknowledge(pending[0].id).has_value());
 
   // Forwarded, chosen by businessStatus (no Task status says it): 9148 code 3.
-  ASSERT_EQ(ChangeTask([](Value& t) {
-              t.Set("businessStatus", Json(R"({"coding": [{"system": "urn:oid:2.16.578.1.12.4.1.1.9148", "code": "3"}]})"));
-            }), 200);
+  ASSERT_EQ(
+      ChangeTask([](Value& t) {
+        t.Set("businessStatus",
+              Json(R"({"coding": [{"system": "urn:oid:2.16.578.1.12.4.1.1.9148", "code": "3"}]})"));
+      }),
+      200);
   pending = Pending();
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(ReadBack(pending[0].xml).parts.at(0).topic.v, "3");
   ASSERT_TRUE(outbox_->Acknowledge(pending[0].id).has_value());
 
   // A businessStatus code that does not exist is refused, and sends nothing.
-  EXPECT_EQ(ChangeTask([](Value& t) {
-              t.Set("businessStatus", Json(R"({"coding": [{"system": "https://emeistring.no/fhir/CodeSystem/referral-status", "code": "nope"}]})"));
-            }), 422);
+  EXPECT_EQ(
+      ChangeTask([](Value& t) {
+        t.Set(
+            "businessStatus",
+            Json(
+                R"({"coding": [{"system": "https://emeistring.no/fhir/CodeSystem/referral-status", "code": "nope"}]})"));
+      }),
+      422);
   EXPECT_TRUE(Pending().empty());
 
   // Every status message is a Communication about the referral, for the record.
-  auto sent = Resources(Search("Communication?category=" + std::string(sys::kReferralStatus) + "|"), "Communication");
+  auto sent = Resources(Search("Communication?category=" + std::string(sys::kReferralStatus) + "|"),
+                        "Communication");
   ASSERT_EQ(sent.size(), 3u);
   for (const Value& c : sent) {
     EXPECT_EQ(c.Find("about")->items()[0].GetString("reference"), sr_);
@@ -333,19 +352,26 @@ TEST_F(EhrOutbound, AReferralWithoutKithOriginTellsNobody) {
     "identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"03899542184"}]})");
   ASSERT_EQ(patient.status, 201);
   Value sr = Json(R"({"resourceType":"ServiceRequest","status":"active","intent":"order"})");
-  sr.Set("subject", Json(R"({"reference":"Patient/)" + std::string(Json(patient.body).GetString("id")) + R"("})"));
-  sr.Set("requester", Json(R"({"reference":"Organization/)" + std::string(Json(org.body).GetString("id")) + R"("})"));
+  sr.Set("subject", Json(R"({"reference":"Patient/)" +
+                         std::string(Json(patient.body).GetString("id")) + R"("})"));
+  sr.Set("requester", Json(R"({"reference":"Organization/)" +
+                           std::string(Json(org.body).GetString("id")) + R"("})"));
   auto s = fhir().Call("POST", "ServiceRequest", fhir::json::Write(sr));
   ASSERT_EQ(s.status, 201);
   Value task = Json(R"({"resourceType":"Task","status":"requested","intent":"order",
     "code":{"coding":[{"system":"https://emeistring.no/fhir/CodeSystem/task-code","code":"assess-referral"}]}})");
-  task.Set("focus", Json(R"({"reference":"ServiceRequest/)" + std::string(Json(s.body).GetString("id")) + R"("})"));
+  task.Set("focus", Json(R"({"reference":"ServiceRequest/)" +
+                         std::string(Json(s.body).GetString("id")) + R"("})"));
   auto t = fhir().Call("POST", "Task", fhir::json::Write(task));
   ASSERT_EQ(t.status, 201);
   Value updated = Json(t.body);
   updated.Remove("meta");
   updated.Set("status", Value::String("accepted"));
-  EXPECT_EQ(fhir().Call("PUT", "Task/" + std::string(updated.GetString("id")), fhir::json::Write(updated)).status, 200);
+  EXPECT_EQ(
+      fhir()
+          .Call("PUT", "Task/" + std::string(updated.GetString("id")), fhir::json::Write(updated))
+          .status,
+      200);
   EXPECT_TRUE(Pending().empty());
 }
 
@@ -379,7 +405,8 @@ TEST_F(EhrOutbound, TheAnswerThreadsBackOntoOurMessage) {
   answer.text = "Medisinliste: sertralin 50 mg.";
   InboundResult in = inbox_->Receive(WriteDialogmelding(answer, gp, *terms_));
   ASSERT_EQ(in.apprec_status, "1") << in.body;
-  auto answers = Resources(Search("Communication?identifier=" + std::string(sys::kMsgId) + "|gp-answer-0001"));
+  auto answers =
+      Resources(Search("Communication?identifier=" + std::string(sys::kMsgId) + "|gp-answer-0001"));
   ASSERT_EQ(answers.size(), 1u);
   ASSERT_NE(answers[0].Find("inResponseTo"), nullptr) << fhir::json::Write(answers[0]);
   EXPECT_EQ(answers[0].Find("inResponseTo")->items()[0].GetString("reference"), ours);

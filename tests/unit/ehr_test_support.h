@@ -4,7 +4,6 @@
 // code lists once per suite, and a real FHIR store in a temporary directory.
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>

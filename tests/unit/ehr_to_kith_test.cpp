@@ -3,9 +3,6 @@
 // as the GP's EPJ) -> Communication loses nothing: text, subject line, patient, sender,
 // receiver, topic, thread and attachments (byte for byte).
 
-#include "tests/unit/ehr_test_support.h"
-#include "adapters/ehr/to_kith.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,6 +11,7 @@
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/inbox.h"
+#include "adapters/ehr/to_kith.h"
 #include "adapters/ehr/xml/document.h"
 #include "common/base64.h"
 #include "fhir/json/parser.h"
@@ -21,6 +19,7 @@
 #include "gateway/http/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tests/unit/ehr_test_support.h"
 
 namespace adapters::ehr {
 namespace {
@@ -33,7 +32,8 @@ constexpr std::string_view kGpUnitHer = "7654322";
 
 EhrSettings GpOffice() {
   EhrSettings s;
-  s.self = {"Legekontoret Syntetisk", std::string(kGpHer), "Fastlege Hansen", std::string(kGpUnitHer)};
+  s.self = {"Legekontoret Syntetisk", std::string(kGpHer), "Fastlege Hansen",
+            std::string(kGpUnitHer)};
   s.accepted_her_ids = {std::string(kGpHer), std::string(kGpUnitHer)};
   return s;
 }
@@ -159,7 +159,8 @@ TEST_F(ToKith, AnswerThreadsOnTheMessageAnsweredAndUsesTopicList9069) {
 
 TEST_F(ToKith, MessageAboutAKithReferralContinuesItsConversation) {
   Value c = NoteToGp();
-  Value sr = Json(R"({"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order"})");
+  Value sr = Json(
+      R"({"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order"})");
   sr.Set("identifier", Value::Array())
       .Append(*fhir::json::Parse(std::string(R"({"system":")") + std::string(sys::kMsgId) +
                                  R"(","value":"HENV-2026-1"})"));
@@ -215,25 +216,31 @@ TEST_F(ToKith, RefusesWhatCannotBeAddressedOrSent) {
   };
   std::vector<Case> cases = {
       {"no recipient", [](Value& c) { c.Remove("recipient"); }, "Communication.recipient"},
-      {"recipient is us", [](Value& c) {
+      {"recipient is us",
+       [](Value& c) {
          c.Find("contained")->Append(*fhir::json::Parse(R"({"resourceType":"Organization","id":"us",
            "identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.2","value":"8142520"}]})"));
          c.Set("recipient", Value::Array()).Append(*fhir::json::Parse(R"({"reference":"#us"})"));
-       }, "Communication.recipient"},
-      {"recipient is the patient", [](Value& c) {
+       },
+       "Communication.recipient"},
+      {"recipient is the patient",
+       [](Value& c) {
          c.Set("recipient", Value::Array()).Append(*fhir::json::Parse(R"({"reference":"#pat"})"));
-       }, "Communication.recipient"},
-      {"patient without national id", [](Value& c) {
-         c.Find("contained")->items()[0].Remove("identifier");
-       }, "fødselsnummer"},
-      {"subject unresolvable", [](Value& c) {
-         c.Set("subject", *fhir::json::Parse(R"({"reference":"Patient/nowhere"})"));
-       }, "Communication.subject"},
+       },
+       "Communication.recipient"},
+      {"patient without national id",
+       [](Value& c) { c.Find("contained")->items()[0].Remove("identifier"); }, "fødselsnummer"},
+      {"subject unresolvable",
+       [](Value& c) { c.Set("subject", *fhir::json::Parse(R"({"reference":"Patient/nowhere"})")); },
+       "Communication.subject"},
       {"no payload", [](Value& c) { c.Remove("payload"); }, "Communication.payload"},
-      {"attachment without data", [](Value& c) {
+      {"attachment without data",
+       [](Value& c) {
          c.Set("payload", Value::Array())
-             .Append(*fhir::json::Parse(R"({"contentAttachment":{"contentType":"application/pdf"}})"));
-       }, "contentAttachment"},
+             .Append(
+                 *fhir::json::Parse(R"({"contentAttachment":{"contentType":"application/pdf"}})"));
+       },
+       "contentAttachment"},
       {"not a Communication", [](Value& c) { c.Set("resourceType", Value::String("Task")); },
        "not a Communication"},
   };
@@ -260,8 +267,8 @@ TEST_F(ToKith, AddressedToEhrOnlyForExternalHerIds) {
 // Communication -> Dialogmelding -> the GP side's inbox (a second, independent store) ->
 // Communication: what a therapist wrote arrives complete.
 TEST_F(ToKith, RoundTripThroughASecondGatewayLosesNothing) {
-  TestFhirStore gp_store(TestFhirStore::Options{"tokith", RequiredUniqueIdentifiers(), {}, "http://gp.test"},
-                         *terms_);
+  TestFhirStore gp_store(
+      TestFhirStore::Options{"tokith", RequiredUniqueIdentifiers(), {}, "http://gp.test"}, *terms_);
   ASSERT_TRUE(gp_store.ok());
   FhirPort& port = gp_store.port();
   Inbox gp(GpOffice(), *schemas_, terms_, port);
@@ -272,8 +279,9 @@ TEST_F(ToKith, RoundTripThroughASecondGatewayLosesNothing) {
   InboundResult r = gp.Receive(m->xml);
   ASSERT_EQ(r.apprec_status, "1") << r.body;
 
-  auto found = port.Call("GET", "Communication?identifier=" + std::string(sys::kMsgId) + "|" +
-                                    m->dialog.msg_id + "&_include=Communication:subject&_include=Communication:sender");
+  auto found = port.Call(
+      "GET", "Communication?identifier=" + std::string(sys::kMsgId) + "|" + m->dialog.msg_id +
+                 "&_include=Communication:subject&_include=Communication:sender");
   ASSERT_EQ(found.status, 200) << found.body;
   Value bundle = Json(found.body);
   const Value* comm = nullptr;

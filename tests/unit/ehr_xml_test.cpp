@@ -70,9 +70,10 @@ TEST_F(EhrXml, NotWellFormedNamesTheLineNotTheContent) {
 
 TEST_F(EhrXml, ReadsLatin1AndUtf8AndNamespaces) {
   // "Æøå" in ISO-8859-1 bytes, declared as such.
-  std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
-                       "<m xmlns=\"urn:a\" xmlns:b=\"urn:b\"><b:n V=\"x\">\xC6\xF8\xE5</b:n>"
-                       "<n>2</n><n>3</n></m>";
+  std::string latin1 =
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
+      "<m xmlns=\"urn:a\" xmlns:b=\"urn:b\"><b:n V=\"x\">\xC6\xF8\xE5</b:n>"
+      "<n>2</n><n>3</n></m>";
   ParseError error;
   auto doc = Document::Parse(latin1, 1024, &error);
   ASSERT_TRUE(doc.has_value()) << error.message;

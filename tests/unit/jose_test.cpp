@@ -66,10 +66,16 @@ Value Claims() { return Json(R"({"sub":"abc","n":1})"); }
 // Base64url, SHA-256, names.
 
 TEST(Base64Url, Rfc4648VectorsWithoutPadding) {
-  const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},           {"f", "Zg"},           {"fo", "Zm8"},          {"foo", "Zm9v"},
-      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"},
-      {"\xfb\xef\xbe", "----"}, {"\xff\xff\xff", "____"}};
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg"},
+                                                         {"fo", "Zm8"},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg"},
+                                                         {"fooba", "Zm9vYmE"},
+                                                         {"foobar", "Zm9vYmFy"},
+                                                         {"\xfb\xff", "-_8"},
+                                                         {"\xfb\xef\xbe", "----"},
+                                                         {"\xff\xff\xff", "____"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64UrlEncode(plain), encoded);
     auto back = Base64UrlDecode(encoded);
@@ -90,15 +96,14 @@ TEST(Base64Url, BinaryRoundTrip) {
 }
 
 TEST(Base64Url, RejectsPaddingStandardAlphabetWhitespaceAndImpossibleLengths) {
-  for (const char* bad : {"Zg==", "Zm8=", "Zm9v+A", "Zm9v/A", "Zm 9v", "Zm9v\n", "Z", "Zm9vY",
-                          "Zh", "Zm9", "Zm9vYmF!", "="}) {
+  for (const char* bad : {"Zg==", "Zm8=", "Zm9v+A", "Zm9v/A", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zh",
+                          "Zm9", "Zm9vYmF!", "="}) {
     EXPECT_FALSE(Base64UrlDecode(bad).has_value()) << bad;
   }
 }
 
 TEST(Sha256, KnownAnswer) {
-  EXPECT_EQ(Hex(Sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Sha256("").size(), 32u);
 }
 
@@ -108,8 +113,8 @@ TEST(Alg, NamesRoundTripAndUnsafeNamesDoNotExist) {
     ASSERT_TRUE(back.has_value()) << AlgName(alg);
     EXPECT_EQ(*back, alg);
   }
-  for (const char* bad : {"none", "None", "HS256", "HS384", "HS512", "rs256", "ES512", "EdDSA",
-                          "", "RS256 "}) {
+  for (const char* bad :
+       {"none", "None", "HS256", "HS384", "HS512", "rs256", "ES512", "EdDSA", "", "RS256 "}) {
     EXPECT_FALSE(AlgFromName(bad).has_value()) << bad;
   }
 }
@@ -371,8 +376,8 @@ TEST(Jws, HeaderAlgMustMatchTheGivenAlgAndTheKey) {
   // Header rewritten from RS256 to PS256: the PKCS#1 v1.5 signature is no PSS signature.
   Value header = jws->header;
   header.Set("alg", Value::String("PS256"));
-  std::string rewritten = Base64UrlEncode(fhir::json::Write(header)) +
-                          token->substr(token->find('.'));
+  std::string rewritten =
+      Base64UrlEncode(fhir::json::Write(header)) + token->substr(token->find('.'));
   auto re = ParseCompact(rewritten);
   ASSERT_TRUE(re.has_value());
   EXPECT_FALSE(VerifySignature(*re, KeyFor(Alg::kRS256).Public(), Alg::kPS256).ok());

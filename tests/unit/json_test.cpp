@@ -64,10 +64,11 @@ TEST(JsonWriter, ControlCharactersAndEmptyContainersAsRapidJsonWritesThem) {
   o.Set("o", Value::Object());
   o.Set("n", Value::Array()).Append(Value::Null());
   std::string out = Write(o);
-  EXPECT_EQ(out,
-            "{\"c\":\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r"
-            "\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A"
-            "\\u001B\\u001C\\u001D\\u001E\\u001F\x7f/\",\"\":\"\",\"e\":[],\"o\":{},\"n\":[null]}");
+  EXPECT_EQ(
+      out,
+      "{\"c\":\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r"
+      "\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A"
+      "\\u001B\\u001C\\u001D\\u001E\\u001F\x7f/\",\"\":\"\",\"e\":[],\"o\":{},\"n\":[null]}");
   std::string pretty = WritePretty(o);
   std::string squeezed;
   bool in_string = false;

@@ -29,8 +29,8 @@ std::string Discovery(std::string_view issuer = kIssuer, std::string_view jwks_u
                       std::string_view token_endpoint = kTokenEndpoint) {
   return std::string(R"({"issuer":")") + std::string(issuer) +
          R"(","authorization_endpoint":"https://helseid-sts.test.nhn.no/connect/authorize",)" +
-         R"("token_endpoint":")" + std::string(token_endpoint) + R"(",)" +
-         R"("jwks_uri":")" + std::string(jwks_uri) + R"(",)" +
+         R"("token_endpoint":")" + std::string(token_endpoint) + R"(",)" + R"("jwks_uri":")" +
+         std::string(jwks_uri) + R"(",)" +
          R"("end_session_endpoint":"https://helseid-sts.test.nhn.no/connect/endsession",)" +
          R"("id_token_signing_alg_values_supported":["RS256","PS256"],)" +
          R"("code_challenge_methods_supported":["S256"],)" +
@@ -99,8 +99,8 @@ TEST(Discovery, EndpointsMustBeHttpsUnlessLoopbackAllowed) {
                               kIssuer, true);
   EXPECT_FALSE(plain.has_value());
   const char* loopback_issuer = "http://127.0.0.1:8080";
-  const std::string doc = Discovery(loopback_issuer, "http://127.0.0.1:8080/jwks",
-                                    "http://localhost:8080/token");
+  const std::string doc =
+      Discovery(loopback_issuer, "http://127.0.0.1:8080/jwks", "http://localhost:8080/token");
   EXPECT_FALSE(ParseDiscovery(doc, loopback_issuer, false).has_value());
   auto allowed = ParseDiscovery(doc, loopback_issuer, true);
   ASSERT_TRUE(allowed.has_value()) << allowed.error().message();
@@ -112,11 +112,11 @@ TEST(Discovery, RejectsMalformedDocuments) {
   EXPECT_FALSE(ParseDiscovery("{", kIssuer, false).has_value());
   EXPECT_FALSE(ParseDiscovery(R"({"issuer":"https://helseid-sts.test.nhn.no"})", kIssuer, false)
                    .has_value());  // no jwks_uri
-  EXPECT_FALSE(ParseDiscovery(R"({"issuer":"https://helseid-sts.test.nhn.no","jwks_uri":5})",
-                              kIssuer, false)
-                   .has_value());
-  EXPECT_FALSE(ParseDiscovery(Discovery(kIssuer, "https://user@host/jwks"), kIssuer, false)
-                   .has_value());
+  EXPECT_FALSE(
+      ParseDiscovery(R"({"issuer":"https://helseid-sts.test.nhn.no","jwks_uri":5})", kIssuer, false)
+          .has_value());
+  EXPECT_FALSE(
+      ParseDiscovery(Discovery(kIssuer, "https://user@host/jwks"), kIssuer, false).has_value());
 }
 
 TEST(Discovery, AcceptableEndpoints) {

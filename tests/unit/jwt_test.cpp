@@ -63,8 +63,7 @@ class JwtTest : public ::testing::Test {
     if (header.Find("kid") == nullptr) {
       header.Set("kid", Value::String(alg == Alg::kES256 ? "ec" : "rsa"));
     }
-    auto token =
-        SignCompact(std::move(header), claims, alg == Alg::kES256 ? *ec_ : *rsa_, alg);
+    auto token = SignCompact(std::move(header), claims, alg == Alg::kES256 ? *ec_ : *rsa_, alg);
     EXPECT_TRUE(token.has_value());
     return token ? *token : "";
   }
@@ -188,8 +187,8 @@ TEST_F(JwtTest, TamperedTokensFail) {
   const size_t dot2 = token.rfind('.');
   Value claims = GoodClaims();
   claims.Set("sub", Value::String("someone-else"));
-  std::string swapped = token.substr(0, dot1 + 1) + Base64UrlEncode(fhir::json::Write(claims)) +
-                        token.substr(dot2);
+  std::string swapped =
+      token.substr(0, dot1 + 1) + Base64UrlEncode(fhir::json::Write(claims)) + token.substr(dot2);
   ExpectReject(swapped, "invalid signature");
   std::string bad_sig = token;
   bad_sig[dot2 + 5] = bad_sig[dot2 + 5] == 'A' ? 'B' : 'A';

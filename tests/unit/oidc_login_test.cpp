@@ -56,8 +56,8 @@ constexpr const char* kRedirectUri = "https://gateway.test.example/auth/callback
 constexpr const char* kSubject = "synthetic-subject-0001";
 constexpr const char* kSid = "synthetic-sid-0001";
 constexpr const char* kNonce = "nonce-0123456789abcdef";
-constexpr const char* kSyntheticFnr = "17829010097";     // Tenor test number (month 02 + 80)
-constexpr const char* kBadCheckDigits = "17829010098";   // same, last check digit wrong
+constexpr const char* kSyntheticFnr = "17829010097";      // Tenor test number (month 02 + 80)
+constexpr const char* kBadCheckDigits = "17829010098";    // same, last check digit wrong
 constexpr const char* kSyntheticDNummer = "52867520066";  // day 12 + 40, month 06 + 80
 constexpr const char* kLogoutEvent = "http://schemas.openid.net/event/backchannel-logout";
 
@@ -160,16 +160,15 @@ std::string Sign(const Value& claims, const PrivateKey& key, Alg alg, std::strin
   return *token;
 }
 
-std::string SignRsa(const Value& claims) {
-  return Sign(claims, Keys().rsa, Alg::kRS256, "rsa-1");
-}
+std::string SignRsa(const Value& claims) { return Sign(claims, Keys().rsa, Alg::kRS256, "rsa-1"); }
 
 std::vector<std::string> SplitToken(const std::string& token) {
   std::vector<std::string> parts;
   size_t start = 0;
   for (;;) {
     size_t dot = token.find('.', start);
-    parts.push_back(token.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    parts.push_back(
+        token.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -239,8 +238,7 @@ class OidcLoginTest : public ::testing::Test {
     return m.value_or(auth::jose::ProviderMetadata{});
   }
 
-  common::StatusOr<VerifiedLogin> Verify(const std::string& token,
-                                         std::string_view nonce = kNonce,
+  common::StatusOr<VerifiedLogin> Verify(const std::string& token, std::string_view nonce = kNonce,
                                          std::string_view access_token = "") {
     return VerifyIdToken(idp_, *keys_, token, nonce, access_token, kNow);
   }
@@ -340,8 +338,8 @@ TEST_F(OidcLoginTest, Hs256KeyedWithTheRsaPublicKeyIsRefused) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   ASSERT_NE(HMAC(EVP_sha256(), pem.data(), static_cast<int>(pem.size()),
-                 reinterpret_cast<const unsigned char*>(signing_input.data()),
-                 signing_input.size(), mac, &mac_len),
+                 reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
+                 mac, &mac_len),
             nullptr);
   const std::string token =
       signing_input + "." +
@@ -550,8 +548,7 @@ TEST_F(OidcLoginTest, BeginLoginBuildsTheAuthorizationRequest) {
   EXPECT_EQ(q["scope"], "openid%20profile");
   EXPECT_EQ(q["state"], p.state);
   EXPECT_EQ(q["nonce"], p.nonce);
-  EXPECT_EQ(q["code_challenge"],
-            auth::jose::Base64UrlEncode(auth::jose::Sha256(p.code_verifier)));
+  EXPECT_EQ(q["code_challenge"], auth::jose::Base64UrlEncode(auth::jose::Sha256(p.code_verifier)));
   EXPECT_EQ(q["code_challenge_method"], "S256");
   EXPECT_EQ(q["acr_values"], "idporten-loa-high");
   EXPECT_EQ(q.count("code_verifier"), 0u);  // the verifier never leaves the gateway
@@ -611,8 +608,8 @@ struct PostedForm {
 
 PostForm FakeTokenEndpoint(PostedForm* posted, int status, std::string response) {
   return [posted, status, response](const std::string& url, const std::string& body,
-                                    const std::vector<std::pair<std::string, std::string>>&
-                                        headers) -> common::StatusOr<std::pair<int, std::string>> {
+                                    const std::vector<std::pair<std::string, std::string>>& headers)
+             -> common::StatusOr<std::pair<int, std::string>> {
     ++posted->calls;
     posted->url = url;
     posted->body = body;
@@ -701,9 +698,9 @@ TEST_F(OidcLoginTest, CompleteLoginRedeemsTheCodeWithVerifierAndBasicAuth) {
   const std::string id_token = SignRsa(claims);
   PostedForm posted;
   const PendingLogin pending = Pending();
-  auto login = CompleteLogin(idp_, Metadata(), *keys_, pending, Callback(),
-                             FakeTokenEndpoint(&posted, 200, TokenResponse(id_token, access_token)),
-                             kNow);
+  auto login =
+      CompleteLogin(idp_, Metadata(), *keys_, pending, Callback(),
+                    FakeTokenEndpoint(&posted, 200, TokenResponse(id_token, access_token)), kNow);
   ASSERT_TRUE(login.has_value()) << login.error().message();
   EXPECT_EQ(login->subject, kSubject);
   EXPECT_EQ(login->national_id, kSyntheticFnr);
@@ -721,18 +718,17 @@ TEST_F(OidcLoginTest, CompleteLoginRedeemsTheCodeWithVerifierAndBasicAuth) {
   EXPECT_EQ(posted.body.find("test-secret"), std::string::npos);
   // RFC 6749 §2.3.1: id and secret form-encoded, joined by ':', base64.
   EXPECT_EQ(posted.Header("Authorization"),
-            "Basic " + common::Base64Encode(std::string(kClientId) +
-                                            ":test-secret%3Awith%2Fodd%20chars"));
+            "Basic " +
+                common::Base64Encode(std::string(kClientId) + ":test-secret%3Awith%2Fodd%20chars"));
   EXPECT_EQ(posted.Header("Content-Type"), "application/x-www-form-urlencoded");
 }
 
 TEST_F(OidcLoginTest, CompleteLoginAsPublicClientSendsClientIdInBody) {
   idp_.client_secret.clear();
   PostedForm posted;
-  auto login = CompleteLogin(idp_, Metadata(), *keys_, Pending(), Callback(),
-                             FakeTokenEndpoint(&posted, 200, TokenResponse(SignRsa(IdClaims()),
-                                                                           "synthetic-at")),
-                             kNow);
+  auto login = CompleteLogin(
+      idp_, Metadata(), *keys_, Pending(), Callback(),
+      FakeTokenEndpoint(&posted, 200, TokenResponse(SignRsa(IdClaims()), "synthetic-at")), kNow);
   ASSERT_TRUE(login.has_value()) << login.error().message();
   auto form = QueryOf("?" + posted.body);
   EXPECT_EQ(form["client_id"], kClientId);
@@ -744,10 +740,9 @@ TEST_F(OidcLoginTest, CompleteLoginChecksTheNonceOfThePendingLogin) {
   PendingLogin pending = Pending();
   pending.nonce = "nonce-of-another-login";
   PostedForm posted;
-  auto login = CompleteLogin(idp_, Metadata(), *keys_, pending, Callback(),
-                             FakeTokenEndpoint(&posted, 200, TokenResponse(SignRsa(IdClaims()),
-                                                                           "synthetic-at")),
-                             kNow);
+  auto login = CompleteLogin(
+      idp_, Metadata(), *keys_, pending, Callback(),
+      FakeTokenEndpoint(&posted, 200, TokenResponse(SignRsa(IdClaims()), "synthetic-at")), kNow);
   ExpectRefused(login, "nonce");
 }
 
@@ -822,8 +817,8 @@ TEST_F(OidcLoginTest, LogoutTokenWithoutJtiIsRefused) {
 
 TEST_F(OidcLoginTest, EndSessionUrlEncodesItsParameters) {
   auth::jose::ProviderMetadata m = Metadata();
-  const std::string url = EndSessionUrl(m, "hdr.pay+load/x.sig", "https://gateway.test.example/out?a=1",
-                                        "st ate&x=y");
+  const std::string url =
+      EndSessionUrl(m, "hdr.pay+load/x.sig", "https://gateway.test.example/out?a=1", "st ate&x=y");
   ASSERT_TRUE(url.starts_with(std::string(kEndSessionUrl) + "?")) << url;
   auto q = QueryOf(url);
   EXPECT_EQ(q.size(), 3u) << url;

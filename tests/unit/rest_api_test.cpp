@@ -53,7 +53,8 @@ class RestApiTest : public ::testing::Test {
         size_t amp = qs.find('&', start);
         std::string part = qs.substr(start, amp == std::string::npos ? amp : amp - start);
         size_t eq = part.find('=');
-        req.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
+        req.query.emplace_back(part.substr(0, eq),
+                               eq == std::string::npos ? "" : part.substr(eq + 1));
         if (amp == std::string::npos) break;
         start = amp + 1;
       }
@@ -128,7 +129,8 @@ TEST_F(RestApiTest, UpdateAsCreateAndIdRules) {
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(Do("PUT", "/Patient/abc-1", R"({"resourceType":"Patient","id":"other"})").status, 400);
   EXPECT_EQ(Do("PUT", "/Patient/abc-1", R"({"resourceType":"Patient"})").status, 400);
-  EXPECT_EQ(Do("PUT", "/Patient/abc-1", R"({"resourceType":"Observation","id":"abc-1"})").status, 400);
+  EXPECT_EQ(Do("PUT", "/Patient/abc-1", R"({"resourceType":"Observation","id":"abc-1"})").status,
+            400);
 }
 
 TEST_F(RestApiTest, ErrorsAreOperationOutcomes) {
@@ -142,7 +144,8 @@ TEST_F(RestApiTest, ErrorsAreOperationOutcomes) {
       {"PATCH", "/Patient/x", "", 405},
       {"POST", "/Patient", "{not json", 400},
       {"POST", "/Patient", R"({"resourceType":"Patient","bogus":1})", 400},
-      {"POST", "/Patient", R"({"resourceType":"Patient","name":[{"family":"a","family":"b"}]})", 400},
+      {"POST", "/Patient", R"({"resourceType":"Patient","name":[{"family":"a","family":"b"}]})",
+       400},
       {"GET", "/Patient?_count=abc", "", 400},
       {"DELETE", "/metadata", "", 405},
   };
@@ -187,7 +190,10 @@ TEST_F(RestApiTest, ConditionalReadHeaders) {
   HttpResponse first = Do("GET", "/Patient/" + id);
   std::string lm(first.Header("Last-Modified"));
   EXPECT_EQ(Do("GET", "/Patient/" + id, "", {{"if-modified-since", lm}}).status, 304);
-  EXPECT_EQ(Do("GET", "/Patient/" + id, "", {{"if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT"}}).status, 200);
+  EXPECT_EQ(
+      Do("GET", "/Patient/" + id, "", {{"if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT"}})
+          .status,
+      200);
 }
 
 TEST_F(RestApiTest, ConditionalCreateUpdateDelete) {
@@ -221,7 +227,8 @@ TEST_F(RestApiTest, ConcurrentConditionalCreatesMakeOneResource) {
   std::atomic<int> created{0}, ok{0};
   for (int i = 0; i < 12; ++i) {
     threads.emplace_back([&] {
-      HttpResponse r = Do("POST", "/Patient", Patient("Race", ident), {{"if-none-exist", criteria}});
+      HttpResponse r =
+          Do("POST", "/Patient", Patient("Race", ident), {{"if-none-exist", criteria}});
       if (r.status == 201) ++created;
       if (r.status == 200) ++ok;
     });
@@ -250,7 +257,8 @@ TEST_F(RestApiTest, SearchPagingIsStableUnderWrites) {
   EXPECT_EQ(page2.Find("total")->text(), "5");
   std::set<std::string> seen;
   for (const Value* p : {&page1, &page2}) {
-    for (const Value& e : p->Find("entry")->items()) seen.insert(std::string(e.GetString("fullUrl")));
+    for (const Value& e : p->Find("entry")->items())
+      seen.insert(std::string(e.GetString("fullUrl")));
   }
   EXPECT_EQ(seen.size(), 4u);
 }
@@ -329,7 +337,8 @@ TEST_F(RestApiTest, CapabilityStatementListsTypesAndSearchParams) {
     if (res.GetString("type") != "Patient") continue;
     saw_patient = true;
     bool has_family = false;
-    for (const Value& p : res.Find("searchParam")->items()) has_family |= p.GetString("name") == "family";
+    for (const Value& p : res.Find("searchParam")->items())
+      has_family |= p.GetString("name") == "family";
     EXPECT_TRUE(has_family);
   }
   EXPECT_TRUE(saw_patient);

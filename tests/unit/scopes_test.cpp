@@ -20,14 +20,15 @@ fhir::json::Value Json(std::string_view text) {
 }
 
 // An Observation of patient `patient` in the observation-category `category`.
-fhir::json::Value Observation(std::string_view category, std::string_view patient = "p1",
-                              std::string_view system =
-                                  "http://terminology.hl7.org/CodeSystem/observation-category") {
+fhir::json::Value Observation(
+    std::string_view category, std::string_view patient = "p1",
+    std::string_view system = "http://terminology.hl7.org/CodeSystem/observation-category") {
   return Json(R"({"resourceType": "Observation", "id": "o1", "status": "final",
-    "category": [{"coding": [{"system": ")" + std::string(system) + R"(", "code": ")" +
-              std::string(category) + R"("}]}],
+    "category": [{"coding": [{"system": ")" +
+              std::string(system) + R"(", "code": ")" + std::string(category) + R"("}]}],
     "code": {"text": "Hemoglobin"},
-    "subject": {"reference": "Patient/)" + std::string(patient) + R"("}})");
+    "subject": {"reference": "Patient/)" +
+              std::string(patient) + R"("}})");
 }
 
 std::vector<std::string> Texts(const ScopeSet& s) {
@@ -52,17 +53,23 @@ TEST(Scopes, ParsesV2ScopesAndKeepsTheOthers) {
   EXPECT_EQ(s.resource_scopes()[2].context, ScopeContext::kSystem);
   EXPECT_EQ(s.resource_scopes()[2].type, "*");
   EXPECT_EQ(s.resource_scopes()[2].permissions, kSearch);
-  EXPECT_EQ(s.other(), (std::vector<std::string>{"openid", "fhirUser", "launch/patient",
-                                                 "offline_access"}));
+  EXPECT_EQ(s.other(),
+            (std::vector<std::string>{"openid", "fhirUser", "launch/patient", "offline_access"}));
   EXPECT_TRUE(s.ignored().empty());
   EXPECT_FALSE(s.v1_used());
 }
 
 TEST(Scopes, EverySingleLetterAndOrderedCombination) {
   const std::pair<std::string, uint8_t> cases[] = {
-      {"c", kCreate}, {"r", kRead},   {"u", kUpdate},          {"d", kDelete},
-      {"s", kSearch}, {"cu", kCreate | kUpdate}, {"rs", kRead | kSearch},
-      {"ud", kUpdate | kDelete}, {"crus", kCreate | kRead | kUpdate | kSearch},
+      {"c", kCreate},
+      {"r", kRead},
+      {"u", kUpdate},
+      {"d", kDelete},
+      {"s", kSearch},
+      {"cu", kCreate | kUpdate},
+      {"rs", kRead | kSearch},
+      {"ud", kUpdate | kDelete},
+      {"crus", kCreate | kRead | kUpdate | kSearch},
   };
   for (const auto& [perms, bits] : cases) {
     ScopeSet s = ScopeSet::Parse("user/Task." + perms);
@@ -96,8 +103,8 @@ TEST(Scopes, MalformedResourceScopesAreIgnoredNeverWidened) {
       "patient/Observation.rsx",
       "patient/Observation.READ",
       "patient/Observation.**",
-      "patient/Foo.rs",           // unknown type
-      "patient/observation.rs",   // types are case-sensitive
+      "patient/Foo.rs",          // unknown type
+      "patient/observation.rs",  // types are case-sensitive
       "patient/.rs",
       "patient/Observation.rs?",  // empty filter
       "patient/Observation.rs?category",
@@ -153,8 +160,9 @@ TEST(Scopes, ContextsAreKeptApart) {
 }
 
 TEST(Scopes, RepeatedScopesAreKeptOnce) {
-  ScopeSet s = ScopeSet::Parse("openid patient/Observation.rs openid patient/Observation.rs "
-                               "patient/Observation.rr patient/Observation.rr");
+  ScopeSet s = ScopeSet::Parse(
+      "openid patient/Observation.rs openid patient/Observation.rs "
+      "patient/Observation.rr patient/Observation.rr");
   EXPECT_EQ(s.resource_scopes().size(), 1u);
   EXPECT_EQ(s.other().size(), 1u);
   EXPECT_EQ(s.ignored().size(), 1u);
@@ -175,14 +183,14 @@ TEST(Scopes, FilterNarrowsToMatchingResources) {
   EXPECT_TRUE(s.AllowsResource("Observation", kRead, Observation("laboratory")));
   EXPECT_TRUE(s.AllowsResource("Observation", kSearch, Observation("laboratory")));
   EXPECT_FALSE(s.AllowsResource("Observation", kRead, Observation("vital-signs")));
-  EXPECT_FALSE(s.AllowsResource("Observation", kRead, Observation("laboratory", "p1",
-                                                                  "http://example.org/other")));
+  EXPECT_FALSE(s.AllowsResource("Observation", kRead,
+                                Observation("laboratory", "p1", "http://example.org/other")));
   EXPECT_FALSE(s.AllowsResource(
       "Observation", kRead,
       Json(R"({"resourceType": "Observation", "status": "final", "code": {"text": "x"}})")));
   EXPECT_FALSE(s.AllowsResource("Observation", kCreate, Observation("laboratory")));
-  EXPECT_FALSE(s.AllowsResource("Observation", kRead, Observation("laboratory"),
-                                ScopeContext::kUser));
+  EXPECT_FALSE(
+      s.AllowsResource("Observation", kRead, Observation("laboratory"), ScopeContext::kUser));
 }
 
 TEST(Scopes, TokenFilterForms) {
@@ -223,7 +231,7 @@ TEST(Scopes, ReferenceAndStringFilters) {
     "name": [{"family": "Nordmann", "given": ["Kari"]}]})");
   EXPECT_TRUE(allows("user/Patient.rs?family=Nordmann", "Patient", patient));
   EXPECT_TRUE(allows("user/Patient.rs?family=nordmann", "Patient", patient));  // normalised
-  EXPECT_FALSE(allows("user/Patient.rs?family=Nord", "Patient", patient));      // not a prefix
+  EXPECT_FALSE(allows("user/Patient.rs?family=Nord", "Patient", patient));     // not a prefix
   EXPECT_TRUE(allows("user/Patient.rs?identifier=urn:oid:2.16.578.1.12.4.1.4.1|17829010097",
                      "Patient", patient));
   EXPECT_FALSE(allows("user/Patient.rs?identifier=urn:oid:2.16.578.1.12.4.1.4.1|17829010098",
@@ -250,10 +258,9 @@ TEST(Scopes, UnsupportedFiltersFailClosed) {
     "status": "final", "effectiveDateTime": "2024-03-01",
     "category": [{"coding": [{"code": "laboratory"}]}], "code": {"text": "x"},
     "subject": {"reference": "Patient/p1"}})");
-  for (std::string filter : {"unknown=laboratory", "category:not=vital-signs",
-                             "category:text=lab", "subject.name=Kari", "subject:Patient=p1",
-                             "date=2024-03-01", "_id=o1", "_lastUpdated=2024", "_count=1",
-                             "category=laboratory&unknown=x"}) {
+  for (std::string filter : {"unknown=laboratory", "category:not=vital-signs", "category:text=lab",
+                             "subject.name=Kari", "subject:Patient=p1", "date=2024-03-01", "_id=o1",
+                             "_lastUpdated=2024", "_count=1", "category=laboratory&unknown=x"}) {
     ScopeSet s = ScopeSet::Parse("patient/Observation.rs?" + filter);
     ASSERT_EQ(s.resource_scopes().size(), 1u) << filter;
     EXPECT_FALSE(s.AllowsResource("Observation", kRead, lab)) << filter;

@@ -692,12 +692,15 @@ TEST_F(SearchSqlTest, PlansForSelectiveAndUnselectiveCriteriaAgree) {
   EXPECT_EQ(*counted.total, 1205);
   // A later page at the first page's snapshot, after more matches were written.
   Put(R"({"resourceType":"Patient","id":"late","gender":"female"})");
-  Query later = Parse("Patient", {{"gender", "female"}, {"_count", "3"}, {"_offset", "1203"},
+  Query later = Parse("Patient", {{"gender", "female"},
+                                  {"_count", "3"},
+                                  {"_offset", "1203"},
                                   {"_snapshot", std::to_string(first.snapshot)}});
   EXPECT_EQ(Ids(Run(later).matches), (V{"p1203", "p1204"}));
   // Negation and probes combined with the haystack.
-  EXPECT_EQ(Search("Patient", {{"family:missing", "false"}, {"gender:not", "female"}}).matches.size(),
-            1u);
+  EXPECT_EQ(
+      Search("Patient", {{"family:missing", "false"}, {"gender:not", "female"}}).matches.size(),
+      1u);
   EXPECT_EQ(Find("Patient", {{"family", "nal"}, {"_id", "p407,m"}}), (V{"m", "p407"}));
 }
 
@@ -707,8 +710,9 @@ TEST_F(SearchSqlTest, CachedStatementsGiveTheSameResults) {
   Put(R"({"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},
     "subject":{"reference":"Patient/a"}})");
   StatementCache cache(8);
-  Query q = Parse("Patient", {{"family", "berg"}, {"gender", "female"},
-                              {"_revinclude", "Observation:subject"}});
+  Query q =
+      Parse("Patient",
+            {{"family", "berg"}, {"gender", "female"}, {"_revinclude", "Observation:subject"}});
   for (int round = 0; round < 3; ++round) {
     Exec("BEGIN");
     auto r = ExecuteSearch(db_, q, &cache);

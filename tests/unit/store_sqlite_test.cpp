@@ -64,8 +64,8 @@ class SqliteStoreTest : public ::testing::Test {
   static Value Patient(const std::string& family, const std::string& fnr = "") {
     std::string json = R"({"resourceType":"Patient","name":[{"family":")" + family + R"("}])";
     if (!fnr.empty()) {
-      json += R"(,"identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":")" + fnr +
-              R"("}])";
+      json +=
+          R"(,"identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":")" + fnr + R"("}])";
     }
     json += "}";
     return *fhir::json::Parse(json);
@@ -100,8 +100,7 @@ TEST_F(SqliteStoreTest, VersionsMetaAndHistory) {
   ASSERT_TRUE(body.has_value());
   EXPECT_EQ(body->GetString("id"), "p1");
   EXPECT_EQ(body->Find("meta")->GetString("versionId"), "2");
-  EXPECT_EQ(body->Find("meta")->GetString("lastUpdated"),
-            common::FormatInstant(v2.last_updated));
+  EXPECT_EQ(body->Find("meta")->GetString("lastUpdated"), common::FormatInstant(v2.last_updated));
 
   auto old = store_->VRead("Patient", "p1", 1);
   ASSERT_TRUE(old.has_value());
@@ -120,12 +119,14 @@ TEST_F(SqliteStoreTest, VersionsMetaAndHistory) {
 TEST_F(SqliteStoreTest, DeleteIsVersionedTombstone) {
   Put("p1", Patient("Nordmann"));
   std::optional<fhir::store::ResourceVersion> tomb;
-  ASSERT_TRUE(store_->Commit([&](WriteContext& ctx) -> Status {
-    auto r = ctx.Delete("Patient", "p1");
-    if (!r) return r.error();
-    tomb = *r;
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Commit([&](WriteContext& ctx) -> Status {
+                    auto r = ctx.Delete("Patient", "p1");
+                    if (!r) return r.error();
+                    tomb = *r;
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(tomb.has_value());
   EXPECT_EQ(tomb->version, 2);
   auto read = store_->Read("Patient", "p1");
@@ -134,12 +135,14 @@ TEST_F(SqliteStoreTest, DeleteIsVersionedTombstone) {
   EXPECT_TRUE(store_->VRead("Patient", "p1", 1).has_value());
   // Deleting again is a no-op, not a new version.
   std::optional<fhir::store::ResourceVersion> again;
-  ASSERT_TRUE(store_->Commit([&](WriteContext& ctx) -> Status {
-    auto r = ctx.Delete("Patient", "p1");
-    if (!r) return r.error();
-    again = *r;
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Commit([&](WriteContext& ctx) -> Status {
+                    auto r = ctx.Delete("Patient", "p1");
+                    if (!r) return r.error();
+                    again = *r;
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_FALSE(again.has_value());
 }
 
@@ -210,7 +213,8 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareBatches) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) Put("b" + std::to_string(t) + "-" + std::to_string(i), Patient("B"));
+      for (int i = 0; i < kPerThread; ++i)
+        Put("b" + std::to_string(t) + "-" + std::to_string(i), Patient("B"));
     });
   }
   for (auto& th : threads) th.join();
@@ -367,8 +371,9 @@ TEST_F(SqliteStoreTest, RefusesAPreReleaseSchemaWithAClearMessage) {
   std::filesystem::path old = dir_ / "old.db";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(old.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE resource_versions(seq INTEGER PRIMARY KEY); "
-                             "PRAGMA user_version = 1;",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE resource_versions(seq INTEGER PRIMARY KEY); "
+                         "PRAGMA user_version = 1;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);

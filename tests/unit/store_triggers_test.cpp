@@ -2,13 +2,12 @@
 // replaced, may amend the resource and write more in the same unit, and an error from one
 // leaves no trace of the unit; recursion is bounded.
 
-#include "fhir/store/triggers.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "fhir/json/parser.h"
+#include "fhir/store/triggers.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fhir::store {
@@ -33,8 +32,11 @@ class RecordingTrigger final : public WriteTrigger {
       return common::Status::Ok();
     }
     std::string family(resource.Find("name")->items()[0].GetString("family"));
-    if (family == "Refused") return common::Status(common::Code::kUnprocessable, "refused by trigger");
-    previous.push_back(current == nullptr ? "<new>" : std::string(current->Find("name")->items()[0].GetString("family")));
+    if (family == "Refused")
+      return common::Status(common::Code::kUnprocessable, "refused by trigger");
+    previous.push_back(current == nullptr
+                           ? "<new>"
+                           : std::string(current->Find("name")->items()[0].GetString("family")));
     resource.Set("active", Value::Bool(true));  // an amendment
     auto t = json::Parse(R"({"resourceType":"Task","status":"requested","intent":"order"})");
     auto w = ctx.Put("Task", "audit-" + id + "-" + std::to_string(previous.size()), *t, "POST");
@@ -124,10 +126,12 @@ TEST_F(StoreTriggers, RecursionIsBounded) {
 
 TEST_F(StoreTriggers, UnwatchedTypesPassStraightThrough) {
   auto o = json::Parse(R"({"resourceType":"Organization","name":"x"})");
-  ASSERT_TRUE(store_->Commit([&](WriteContext& ctx) -> common::Status {
-                  auto w = ctx.Put("Organization", "o", *o, "POST");
-                  return w ? common::Status::Ok() : w.error();
-                }).ok());
+  ASSERT_TRUE(store_
+                  ->Commit([&](WriteContext& ctx) -> common::Status {
+                    auto w = ctx.Put("Organization", "o", *o, "POST");
+                    return w ? common::Status::Ok() : w.error();
+                  })
+                  .ok());
   EXPECT_EQ(trigger_->calls, 0);
   EXPECT_TRUE(store_->Read("Organization", "o").has_value());
 }

@@ -1,6 +1,6 @@
-// fhir/terminology: the real code lists in mappings/terminology (every file valid, a sample of codes
-// and displays per list, every ConceptMap in both directions, the seed Bundle through FhirApi),
-// and the load failures built with FromResources and LoadDirectory.
+// fhir/terminology: the real code lists in mappings/terminology (every file valid, a sample of
+// codes and displays per list, every ConceptMap in both directions, the seed Bundle through
+// FhirApi), and the load failures built with FromResources and LoadDirectory.
 
 #include "fhir/terminology/terminology.h"
 
@@ -68,7 +68,8 @@ std::string Codes(const std::vector<MapTarget>& targets) {
   return out;
 }
 
-// ----- The real mappings/terminology ---------------------------------------------------------------
+// ----- The real mappings/terminology
+// ---------------------------------------------------------------
 
 class TerminologyKith : public ::testing::Test {
  protected:
@@ -144,7 +145,8 @@ TEST_F(TerminologyKith, ReferralStatusMapsDecideTheStatusMessages) {
   ASSERT_EQ(from_task.size(), 1u);
   EXPECT_EQ(from_task[0].code, "rejected");
   EXPECT_TRUE(T().Translate("urn:emeistring:fhir:ConceptMap:task-status-to-referral-status",
-                            "http://hl7.org/fhir/task-status", "in-progress").empty());
+                            "http://hl7.org/fhir/task-status", "in-progress")
+                  .empty());
   const std::string map = "urn:emeistring:fhir:ConceptMap:referral-status-to-kith-9148";
   for (const auto& [status, code] : std::vector<std::pair<std::string, std::string>>{
            {"invited", "1"}, {"accepted", "2"}, {"forwarded", "3"}, {"rejected", "4"}}) {
@@ -159,9 +161,9 @@ TEST_F(TerminologyKith, ReferralStatusMapsDecideTheStatusMessages) {
 }
 
 TEST_F(TerminologyKith, EveryRequiredListIsLoaded) {
-  for (int n : {8116, 9051, 8279, 8304, 8248, 8231, 8233, 8258, 8221, 9148, 7322, 9069, 9034, 9060,
-                3101, 8455, 8263, 7309, 7304, 8246, 8240, 8114, 8113, 9057, 9067, 7321, 8117, 8331,
-                9146, 8254, 3401, 9061, 7426}) {
+  for (int n : {8116, 9051, 8279, 8304, 8248, 8231, 8233, 8258, 8221, 9148, 7322,
+                9069, 9034, 9060, 3101, 8455, 8263, 7309, 7304, 8246, 8240, 8114,
+                8113, 9057, 9067, 7321, 8117, 8331, 9146, 8254, 3401, 9061, 7426}) {
     EXPECT_TRUE(T().HasCodeSystem(Kodeverk(n))) << n;
   }
   EXPECT_FALSE(T().HasCodeSystem(Kodeverk(7240)));  // not in Hdir's tables (messaging.md §7)
@@ -242,10 +244,11 @@ TEST_F(TerminologyKith, SampleOfCodesAndDisplaysPerList) {
 }
 
 TEST_F(TerminologyKith, ListSizesMatchTheSources) {
-  // Counts of the transcribed lists (mappings/terminology/README.md); a changed count means a changed list.
+  // Counts of the transcribed lists (mappings/terminology/README.md); a changed count means a
+  // changed list.
   const std::vector<std::pair<int, size_t>> sizes = {
-      {8116, 14}, {9051, 11}, {8279, 233}, {8304, 17}, {8221, 21}, {8231, 18}, {8233, 20},
-      {9034, 22}, {9060, 36}, {7426, 74}, {3101, 4},  {8258, 3},
+      {8116, 14}, {9051, 11}, {8279, 233}, {8304, 17}, {8221, 21}, {8231, 18},
+      {8233, 20}, {9034, 22}, {9060, 36},  {7426, 74}, {3101, 4},  {8258, 3},
   };
   for (const auto& [list, size] : sizes) {
     size_t found = 0;
@@ -281,7 +284,8 @@ TEST_F(TerminologyKith, PersonIdTypesToIdentifierSystemsAndBack) {
     EXPECT_TRUE(T().Translate(kMap8116, Kodeverk(8116), type).empty()) << type;
   }
   EXPECT_TRUE(T().Translate(kMap8116, Kodeverk(9051), "HER").empty());  // wrong source system
-  EXPECT_TRUE(T().TranslateReverse(kMap8116, kUriSystem, "urn:oid:2.16.578.1.12.4.1.4.101").empty());
+  EXPECT_TRUE(
+      T().TranslateReverse(kMap8116, kUriSystem, "urn:oid:2.16.578.1.12.4.1.4.101").empty());
 }
 
 TEST_F(TerminologyKith, OrganisationIdTypesToIdentifierSystemsAndBack) {
@@ -333,12 +337,12 @@ TEST_F(TerminologyKith, SexToAdministrativeGenderAndBack) {
 
 TEST_F(TerminologyKith, ReferralPriorityToRequestPriorityAndBack) {
   const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
-      {"0", "stat", "equivalent"},     {"1H", "asap", "wider"},       {"2H", "asap", "wider"},
-      {"4H", "asap", "wider"},         {"8H", "asap", "wider"},       {"1", "urgent", "wider"},
-      {"2", "urgent", "wider"},        {"3", "urgent", "equivalent"}, {"PK", "urgent", "inexact"},
-      {"N", "routine", "equivalent"},  {"7", "routine", "wider"},     {"14", "routine", "wider"},
-      {"21", "routine", "wider"},      {"30", "routine", "wider"},    {"90", "routine", "wider"},
-      {"180", "routine", "wider"},     {"360", "routine", "wider"},
+      {"0", "stat", "equivalent"},    {"1H", "asap", "wider"},       {"2H", "asap", "wider"},
+      {"4H", "asap", "wider"},        {"8H", "asap", "wider"},       {"1", "urgent", "wider"},
+      {"2", "urgent", "wider"},       {"3", "urgent", "equivalent"}, {"PK", "urgent", "inexact"},
+      {"N", "routine", "equivalent"}, {"7", "routine", "wider"},     {"14", "routine", "wider"},
+      {"21", "routine", "wider"},     {"30", "routine", "wider"},    {"90", "routine", "wider"},
+      {"180", "routine", "wider"},    {"360", "routine", "wider"},
   };
   std::set<std::string> mapped;
   for (const auto& [code, priority, equivalence] : expected) {
@@ -351,7 +355,8 @@ TEST_F(TerminologyKith, ReferralPriorityToRequestPriorityAndBack) {
     IssueList issues;
     validation::ValidateResource(
         Json(R"({"resourceType":"ServiceRequest","status":"active","intent":"order",)"
-             R"("subject":{"reference":"Patient/p1"},"priority":")" + t[0].code + R"("})"),
+             R"("subject":{"reference":"Patient/p1"},"priority":")" +
+             t[0].code + R"("})"),
         issues);
     EXPECT_FALSE(HasErrors(issues)) << code;
   }
@@ -376,7 +381,8 @@ TEST_F(TerminologyKith, ReferralPriorityToRequestPriorityAndBack) {
 
 TEST_F(TerminologyKith, UnknownMapsAndCodesTranslateToNothing) {
   EXPECT_TRUE(T().Translate("urn:nope", Kodeverk(8116), "FNR").empty());
-  EXPECT_TRUE(T().TranslateReverse("urn:nope", kUriSystem, "urn:oid:2.16.578.1.12.4.1.4.1").empty());
+  EXPECT_TRUE(
+      T().TranslateReverse("urn:nope", kUriSystem, "urn:oid:2.16.578.1.12.4.1.4.1").empty());
   EXPECT_TRUE(T().Translate(kMap8304, Kodeverk(8304), "NOPE").empty());
   // A map url is not a code system and a code system url is not a map.
   EXPECT_FALSE(T().HasCodeSystem(kMap8304));
@@ -402,7 +408,8 @@ TEST_F(TerminologyKith, ResourcesAreInUrlOrderAndTheSeedBundleIsAValidTransactio
     EXPECT_EQ(request->GetString("method"), "PUT");
     std::string url(request->GetString("url"));
     if (url == "CodeSystem?url=urn%3Aoid%3A2.16.578.1.12.4.1.1.8116") saw_8116 = true;
-    if (url == "ConceptMap?url=urn%3Aemeistring%3Afhir%3AConceptMap%3Akith-8304-to-request-priority") {
+    if (url ==
+        "ConceptMap?url=urn%3Aemeistring%3Afhir%3AConceptMap%3Akith-8304-to-request-priority") {
       saw_map = true;
     }
     EXPECT_EQ(url.find_first_of(" /#&"), std::string::npos) << url;
@@ -455,16 +462,17 @@ TEST_F(TerminologyKith, SeedingTwiceThroughTheFhirApiLeavesOneResourcePerUrl) {
 
 // ----- Load failures ------------------------------------------------------------------------
 
-constexpr char kCodeSystem[] = R"({"resourceType":"CodeSystem","url":"urn:oid:1.2.3","status":"active",
+constexpr char kCodeSystem[] =
+    R"({"resourceType":"CodeSystem","url":"urn:oid:1.2.3","status":"active",
   "content":"complete","concept":[{"code":"A","display":"Alfa"},{"code":"B","display":"Beta",
   "concept":[{"code":"B1","display":"Beta en"}]}]})";
 
 std::string MapTo(const std::string& source_code, const std::string& target_code,
                   const std::string& target_system = "urn:oid:1.2.3") {
   return R"({"resourceType":"ConceptMap","url":"urn:test:map","status":"active","group":[{
-    "source":"urn:oid:1.2.3","target":")" + target_system + R"(","element":[{"code":")" +
-         source_code + R"(","target":[{"code":")" + target_code +
-         R"(","equivalence":"equivalent"}]}]}]})";
+    "source":"urn:oid:1.2.3","target":")" +
+         target_system + R"(","element":[{"code":")" + source_code + R"(","target":[{"code":")" +
+         target_code + R"(","equivalence":"equivalent"}]}]}]})";
 }
 
 common::StatusOr<std::shared_ptr<const Terminology>> From(
@@ -540,14 +548,16 @@ TEST(TerminologyLoad, DuplicateCodeIsRejected) {
 
 TEST(TerminologyLoad, MapSourceCodeMissingFromItsCodeSystem) {
   std::string error = ErrorOf(From({{"cs.json", kCodeSystem}, {"map.json", MapTo("Z", "A")}}));
-  EXPECT_EQ(error, "map.json: ConceptMap.group[0].element[0].code: 'Z' is not a concept of "
-                   "urn:oid:1.2.3 (cs.json)");
+  EXPECT_EQ(error,
+            "map.json: ConceptMap.group[0].element[0].code: 'Z' is not a concept of "
+            "urn:oid:1.2.3 (cs.json)");
 }
 
 TEST(TerminologyLoad, MapTargetCodeMissingFromItsCodeSystem) {
   std::string error = ErrorOf(From({{"cs.json", kCodeSystem}, {"map.json", MapTo("A", "Z")}}));
-  EXPECT_EQ(error, "map.json: ConceptMap.group[0].element[0].target[0].code: 'Z' is not a concept "
-                   "of urn:oid:1.2.3 (cs.json)");
+  EXPECT_EQ(error,
+            "map.json: ConceptMap.group[0].element[0].target[0].code: 'Z' is not a concept "
+            "of urn:oid:1.2.3 (cs.json)");
   // Target systems that are not loaded (FHIR's own, URIs) are not checked.
   auto t = From({{"cs.json", kCodeSystem}, {"map.json", MapTo("A", "male", kGender)}});
   ASSERT_TRUE(t.has_value()) << t.error().message();
@@ -557,8 +567,9 @@ TEST(TerminologyLoad, MapTargetCodeMissingFromItsCodeSystem) {
 TEST(TerminologyLoad, OnlyCodeSystemsAndConceptMaps) {
   std::string error =
       ErrorOf(From({{"patient.json", R"({"resourceType":"Patient","gender":"female"})"}}));
-  EXPECT_EQ(error, "patient.json: resourceType 'Patient': only CodeSystem and ConceptMap "
-                   "resources belong in a terminology directory");
+  EXPECT_EQ(error,
+            "patient.json: resourceType 'Patient': only CodeSystem and ConceptMap "
+            "resources belong in a terminology directory");
   error = ErrorOf(From({{"array.json", "[]"}}));
   EXPECT_EQ(error, "array.json: not a JSON object (a FHIR resource)");
 }
@@ -639,7 +650,6 @@ TEST_F(TerminologyKith, TheGatewaysOwnTaskCodesAreLoaded) {
     EXPECT_TRUE(T().Display(system, code).has_value()) << code;
   }
 }
-
 
 }  // namespace
 

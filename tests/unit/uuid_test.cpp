@@ -11,10 +11,13 @@
 namespace common {
 namespace {
 
-const std::regex kCanonical("^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{12}$");
+const std::regex kCanonical(
+    "^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{12}$");
 
 char Version(const std::string& u) { return u[14]; }
-bool Rfc9562Variant(const std::string& u) { return std::string("89ab").find(u[19]) != std::string::npos; }
+bool Rfc9562Variant(const std::string& u) {
+  return std::string("89ab").find(u[19]) != std::string::npos;
+}
 
 TEST(Uuid, RandomIsVersion4AndUnique) {
   std::set<std::string> seen;

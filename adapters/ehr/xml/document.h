@@ -28,9 +28,9 @@ void Initialize();
 
 // Why a document could not be parsed.
 enum class ParseFailure {
-  kTooLarge,        // more bytes than the limit
-  kDoctype,         // has a DOCTYPE / DTD (refused for safety)
-  kNotWellFormed,   // libxml2 found it not well-formed (including too deep, bad encoding)
+  kTooLarge,       // more bytes than the limit
+  kDoctype,        // has a DOCTYPE / DTD (refused for safety)
+  kNotWellFormed,  // libxml2 found it not well-formed (including too deep, bad encoding)
 };
 
 struct ParseError {

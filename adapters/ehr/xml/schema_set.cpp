@@ -69,7 +69,8 @@ std::string BlankValues(const std::string& message) {
     std::string before = message.substr(i, open - i);
     std::string quoted = message.substr(open + 1, close - open - 1);
     auto ends_with = [&before](std::string_view w) {
-      return before.size() >= w.size() && before.compare(before.size() - w.size(), w.size(), w) == 0;
+      return before.size() >= w.size() &&
+             before.compare(before.size() - w.size(), w.size(), w) == 0;
     };
     bool name = (!quoted.empty() && quoted.front() == '{') || ends_with("Element ") ||
                 ends_with("Attribute ") || ends_with("element ") || ends_with("attribute ");
@@ -81,7 +82,7 @@ std::string BlankValues(const std::string& message) {
 }
 
 common::StatusOr<std::unique_ptr<SchemaSet>> SchemaSet::Load(const std::string& dir,
-                                                            const std::string& entry) {
+                                                             const std::string& entry) {
   std::error_code ec;
   std::filesystem::path root = std::filesystem::canonical(dir, ec);
   if (ec) {

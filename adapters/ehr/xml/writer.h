@@ -33,8 +33,8 @@ class Writer {
   void AddCopy(xmlNode* parent, const xmlNode* node);
   void SetAttr(xmlNode* node, std::string_view name, std::string_view value);
   // A KITH coded element (CS or CV): V, DN and (for CV) S attributes, omitted when empty.
-  xmlNode* AddCode(xmlNode* parent, std::string_view name, std::string_view v,
-                   std::string_view dn, std::string_view s = {});
+  xmlNode* AddCode(xmlNode* parent, std::string_view name, std::string_view v, std::string_view dn,
+                   std::string_view s = {});
 
   std::string Serialize() const;
 

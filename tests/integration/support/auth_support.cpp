@@ -11,8 +11,8 @@
 #include <fstream>
 
 #include "auth/jose/dpop.h"
-#include "common/base64.h"
 #include "auth/jose/jws.h"
+#include "common/base64.h"
 #include "common/time.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
@@ -82,10 +82,14 @@ bool AuthEnv::Start(std::vector<std::pair<std::string, std::string>> extra_gatew
   const std::string iss = op_->issuer();
   const std::string policy = R"({
   "patient_login": [{
-    "name": "idporten", "issuer": ")" + iss + R"(", "client_id": "emeistring-gateway",
-    "client_secret_env": ")" + std::string(kSecretEnv) + R"(",
-    "redirect_uri": ")" + base() + R"(/auth/callback",
-    "post_logout_redirect_uri": ")" + base() + R"(/logged-out",
+    "name": "idporten", "issuer": ")" +
+                             iss + R"(", "client_id": "emeistring-gateway",
+    "client_secret_env": ")" +
+                             std::string(kSecretEnv) + R"(",
+    "redirect_uri": ")" + base() +
+                             R"(/auth/callback",
+    "post_logout_redirect_uri": ")" +
+                             base() + R"(/logged-out",
     "scope": "openid profile", "identity_claim": "pid", "acr_values": "idporten-loa-high",
     "acr_order": ["idporten-loa-substantial", "idporten-loa-high"],
     "minimum_acr": "idporten-loa-high", "algorithms": ["RS256", "ES256"],
@@ -159,22 +163,21 @@ std::optional<AccessToken> AuthEnv::SystemToken(const std::string& client_id,
   HttpClient http("127.0.0.1", op_->port(), 10s);
   Headers headers = Form();
   headers.emplace_back("DPoP", *proof);
-  HttpResult r = http.Request(
-      "POST", "/token", headers,
-      "grant_type=client_credentials&scope=" + UrlEncode(scope) +
-          "&resource=" + UrlEncode("urn:emeistring:fhir") +
-          "&client_assertion_type=" +
-          UrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-          "&client_assertion=" + *assertion);
-  if (!r.ok || r.status != 200) return fail("token endpoint: " + std::to_string(r.status) + " " + r.body);
+  HttpResult r =
+      http.Request("POST", "/token", headers,
+                   "grant_type=client_credentials&scope=" + UrlEncode(scope) +
+                       "&resource=" + UrlEncode("urn:emeistring:fhir") + "&client_assertion_type=" +
+                       UrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                       "&client_assertion=" + *assertion);
+  if (!r.ok || r.status != 200)
+    return fail("token endpoint: " + std::to_string(r.status) + " " + r.body);
   std::string token = JsonString(r.body, "access_token");
   if (token.empty()) return fail("no access_token: " + r.body);
   return AccessToken{token, std::move(*dpop)};
 }
 
 std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
-                                                   const std::string& scope,
-                                                   std::string* failure) {
+                                                   const std::string& scope, std::string* failure) {
   auto fail = [&](std::string why) -> std::optional<AccessToken> {
     if (failure != nullptr) *failure = std::move(why);
     return std::nullopt;
@@ -182,17 +185,16 @@ std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
   const std::string iss = op_->issuer();
   const std::string redirect_uri = base() + "/auth/callback";
   const std::string verifier = common::NewUuid() + common::NewUuid();
-  const std::string challenge =
-      ::auth::jose::Base64UrlEncode(::auth::jose::Sha256(verifier));
+  const std::string challenge = ::auth::jose::Base64UrlEncode(::auth::jose::Sha256(verifier));
   HttpClient http("127.0.0.1", op_->port(), 10s);
   CookieJar jar;
-  HttpResult r = http.Get("/auth?client_id=emeistring-gateway&response_type=code&scope=" +
-                              UrlEncode(scope) + "&redirect_uri=" + UrlEncode(redirect_uri) +
-                              "&state=s" + common::NewUuid() + "&nonce=n" + common::NewUuid() +
-                              "&code_challenge=" + challenge +
-                              "&code_challenge_method=S256&resource=" +
-                              UrlEncode("urn:emeistring:fhir") + "&prompt=login",
-                          jar.With());
+  HttpResult r =
+      http.Get("/auth?client_id=emeistring-gateway&response_type=code&scope=" + UrlEncode(scope) +
+                   "&redirect_uri=" + UrlEncode(redirect_uri) + "&state=s" + common::NewUuid() +
+                   "&nonce=n" + common::NewUuid() + "&code_challenge=" + challenge +
+                   "&code_challenge_method=S256&resource=" + UrlEncode("urn:emeistring:fhir") +
+                   "&prompt=login",
+               jar.With());
   if (!r.ok || r.status != 303) return fail("authorize: " + std::to_string(r.status) + r.body);
   jar.Update(r);
   std::string interaction = TargetOn(iss, r.Header("location"));
@@ -210,9 +212,8 @@ std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
   std::string code = QueryParam(location, "code");
   if (code.empty()) return fail("no code in " + location);
   auto dpop = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
-  auto proof = ::auth::jose::MakeDpopProof(*dpop, ::auth::jose::Alg::kES256, "POST",
-                                           iss + "/token", "", common::SystemNow(),
-                                           common::NewUuid());
+  auto proof = ::auth::jose::MakeDpopProof(*dpop, ::auth::jose::Alg::kES256, "POST", iss + "/token",
+                                           "", common::SystemNow(), common::NewUuid());
   Headers headers = Form();
   headers.emplace_back("DPoP", *proof);
   headers.emplace_back("Authorization",
@@ -220,8 +221,7 @@ std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
                                                        std::string(kGatewayClientSecret)));
   r = http.Request("POST", "/token", headers,
                    "grant_type=authorization_code&code=" + UrlEncode(code) +
-                       "&redirect_uri=" + UrlEncode(redirect_uri) +
-                       "&code_verifier=" + verifier +
+                       "&redirect_uri=" + UrlEncode(redirect_uri) + "&code_verifier=" + verifier +
                        "&resource=" + UrlEncode("urn:emeistring:fhir"));
   if (!r.ok || r.status != 200) return fail("token: " + std::to_string(r.status) + r.body);
   std::string token = JsonString(r.body, "access_token");
@@ -234,9 +234,9 @@ Headers AuthEnv::Dpop(const AccessToken& t, std::string_view method, std::string
   std::string p(path);
   size_t q = p.find('?');
   if (q != std::string::npos) p.resize(q);
-  auto proof = ::auth::jose::MakeDpopProof(t.dpop_key, ::auth::jose::Alg::kES256, method,
-                                           base() + p, t.token, common::SystemNow(),
-                                           common::NewUuid());
+  auto proof =
+      ::auth::jose::MakeDpopProof(t.dpop_key, ::auth::jose::Alg::kES256, method, base() + p,
+                                  t.token, common::SystemNow(), common::NewUuid());
   extra.emplace_back("Authorization", "DPoP " + t.token);
   extra.emplace_back("DPoP", proof.has_value() ? *proof : std::string("invalid"));
   return extra;

@@ -18,9 +18,9 @@
 namespace emg::test {
 namespace {
 
-// The gateway's default terminology.dir ("mappings/terminology") is relative to the working directory;
-// the tests run from the build tree, so the child gets the source tree's directory unless the
-// test sets EMG_TERMINOLOGY_DIR itself.
+// The gateway's default terminology.dir ("mappings/terminology") is relative to the working
+// directory; the tests run from the build tree, so the child gets the source tree's directory
+// unless the test sets EMG_TERMINOLOGY_DIR itself.
 Env WithDefaults(const Env& env) {
   Env out = env;
   auto default_to = [&](std::string name, std::string value) {

@@ -30,9 +30,14 @@ bool MakeTestCertificates(const std::string& dir, const std::string& san, std::s
   }
   const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   const std::string commands =
-      "(cd '" + dir + "' && "
-      "openssl req -x509 " + ec + " -keyout ca.key -out ca.pem -days 2 -subj /CN=emg-test-ca && "
-      "openssl req " + ec + " -keyout server.key -out server.csr -subj /CN=emg-test-server && "
+      "(cd '" + dir +
+      "' && "
+      "openssl req -x509 " +
+      ec +
+      " -keyout ca.key -out ca.pem -days 2 -subj /CN=emg-test-ca && "
+      "openssl req " +
+      ec +
+      " -keyout server.key -out server.csr -subj /CN=emg-test-server && "
       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
       "-days 2 -extfile server.ext)";
   std::string out;

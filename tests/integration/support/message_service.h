@@ -44,7 +44,8 @@ class MessageService {
 
   uint16_t port() const { return port_; }
   std::string url() const {
-    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/meldinger";
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) +
+           "/meldinger";
   }
   // TLS handshakes that failed (the client refused our certificate, or spoke plain HTTP).
   size_t failed_handshakes() const { return failed_handshakes_; }

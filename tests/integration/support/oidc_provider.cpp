@@ -19,7 +19,6 @@
 #include "integration/support/child_process.h"
 #include "integration/support/gateway_process.h"  // MakeTempDir
 
-
 namespace emg::test {
 namespace {
 
@@ -169,7 +168,9 @@ bool OidcProvider::EnsureKeys() {
   if (!key_dir_.empty() && std::filesystem::exists(key_dir_ + "/m2m.pub.pem")) return true;
   std::string openssl = FindOnPath("openssl");
   if (openssl.empty()) {
-    error_ = "the `openssl` command is not on PATH (needed for the M2M test key); run scripts/install-deps.sh";
+    error_ =
+        "the `openssl` command is not on PATH (needed for the M2M test key); run "
+        "scripts/install-deps.sh";
     return false;
   }
   if (key_dir_.empty()) key_dir_ = MakeTempDir("emg-oidc-test");
@@ -179,9 +180,9 @@ bool OidcProvider::EnsureKeys() {
   }
   const std::string priv = key_dir_ + "/m2m.pem";
   const std::string pub = key_dir_ + "/m2m.pub.pem";
-  std::string err = RunTool({openssl, "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                             "rsa_keygen_bits:2048", "-out", priv},
-                            std::chrono::seconds(30));
+  std::string err = RunTool(
+      {openssl, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", priv},
+      std::chrono::seconds(30));
   if (err.empty()) {
     err = RunTool({openssl, "pkey", "-in", priv, "-pubout", "-out", pub}, std::chrono::seconds(30));
   }
@@ -205,8 +206,9 @@ bool OidcProvider::Start(std::chrono::milliseconds timeout) {
   const std::string dir = EMG_OIDC_DIR;
   const std::string node = NodeBinary();
   if (node.empty() || !IsExecutable(node)) {
-    error_ = "node (Node.js) not found on PATH (or $EMG_NODE_BINARY): the OIDC test provider "
-             "needs it; run scripts/install-deps.sh --test";
+    error_ =
+        "node (Node.js) not found on PATH (or $EMG_NODE_BINARY): the OIDC test provider "
+        "needs it; run scripts/install-deps.sh --test";
     return false;
   }
   if (!std::filesystem::exists(dir + "/provider.mjs")) {
@@ -214,8 +216,9 @@ bool OidcProvider::Start(std::chrono::milliseconds timeout) {
     return false;
   }
   if (!std::filesystem::exists(dir + "/node_modules/oidc-provider/package.json")) {
-    error_ = dir + "/node_modules is missing (oidc-provider not installed): run "
-                   "scripts/install-deps.sh --test (npm ci in tests/oidc)";
+    error_ = dir +
+             "/node_modules is missing (oidc-provider not installed): run "
+             "scripts/install-deps.sh --test (npm ci in tests/oidc)";
     return false;
   }
   if (!EnsureKeys()) return false;
