@@ -39,11 +39,12 @@
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/inbox.h"
 #include "common/base64.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/uuid.h"
 #include "fhir/json/writer.h"
 #include "fhir/terminology/terminology.h"
-#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/app/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -51,12 +52,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string ReadFile(const std::string& path) { return common::ReadFile(path).value_or(""); }
 
 // Finds nothing and accepts every transaction: the inbox's translation without a store.
 class NoStorePort final : public adapters::FhirPort {
@@ -214,7 +210,7 @@ int main(int argc, char** argv) {
   ao.max_bundle_entries = 10000;
   gateway::FhirApi api(*store, ao);
   if (!api.SeedFromBundle(fhir::json::Write(terminology->SeedBundle())).ok()) return 1;
-  gateway::http::InProcessFhirPort port(api, "system:ehr-bench");
+  gateway::app::InProcessFhirPort port(api, "system:ehr-bench");
   adapters::ehr::Inbox inbox(Settings(), **schemas, terminology, port);
 
   if (profile >= 0 && profile < static_cast<int>(messages.size())) {

@@ -6,49 +6,74 @@
 namespace common {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kStandard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<int8_t, 256> MakeTable() {
-  std::array<int8_t, 256> t{};
+using Table = std::array<int8_t, 256>;
+constexpr Table MakeTable(const char (&alphabet)[65]) {
+  Table t{};
   for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<int8_t>(i);
   return t;
 }
-constexpr std::array<int8_t, 256> kTable = MakeTable();
+constexpr Table kStandardTable = MakeTable(kStandard);
+constexpr Table kUrlTable = MakeTable(kUrl);
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-}  // namespace
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out((bytes.size() + 2) / 3 * 4, '=');
-  char* o = out.data();
+std::string Encode(std::string_view bytes, const char (&alphabet)[65], bool pad) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v =
+    const uint32_t v =
         (static_cast<uint32_t>(in[i]) << 16) | (static_cast<uint32_t>(in[i + 1]) << 8) | in[i + 2];
-    o[0] = kAlphabet[(v >> 18) & 63];
-    o[1] = kAlphabet[(v >> 12) & 63];
-    o[2] = kAlphabet[(v >> 6) & 63];
-    o[3] = kAlphabet[v & 63];
-    o += 4;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += alphabet[v & 63];
   }
-  if (i < bytes.size()) {  // one or two bytes left; the '=' padding is already there
+  if (i < bytes.size()) {  // one or two bytes left: two or three symbols
     uint32_t v = static_cast<uint32_t>(in[i]) << 16;
     if (i + 1 < bytes.size()) v |= static_cast<uint32_t>(in[i + 1]) << 8;
-    o[0] = kAlphabet[(v >> 18) & 63];
-    o[1] = kAlphabet[(v >> 12) & 63];
-    if (i + 1 < bytes.size()) o[2] = kAlphabet[(v >> 6) & 63];
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    if (i + 1 < bytes.size()) out += alphabet[(v >> 6) & 63];
+    if (pad) out.append(i + 1 < bytes.size() ? 1 : 2, '=');
   }
   return out;
 }
 
+// Accumulates 6-bit symbols into bytes; rejects non-zero leftover bits at the end.
+class Decoder {
+ public:
+  explicit Decoder(size_t size_hint) { out_.reserve(size_hint / 4 * 3 + 2); }
+  void Add(int8_t symbol) {
+    acc_ = ((acc_ << 6) | static_cast<uint32_t>(symbol)) & 0xFFFFFF;
+    bits_ += 6;
+    if (bits_ >= 8) {
+      bits_ -= 8;
+      out_ += static_cast<char>((acc_ >> bits_) & 0xFF);
+    }
+  }
+  std::optional<std::string> Finish() {
+    if (bits_ > 0 && (acc_ & ((1u << bits_) - 1)) != 0) return std::nullopt;
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+  uint32_t acc_ = 0;
+  int bits_ = 0;
+};
+
+}  // namespace
+
+std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStandard, true); }
+
 std::optional<std::string> Base64Decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  uint32_t acc = 0;
-  int bits = 0;
+  Decoder decoder(text.size());
   size_t symbols = 0;
   int padding = 0;
   for (char c : text) {
@@ -59,20 +84,26 @@ std::optional<std::string> Base64Decode(std::string_view text) {
       continue;
     }
     if (padding > 0) return std::nullopt;  // data after padding
-    int8_t v = kTable[static_cast<unsigned char>(c)];
+    const int8_t v = kStandardTable[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     ++symbols;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
+    decoder.Add(v);
   }
   if (symbols % 4 != 0 || padding > 2) return std::nullopt;
-  // Leftover bits must be zero (canonical encoding is not required, but garbage is refused).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
+  return decoder.Finish();
+}
+
+std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;  // no byte count encodes to this length
+  Decoder decoder(text.size());
+  for (char c : text) {
+    const int8_t v = kUrlTable[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;  // '=', '+', '/', white space and the rest
+    decoder.Add(v);
+  }
+  return decoder.Finish();
 }
 
 }  // namespace common

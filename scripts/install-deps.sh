@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages the gateway needs to build, run and test. Idempotent: it only
 # calls apt-get when something is missing. Needs root (or sudo) when it has to install.
 #   --bench  also wrk (load tests)
-#   --test   also Node.js + npm (when `node`/`npm` are not on PATH; an existing node, e.g. v20
-#            from NodeSource, is kept) and the integration tests' OpenID Provider packages:
+#   --test   also clang-format and clang-tidy-19 (the style check; clang-tidy 19 is the first
+#            in Debian 12 whose clang parses libstdc++ 12's std::expected), Node.js + npm (when
+#            `node`/`npm` are not on PATH; an existing node, e.g. v20 from NodeSource, is kept)
+#            and the integration tests' OpenID Provider packages:
 #            `npm ci` in tests/oidc when node_modules is missing or older than package-lock.json
 set -euo pipefail
 
@@ -24,6 +26,9 @@ packages=(
 )
 if (( bench )); then
   packages+=(wrk)
+fi
+if (( test )); then
+  packages+=(clang-format clang-tidy-19)
 fi
 
 missing=()

@@ -356,7 +356,6 @@ class Generator:
                 row["flags"], row["types"][0], row["types"][1], row["children"][0],
                 row["children"][1], row["binding"]))
         b("};")
-        b("const uint32_t kElementCount = %d;" % len(self.elements))
         b("")
         b("const TypeRefRow kTypeRefs[] = {")
         for code, target, tbegin, tcount in self.typeref_rows:

@@ -4,7 +4,7 @@ CompartmentDefinition.
 
 Usage: tools/gen_patient_compartment.py <compartmentdefinition-patient.json> [--out FILE]
 
-The output is the data auth/compartment.h loads:
+The output is the data authz/compartment.h loads:
 
   {
     "source": "<CompartmentDefinition url>|<version>",

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "auth/jose/jwt.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/norwegian_id.h"
+#include "common/url.h"
 #include "fhir/json/parser.h"
+#include "jose/jwt.h"
 
 namespace adapters::bankid {
 namespace {
@@ -35,27 +37,11 @@ std::string RandomToken(size_t bytes) {
     // RAND_bytes only fails when the CSPRNG cannot be seeded: never hand out a weak token.
     std::abort();
   }
-  return auth::jose::Base64UrlEncode(raw);
-}
-
-std::string FormEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() * 3);
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return common::Base64UrlEncode(raw);
 }
 
 StatusOr<AuthorizationRequest> BeginLogin(const PatientIssuer& idp,
-                                          const auth::jose::ProviderMetadata& metadata,
+                                          const jose::ProviderMetadata& metadata,
                                           std::string return_to, bool app, common::SystemTime now) {
   if (metadata.authorization_endpoint.empty()) {
     return common::Error(Code::kUnavailable, "the identity provider has no authorization endpoint");
@@ -74,34 +60,32 @@ StatusOr<AuthorizationRequest> BeginLogin(const PatientIssuer& idp,
   r.pending.return_to = std::move(return_to);
   r.pending.app = app;
   r.pending.created = now;
-  const std::string challenge =
-      auth::jose::Base64UrlEncode(auth::jose::Sha256(r.pending.code_verifier));
+  const std::string challenge = common::Base64UrlEncode(common::Sha256(r.pending.code_verifier));
   std::string url = metadata.authorization_endpoint;
   url += metadata.authorization_endpoint.find('?') == std::string::npos ? '?' : '&';
-  url += "response_type=code&client_id=" + FormEncode(idp.client_id);
-  url += "&redirect_uri=" + FormEncode(idp.redirect_uri);
-  url += "&scope=" + FormEncode(idp.scope);
+  url += "response_type=code&client_id=" + common::PercentEncode(idp.client_id);
+  url += "&redirect_uri=" + common::PercentEncode(idp.redirect_uri);
+  url += "&scope=" + common::PercentEncode(idp.scope);
   url += "&state=" + r.pending.state;
   url += "&nonce=" + r.pending.nonce;
   url += "&code_challenge=" + challenge + "&code_challenge_method=S256";
-  if (!idp.acr_values.empty()) url += "&acr_values=" + FormEncode(idp.acr_values);
+  if (!idp.acr_values.empty()) url += "&acr_values=" + common::PercentEncode(idp.acr_values);
   r.url = std::move(url);
   return r;
 }
 
-StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::IssuerKeys& keys,
+StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, jose::IssuerKeys& keys,
                                       std::string_view id_token, std::string_view expected_nonce,
                                       std::string_view access_token, common::SystemTime now) {
-  auth::jose::JwtPolicy policy;
+  jose::JwtPolicy policy;
   policy.issuer = idp.issuer;
   policy.audiences = {idp.client_id};
   policy.authorized_party = idp.client_id;
   policy.algorithms = idp.algorithms;
   policy.skew = idp.skew;
   policy.max_age = idp.max_id_token_age;
-  auto resolve = [&keys](std::string_view kid, auth::jose::Alg alg) { return keys.Key(kid, alg); };
-  ASSIGN_OR_RETURN(auth::jose::VerifiedJwt jwt,
-                   auth::jose::VerifyJwt(id_token, policy, resolve, now));
+  auto resolve = [&keys](std::string_view kid, jose::Alg alg) { return keys.Key(kid, alg); };
+  ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, jose::VerifyJwt(id_token, policy, resolve, now));
   const Value& c = jwt.claims;
 
   // The nonce binds the token to this login attempt; the pending login it came from is
@@ -111,9 +95,9 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
     return common::Error(Unauthenticated("the ID token's nonce does not match this login"));
   }
   if (const Value* at_hash = c.Find("at_hash"); at_hash != nullptr) {
-    auto alg = auth::jose::AlgFromName(jwt.header.GetString("alg"));
+    auto alg = jose::AlgFromName(jwt.header.GetString("alg"));
     if (!at_hash->is_string() || !alg || access_token.empty() ||
-        auth::jose::AtHash(access_token, *alg) != at_hash->text()) {
+        jose::AtHash(access_token, *alg) != at_hash->text()) {
       return common::Error(
           Unauthenticated("the ID token's at_hash does not match the access token"));
     }
@@ -156,8 +140,8 @@ StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, auth::jose::Issu
 }
 
 StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
-                                      const auth::jose::ProviderMetadata& metadata,
-                                      auth::jose::IssuerKeys& keys, const PendingLogin& pending,
+                                      const jose::ProviderMetadata& metadata,
+                                      jose::IssuerKeys& keys, const PendingLogin& pending,
                                       const CallbackParams& callback, const PostForm& post,
                                       common::SystemTime now) {
   if (!callback.error.empty()) {
@@ -173,17 +157,18 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
   if (callback.code.empty()) {
     return common::Error(Unauthenticated("the authorization response has no code"));
   }
-  std::string body = "grant_type=authorization_code&code=" + FormEncode(callback.code) +
-                     "&redirect_uri=" + FormEncode(idp.redirect_uri) +
-                     "&code_verifier=" + FormEncode(pending.code_verifier);
+  std::string body = "grant_type=authorization_code&code=" + common::PercentEncode(callback.code) +
+                     "&redirect_uri=" + common::PercentEncode(idp.redirect_uri) +
+                     "&code_verifier=" + common::PercentEncode(pending.code_verifier);
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   if (!idp.client_secret.empty()) {
-    headers.emplace_back("Authorization",
-                         "Basic " + common::Base64Encode(FormEncode(idp.client_id) + ":" +
-                                                         FormEncode(idp.client_secret)));
+    headers.emplace_back(
+        "Authorization",
+        "Basic " + common::Base64Encode(common::PercentEncode(idp.client_id) + ":" +
+                                        common::PercentEncode(idp.client_secret)));
   } else {
-    body += "&client_id=" + FormEncode(idp.client_id);
+    body += "&client_id=" + common::PercentEncode(idp.client_id);
   }
   ASSIGN_OR_RETURN(auto response, post(metadata.token_endpoint, body, headers));
   if (response.first != 200) {
@@ -207,17 +192,17 @@ StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
                        std::string(parsed->GetString("access_token")), now);
 }
 
-StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, auth::jose::IssuerKeys& keys,
+StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, jose::IssuerKeys& keys,
                                         std::string_view token, common::SystemTime now) {
-  auth::jose::JwtPolicy policy;
+  jose::JwtPolicy policy;
   policy.issuer = idp.issuer;
   policy.audiences = {idp.client_id};
   policy.algorithms = idp.algorithms;
   policy.skew = idp.skew;
   policy.max_age = idp.max_id_token_age;
   policy.types = {"logout+jwt", "JWT"};
-  auto resolve = [&keys](std::string_view kid, auth::jose::Alg alg) { return keys.Key(kid, alg); };
-  ASSIGN_OR_RETURN(auth::jose::VerifiedJwt jwt, auth::jose::VerifyJwt(token, policy, resolve, now));
+  auto resolve = [&keys](std::string_view kid, jose::Alg alg) { return keys.Key(kid, alg); };
+  ASSIGN_OR_RETURN(jose::VerifiedJwt jwt, jose::VerifyJwt(token, policy, resolve, now));
   const Value& c = jwt.claims;
   const Value* events = c.Find("events");
   if (events == nullptr ||
@@ -239,17 +224,16 @@ StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, auth::jose::Is
   return out;
 }
 
-std::string EndSessionUrl(const auth::jose::ProviderMetadata& metadata,
-                          std::string_view id_token_hint, std::string_view post_logout_redirect_uri,
-                          std::string_view state) {
+std::string EndSessionUrl(const jose::ProviderMetadata& metadata, std::string_view id_token_hint,
+                          std::string_view post_logout_redirect_uri, std::string_view state) {
   if (metadata.end_session_endpoint.empty()) return {};
   std::string url = metadata.end_session_endpoint;
   url += url.find('?') == std::string::npos ? '?' : '&';
-  url += "id_token_hint=" + FormEncode(id_token_hint);
+  url += "id_token_hint=" + common::PercentEncode(id_token_hint);
   if (!post_logout_redirect_uri.empty()) {
-    url += "&post_logout_redirect_uri=" + FormEncode(post_logout_redirect_uri);
+    url += "&post_logout_redirect_uri=" + common::PercentEncode(post_logout_redirect_uri);
   }
-  if (!state.empty()) url += "&state=" + FormEncode(state);
+  if (!state.empty()) url += "&state=" + common::PercentEncode(state);
   return url;
 }
 

@@ -24,10 +24,10 @@
 #include <utility>
 #include <vector>
 
-#include "auth/jose/jose.h"
-#include "auth/jose/jwks.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "jose/jose.h"
+#include "jose/jwks.h"
 
 namespace adapters::bankid {
 
@@ -42,7 +42,7 @@ struct PatientIssuer {
   std::string acr_values;              // sent in the request, e.g. idporten-loa-high
   std::vector<std::string> acr_order;  // accepted acr values, weakest first
   std::string minimum_acr;             // must be in acr_order
-  std::vector<auth::jose::Alg> algorithms;
+  std::vector<jose::Alg> algorithms;
   std::string post_logout_redirect_uri;
   bool allow_synthetic_ids = false;  // Tenor test numbers (month + 80): test environments only
   std::chrono::seconds skew{60};
@@ -70,7 +70,7 @@ struct AuthorizationRequest {
 std::string RandomToken(size_t bytes = 32);
 
 common::StatusOr<AuthorizationRequest> BeginLogin(const PatientIssuer& idp,
-                                                  const auth::jose::ProviderMetadata& metadata,
+                                                  const jose::ProviderMetadata& metadata,
                                                   std::string return_to, bool app,
                                                   common::SystemTime now);
 
@@ -101,16 +101,17 @@ using PostForm = std::function<common::StatusOr<std::pair<int, std::string>>(
     const std::vector<std::pair<std::string, std::string>>& headers)>;
 
 common::StatusOr<VerifiedLogin> CompleteLogin(const PatientIssuer& idp,
-                                              const auth::jose::ProviderMetadata& metadata,
-                                              auth::jose::IssuerKeys& keys,
-                                              const PendingLogin& pending,
+                                              const jose::ProviderMetadata& metadata,
+                                              jose::IssuerKeys& keys, const PendingLogin& pending,
                                               const CallbackParams& callback, const PostForm& post,
                                               common::SystemTime now);
 
 // Checks an ID token (exposed for tests and for the callback above).
-common::StatusOr<VerifiedLogin> VerifyIdToken(
-    const PatientIssuer& idp, auth::jose::IssuerKeys& keys, std::string_view id_token,
-    std::string_view expected_nonce, std::string_view access_token, common::SystemTime now);
+common::StatusOr<VerifiedLogin> VerifyIdToken(const PatientIssuer& idp, jose::IssuerKeys& keys,
+                                              std::string_view id_token,
+                                              std::string_view expected_nonce,
+                                              std::string_view access_token,
+                                              common::SystemTime now);
 
 struct LogoutToken {
   std::string issuer;
@@ -121,16 +122,11 @@ struct LogoutToken {
 
 // Back-Channel Logout 1.0 §2.6: signature, iss, aud, iat, jti, the back-channel `events`
 // member, sub and/or sid present, and no `nonce`.
-common::StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp,
-                                                auth::jose::IssuerKeys& keys,
+common::StatusOr<LogoutToken> VerifyLogoutToken(const PatientIssuer& idp, jose::IssuerKeys& keys,
                                                 std::string_view token, common::SystemTime now);
 
 // The provider's end_session URL for RP-initiated logout (empty when it has none).
-std::string EndSessionUrl(const auth::jose::ProviderMetadata& metadata,
-                          std::string_view id_token_hint, std::string_view post_logout_redirect_uri,
-                          std::string_view state);
-
-// application/x-www-form-urlencoded encoding of one value.
-std::string FormEncode(std::string_view value);
+std::string EndSessionUrl(const jose::ProviderMetadata& metadata, std::string_view id_token_hint,
+                          std::string_view post_logout_redirect_uri, std::string_view state);
 
 }  // namespace adapters::bankid

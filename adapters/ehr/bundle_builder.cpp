@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/url.h"
 #include "common/uuid.h"
 
 namespace adapters::ehr {
@@ -94,21 +95,6 @@ Value Identifier(std::string_view system, std::string_view value) {
   return i;
 }
 
-std::string PercentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string IdentifierQuery(std::string_view system, std::string_view value) {
   // FHIR search escaping first (a value may hold ',', '|', '$' or '\'), then URL encoding.
   std::string escaped;
@@ -116,7 +102,7 @@ std::string IdentifierQuery(std::string_view system, std::string_view value) {
     if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
     escaped += c;
   }
-  return "identifier=" + PercentEncode(std::string(system) + "|" + escaped);
+  return "identifier=" + common::PercentEncode(std::string(system) + "|" + escaped, kQueryKeep);
 }
 
 }  // namespace adapters::ehr

@@ -45,6 +45,8 @@ fhir::json::Value CodeableConcept(std::string_view system, std::string_view code
 fhir::json::Value Identifier(std::string_view system, std::string_view value);
 // "identifier=" + system + "|" + value, percent-encoded for a query string.
 std::string IdentifierQuery(std::string_view system, std::string_view value);
-std::string PercentEncode(std::string_view s);
+// What the adapter's own queries and conditional-create criteria leave unencoded besides RFC
+// 3986's unreserved characters: the ':' of URIs.
+inline constexpr std::string_view kQueryKeep = ":";
 
 }  // namespace adapters::ehr

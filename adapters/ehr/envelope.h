@@ -1,6 +1,7 @@
 #pragma once
 // Which message this is: decided by the root element's namespace and, inside a MsgHead, by
-// the business document's namespace and MsgInfo/Type (messaging.md §9):
+// the business document's namespace and MsgInfo/Type (docs/kith-messaging.md § Envelope
+// detection):
 //   {msghead}MsgHead with a {dialog/2006-10-11 | 2013-01-23}Dialogmelding  -> Dialogmelding 1.0/1.1
 //   {msghead}MsgHead with a {henvisning/2017-11-30}Henvisning              -> Henvisning 2.0
 //   {henvisning/2005-07-08 | 2012-02-15}Message (no MsgHead)               -> Henvisning 1.0/1.1

@@ -125,7 +125,7 @@ void SplitKithName(const std::string& name, Person& person) {
   person.full_name = name;
   size_t comma = name.find(',');
   if (comma == std::string::npos) return;
-  auto trim = [](std::string s) {
+  auto trim = [](const std::string& s) {
     size_t b = s.find_first_not_of(' ');
     size_t e = s.find_last_not_of(' ');
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);

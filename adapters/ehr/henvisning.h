@@ -1,8 +1,9 @@
 #pragma once
 // Henvisning (referral) 1.0 and 1.1 (stand-alone KITH Message/ServReq) and 2.0 (inside
 // MsgHead), read into one shape. No Henvisning XSD exists, so the structure is checked here
-// against messaging.md §4 (the corpus README records the details we had to choose): elements
-// are read by name, dates from @V or text, and the required parts are checked.
+// against docs/kith-messaging.md § Henvisning structure (the corpus README records the details
+// we had to choose): elements are read by name, dates from @V or text, and the required parts
+// are checked.
 
 #include <libxml/tree.h>
 

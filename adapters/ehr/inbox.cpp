@@ -5,18 +5,20 @@
 
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/dialogmelding.h"
-#include "adapters/ehr/digest.h"
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/henvisning.h"
 #include "adapters/ehr/message_to_fhir.h"
 #include "adapters/ehr/outbox.h"
 #include "adapters/ehr/quirks.h"
+#include "adapters/ehr/tasks.h"
 #include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/norwegian_id.h"
 #include "common/time.h"
+#include "common/url.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -29,6 +31,9 @@ using fhir::json::Value;
 namespace {
 
 constexpr size_t kMaxSchemaErrors = 5;
+
+// Original messages are stored as they came.
+constexpr char kMime[] = "application/xml";
 
 std::string Now() { return common::FormatInstant(common::SystemNow()); }
 
@@ -81,10 +86,6 @@ std::vector<std::string> HerIdsOf(const Organisation& o) {
     if (!unit.empty()) out.push_back(unit);
   }
   return out;
-}
-
-Value TaskCode(std::string_view code, std::string_view display) {
-  return CodeableConcept(sys::kTaskCode, code, display);
 }
 
 // The id part of a Location header ("http://h/Task/123/_history/1" -> "Task/123").
@@ -153,6 +154,36 @@ struct Inbox::Impl {
   FhirPort& fhir;
   ToFhir to;
 
+  // A work item for a person at our organisation (`self`, when registered).
+  Value Work(WorkItem item, const std::string& self) const {
+    item.authored_on = Now();
+    if (!self.empty()) item.owner = BundleBuilder::Ref(self);
+    return WorkTask(*terms, item);
+  }
+
+  // The first `type` resource with the identifier system|value, if any (one lookup for the
+  // idempotency check, the referral a change acts on, threads and receipts).
+  std::optional<Value> FindByIdentifier(std::string_view type, std::string_view system,
+                                        const std::string& value) const {
+    if (value.empty()) return std::nullopt;
+    FhirResponse r =
+        fhir.Call("GET", std::string(type) + "?" + IdentifierQuery(system, value) + "&_count=1");
+    if (r.status != 200) return std::nullopt;
+    auto bundle = fhir::json::Parse(r.body);
+    const Value* entries = bundle ? bundle->Find("entry") : nullptr;
+    if (entries == nullptr || entries->items().empty()) return std::nullopt;
+    const Value* resource = entries->items().front().Find("resource");
+    if (resource == nullptr) return std::nullopt;
+    return *resource;
+  }
+
+  // "Type/id" of FindByIdentifier's match, or empty.
+  std::string ReferenceByIdentifier(std::string_view type, std::string_view system,
+                                    const std::string& value) const {
+    std::optional<Value> found = FindByIdentifier(type, system, value);
+    return found ? std::string(type) + "/" + std::string(found->GetString("id")) : std::string();
+  }
+
   std::string Display(std::string_view list, std::string_view code) const {
     auto d = terms->Display(VolvenSystem(list), code);
     return d ? *d : std::string();
@@ -219,7 +250,7 @@ struct Inbox::Impl {
     att.Set("contentType", Str(mime));
     att.Set("url", Str(binary));
     att.Set("size", Value::Number(std::to_string(bytes.size())));
-    att.Set("hash", Str(Sha1Base64(bytes)));
+    att.Set("hash", Str(common::Base64Encode(common::Sha1(bytes))));
     Value ext = Value::Object();
     ext.Set("url", Str(sys::kExtSha256));
     ext.Set("valueString", Str(in.sha256));
@@ -283,7 +314,7 @@ struct Inbox::Impl {
                                                           : apprec.receiver.dept_her_id;
     }
     e.xml = xml;
-    return tx.Create(OutboxTask(e));
+    return tx.Create(OutboxTask(*terms, e));
   }
 
   // Submits `tx`; on success fills result.record / outbox_entry from the entries at
@@ -312,23 +343,17 @@ struct Inbox::Impl {
 
   // The AppRec given for a message received before, if any.
   std::optional<InboundResult> Previous(const Incoming& in) const {
-    FhirResponse r =
-        fhir.Call("GET", "DocumentReference?" + IdentifierQuery(in.identity_system, in.identity) +
-                             "&_count=1");
-    if (r.status != 200) return std::nullopt;
-    auto bundle = fhir::json::Parse(r.body);
-    if (!bundle) return std::nullopt;
-    const Value* entries = bundle->Find("entry");
-    if (entries == nullptr || entries->items().empty()) return std::nullopt;
-    const Value* resource = entries->items().front().Find("resource");
-    if (resource == nullptr) return std::nullopt;
-    std::string record = "DocumentReference/" + std::string(resource->GetString("id"));
+    std::string record =
+        ReferenceByIdentifier("DocumentReference", in.identity_system, in.identity);
+    if (record.empty()) return std::nullopt;
     InboundResult result;
     result.duplicate = true;
     result.record = record;
     FhirResponse tasks = fhir.Call(
-        "GET", "Task?focus=" + PercentEncode(record) + "&code=" +
-                   PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") + "&_count=1");
+        "GET",
+        "Task?focus=" + common::PercentEncode(record, kQueryKeep) + "&code=" +
+            common::PercentEncode(std::string(sys::kTaskCode) + "|deliver-message", kQueryKeep) +
+            "&_count=1");
     auto tb = fhir::json::Parse(tasks.body);
     const Value* te = tb ? tb->Find("entry") : nullptr;
     if (te == nullptr || te->items().empty()) {
@@ -448,18 +473,11 @@ struct Inbox::Impl {
     size_t record_index = 0;
     std::string record =
         AddRecord(tx, in, bytes, "til manuell registrering", &m, mime, &record_index);
-    Value task = Value::Object();
-    task.Set("resourceType", Str("Task"));
-    task.Set("status", Str("requested"));
-    task.Set("intent", Str("order"));
-    task.Set("priority", Str("urgent"));
-    task.Set("code", TaskCode("manual-import", "Manuell registrering av melding"));
-    task.Set("description",
-             Str("Meldingen kunne ikke registreres automatisk: registrer den manuelt."));
-    task.Set("focus", BundleBuilder::Ref(record));
-    task.Set("authoredOn", Str(Now()));
-    if (!m.self.empty()) task.Set("owner", BundleBuilder::Ref(m.self));
-    tx.Create(std::move(task));
+    tx.Create(
+        Work({.code = "manual-import",
+              .description = "Meldingen kunne ikke registreres automatisk: registrer den manuelt.",
+              .focus = record},
+             m.self));
     size_t outbox_index = tx.size();
     AddOutbox(tx, apprec, xml, record, m.self);
     InboundResult result;
@@ -475,9 +493,31 @@ struct Inbox::Impl {
     return result;
   }
 
+  // An answer without a receipt: an OperationOutcome with `status`.
+  static InboundResult Refused(int status, std::string_view code, std::string diagnostics) {
+    InboundResult r;
+    r.http_status = status;
+    r.content_type = "application/fhir+json";
+    r.body = fhir::json::Write(fhir::MakeOperationOutcome(fhir::Severity::kError, std::string(code),
+                                                          std::move(diagnostics), ""));
+    return r;
+  }
+
+  InboundResult Receive(std::string_view bytes, const ReceiveHints& hints) const;
+  static Incoming FromTransport(std::string_view bytes, const ReceiveHints& hints);
+  void ReadEnvelope(const Envelope& env, const xml::Document& doc, Incoming& in) const;
+  void RepairQuirks(xml::Document& doc, const Incoming& in) const;
+  std::optional<InboundResult> Validate(const Envelope& env, const xml::Document& doc,
+                                        const Incoming& in, std::string_view bytes,
+                                        std::vector<AppRecError>* part_errors) const;
+  bool AddressedToUs(const std::vector<std::string>& her_ids) const;
+  InboundResult ReceiveAppRec(const xml::Document& doc, Incoming& in, std::string_view bytes) const;
+  InboundResult ReceiveReferral(const Envelope& env, Incoming& in, std::string_view bytes,
+                                std::vector<AppRecError> part_errors) const;
+  InboundResult ReceiveDialog(const Envelope& env, Incoming& in, std::string_view bytes,
+                              std::vector<AppRecError> part_errors) const;
   InboundResult Receipt(const Incoming& in, std::string_view bytes, const AppRec& received,
                         const std::string& mime) const;
-  InboundResult Receive(std::string_view bytes, const ReceiveHints& hints) const;
 };
 
 InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
@@ -487,14 +527,7 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   Mapped m;
   m.self = to.AddSelf(tx);
   // The outbox entry this receipt answers.
-  FhirResponse found = fhir.Call(
-      "GET", "Task?" + IdentifierQuery(sys::kOutboundMsgId, received.original_id) + "&_count=1");
-  auto fb = fhir::json::Parse(found.body);
-  const Value* fe = fb ? fb->Find("entry") : nullptr;
-  std::optional<Value> task;
-  if (found.status == 200 && fe != nullptr && !fe->items().empty()) {
-    if (const Value* r = fe->items().front().Find("resource")) task = *r;
-  }
+  std::optional<Value> task = FindByIdentifier("Task", sys::kOutboundMsgId, received.original_id);
   std::string codes;
   for (const AppRecError& e : received.errors) codes += (codes.empty() ? "" : ", ") + e.code;
   std::string status_display = Display("8258", received.status);
@@ -518,40 +551,27 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
     updated.Set("lastModified", Str(Now()));
     Value& outputs = updated.Set("output", Value::Array());
     Value out = Value::Object();
-    out.Set("type", TaskCode("receipt", "Kvittering"));
+    out.Set("type", TaskCode(*terms, "receipt"));
     out.Set("valueReference", BundleBuilder::Ref(record));
     outputs.Append(std::move(out));
     tx.Update(std::move(updated), "Task/" + id, version.empty() ? "" : "W/\"" + version + "\"");
     outcome_text = "the receipt settles Task/" + id;
     if (received.status != "1") {
-      Value follow = Value::Object();
-      follow.Set("resourceType", Str("Task"));
-      follow.Set("status", Str("requested"));
-      follow.Set("intent", Str("order"));
-      follow.Set("priority", Str("urgent"));
-      follow.Set("code", TaskCode("follow-up-rejected-message", "Følg opp avvist melding"));
-      follow.Set("description",
-                 Str("Mottakeren svarte \"" + status_display + "\"" +
-                     (codes.empty() ? "" : " (" + codes + ")") +
-                     " på en melding vi sendte: følg opp og send på nytt om nødvendig."));
-      follow.Set("focus", BundleBuilder::Ref("Task/" + id));
-      follow.Set("authoredOn", Str(Now()));
-      if (!m.self.empty()) follow.Set("owner", BundleBuilder::Ref(m.self));
-      tx.Create(std::move(follow));
+      tx.Create(Work({.code = "follow-up-rejected-message",
+                      .description = "Mottakeren svarte \"" + status_display + "\"" +
+                                     (codes.empty() ? "" : " (" + codes + ")") +
+                                     " på en melding vi sendte: følg opp og send på nytt om "
+                                     "nødvendig.",
+                      .focus = "Task/" + id},
+                     m.self));
     }
   } else {
-    Value follow = Value::Object();
-    follow.Set("resourceType", Str("Task"));
-    follow.Set("status", Str("requested"));
-    follow.Set("intent", Str("order"));
-    follow.Set("priority", Str(received.status == "1" ? "routine" : "urgent"));
-    follow.Set("code", TaskCode("unmatched-receipt", "Kvittering uten kjent melding"));
-    follow.Set("description", Str("En applikasjonskvittering (" + status_display +
-                                  ") svarer på en melding vi ikke finner i utboksen."));
-    follow.Set("focus", BundleBuilder::Ref(record));
-    follow.Set("authoredOn", Str(Now()));
-    if (!m.self.empty()) follow.Set("owner", BundleBuilder::Ref(m.self));
-    tx.Create(std::move(follow));
+    tx.Create(Work({.code = "unmatched-receipt",
+                    .priority = received.status == "1" ? "routine" : "urgent",
+                    .description = "En applikasjonskvittering (" + status_display +
+                                   ") svarer på en melding vi ikke finner i utboksen.",
+                    .focus = record},
+                   m.self));
     outcome_text = "no outbox entry matches the receipt's OriginalMsgId; a follow-up task was made";
   }
   InboundResult result;
@@ -572,18 +592,42 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The pipeline, stage by stage in the order of inbox.h: T01, T10, (repair), T02, then per kind
+// idempotency, E21 and E30-E34 before the content is mapped.
+
 InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& hints) const {
-  if (bytes.empty()) {
-    InboundResult r;
-    r.http_status = 400;
-    r.content_type = "application/fhir+json";
-    r.body = fhir::json::Write(fhir::MakeOperationOutcome(fhir::Severity::kError, "required",
-                                                          "the request has no message", ""));
-    return r;
+  if (bytes.empty()) return Refused(400, "required", "the request has no message");
+  Incoming in = FromTransport(bytes, hints);
+  // T01: what cannot be read.
+  xml::ParseError perr;
+  auto doc = xml::Document::Parse(bytes, settings.max_message_bytes, &perr);
+  if (!doc) return Reject(in, bytes, {{"T01", "", perr.message}}, kMime);
+  // T10: kinds we do not accept.
+  Envelope env = DetectEnvelope(*doc);
+  ReadEnvelope(env, *doc, in);
+  if (env.kind == MessageKind::kUnsupported) {
+    return Reject(in, bytes, {{"T10", "", env.unsupported}}, kMime);
   }
+  RepairQuirks(*doc, in);
+  // T02: the schemas (an attachment's violations cost only that attachment).
+  std::vector<AppRecError> part_errors;
+  if (auto refused = Validate(env, *doc, in, bytes, &part_errors)) return std::move(*refused);
+  switch (env.kind) {
+    case MessageKind::kAppRec:
+      return ReceiveAppRec(*doc, in, bytes);
+    case MessageKind::kHenvisning:
+      return ReceiveReferral(env, in, bytes, std::move(part_errors));
+    default:
+      return ReceiveDialog(env, in, bytes, std::move(part_errors));
+  }
+}
+
+// What is known before the XML is read: the bytes' SHA-256, the transport's hints.
+Incoming Inbox::Impl::FromTransport(std::string_view bytes, const ReceiveHints& hints) {
   Incoming in;
   in.identity_system = std::string(sys::kMessageSha256);
-  in.sha256 = Sha256Hex(bytes);
+  in.sha256 = common::HexEncode(common::Sha256(bytes));
   in.identity = in.sha256;
   if (!hints.msg_id.empty()) {
     in.identity_system = std::string(sys::kMsgId);
@@ -591,14 +635,12 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   }
   in.reply_to.her_id = hints.sender_her_id;
   in.kind_text = "melding";
-  const std::string mime = "application/xml";
+  return in;
+}
 
-  xml::ParseError perr;
-  auto doc = xml::Document::Parse(bytes, settings.max_message_bytes, &perr);
-  if (!doc) return Reject(in, bytes, {{"T01", "", perr.message}}, mime);
-
-  Envelope env = DetectEnvelope(*doc);
-  // What the envelope tells about the message, before its content is trusted.
+// What the envelope tells about the message, before its content is trusted: enough for the
+// receipt to name the message it answers, even when it refuses it.
+void Inbox::Impl::ReadEnvelope(const Envelope& env, const xml::Document& doc, Incoming& in) const {
   if (env.head) {
     const MsgHeadInfo& h = *env.head;
     if (!h.msg_id.empty()) {
@@ -616,7 +658,7 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
     if (!env.head) {
       // An unknown root: a KITH-style header (MsgId, Type, GenDate as its children, in any
       // namespace) still lets the receipt name the message it refuses.
-      for (const xmlNode* c : xml::ElementChildren(doc->root())) {
+      for (const xmlNode* c : xml::ElementChildren(doc.root())) {
         std::string_view local = xml::LocalName(c);
         if (local == "MsgId" && in.identity_system != sys::kMsgId) {
           std::string id = xml::Text(c);
@@ -633,180 +675,166 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
       }
     }
     if (in.msg_type.empty()) in.msg_type_display.clear();
-    return Reject(in, bytes, {{"T10", "", env.unsupported}}, mime);
+    return;
   }
-  if (env.kind == MessageKind::kAppRec) {
-    in.msg_type = "APPREC";
-  }
+  if (env.kind == MessageKind::kAppRec) in.msg_type = "APPREC";
   if (!in.msg_type.empty()) {
     std::string display = Display("8279", in.msg_type);
     if (!display.empty()) in.msg_type_display = display;
   }
+}
 
-  std::vector<std::string> repairs = RepairKnownQuirks(*doc);
+void Inbox::Impl::RepairQuirks(xml::Document& doc, const Incoming& in) const {
+  std::vector<std::string> repairs = RepairKnownQuirks(doc);
   if (!repairs.empty()) {
     common::log::Info("ehr_inbound_repaired",
                       {{"kind", in.kind_text}, {"repairs", static_cast<long>(repairs.size())}});
   }
+}
 
-  std::vector<AppRecError> part_errors;
-  if (env.kind == MessageKind::kAppRec || env.head) {
-    std::vector<xml::SchemaViolation> violations = schemas.Validate(*doc, 50);
-    // Violations inside an attachment Document (RefDoc/MsgType A) cost that attachment only.
-    std::vector<std::string> attachment_paths;
-    if (env.head) {
-      for (const MsgHeadDocument& d : env.head->documents) {
-        if (d.msg_type.v == "A") attachment_paths.push_back(xml::PathOf(d.node) + "/");
-      }
-    }
-    std::vector<AppRecError> fatal;
-    for (const xml::SchemaViolation& v : violations) {
-      bool in_attachment = false;
-      for (const std::string& p : attachment_paths) {
-        if (!v.path.empty() && v.path.rfind(p, 0) == 0) in_attachment = true;
-      }
-      std::string detail =
-          (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
-      if (in_attachment) {
-        part_errors.push_back({"T02", "", "attachment not valid, not stored: " + detail});
-      } else if (fatal.size() < kMaxSchemaErrors) {
-        fatal.push_back({"T02", "", detail});
-      }
-    }
-    if (!fatal.empty()) {
-      if (env.kind == MessageKind::kAppRec) {
-        // A receipt gets no receipt; keep it for a person to look at.
-        in.identity_system = std::string(sys::kMessageSha256);
-        in.sha256 = Sha256Hex(bytes);
-        in.identity = in.sha256;
-        InboundResult r;
-        r.http_status = 400;
-        r.content_type = "application/fhir+json";
-        r.body = fhir::json::Write(
-            fhir::MakeOperationOutcome(fhir::Severity::kError, "structure",
-                                       "the AppRec is not valid: " + fatal.front().detail, ""));
-        return r;
-      }
-      return Reject(in, bytes, fatal, mime);
+// T02 against the XSDs (Henvisning 1.x has none: ReceiveReferral checks its structure). The
+// answer when the message is refused; violations inside an attachment Document (RefDoc,
+// MsgType A) go to `part_errors` instead.
+std::optional<InboundResult> Inbox::Impl::Validate(const Envelope& env, const xml::Document& doc,
+                                                   const Incoming& in, std::string_view bytes,
+                                                   std::vector<AppRecError>* part_errors) const {
+  if (env.kind != MessageKind::kAppRec && !env.head) return std::nullopt;
+  std::vector<xml::SchemaViolation> violations = schemas.Validate(doc, 50);
+  std::vector<std::string> attachment_paths;
+  if (env.head) {
+    for (const MsgHeadDocument& d : env.head->documents) {
+      if (d.msg_type.v == "A") attachment_paths.push_back(xml::PathOf(d.node) + "/");
     }
   }
-
+  std::vector<AppRecError> fatal;
+  for (const xml::SchemaViolation& v : violations) {
+    bool in_attachment = false;
+    for (const std::string& p : attachment_paths) {
+      if (!v.path.empty() && v.path.rfind(p, 0) == 0) in_attachment = true;
+    }
+    std::string detail =
+        (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
+    if (in_attachment) {
+      part_errors->push_back({"T02", "", "attachment not valid, not stored: " + detail});
+    } else if (fatal.size() < kMaxSchemaErrors) {
+      fatal.push_back({"T02", "", detail});
+    }
+  }
+  if (fatal.empty()) return std::nullopt;
+  // A receipt gets no receipt: the sender is told in the HTTP answer.
   if (env.kind == MessageKind::kAppRec) {
-    auto received = ReadAppRec(*doc);
-    if (!received) {
-      InboundResult r;
-      r.http_status = 400;
-      r.content_type = "application/fhir+json";
-      r.body = fhir::json::Write(fhir::MakeOperationOutcome(fhir::Severity::kError, "structure",
-                                                            received.error().message(), ""));
-      return r;
-    }
+    return Refused(400, "structure", "the AppRec is not valid: " + fatal.front().detail);
+  }
+  return Reject(in, bytes, fatal, kMime);
+}
+
+InboundResult Inbox::Impl::ReceiveAppRec(const xml::Document& doc, Incoming& in,
+                                         std::string_view bytes) const {
+  auto received = ReadAppRec(doc);
+  if (!received) return Refused(400, "structure", received.error().message());
+  in.identity_system = std::string(sys::kMsgId);
+  in.identity = received->id.empty() ? in.sha256 : received->id;
+  in.gen_date = received->gen_date;
+  in.reply_to = received->sender;
+  return Receipt(in, bytes, *received, kMime);
+}
+
+bool Inbox::Impl::AddressedToUs(const std::vector<std::string>& her_ids) const {
+  for (const std::string& her : her_ids) {
+    if (settings.accepted_her_ids.count(her) > 0) return true;
+  }
+  return false;
+}
+
+InboundResult Inbox::Impl::ReceiveReferral(const Envelope& env, Incoming& in,
+                                           std::string_view bytes,
+                                           std::vector<AppRecError> part_errors) const {
+  Referral referral = ReadReferral(env);
+  if (!referral.msg_id.empty()) {
     in.identity_system = std::string(sys::kMsgId);
-    in.identity = received->id.empty() ? in.sha256 : received->id;
-    in.gen_date = received->gen_date;
-    in.reply_to = received->sender;
-    return Receipt(in, bytes, *received, mime);
+    in.identity = referral.msg_id;
   }
-
-  if (env.kind == MessageKind::kHenvisning) {
-    Referral referral = ReadReferral(env);
-    if (!referral.msg_id.empty()) {
-      in.identity_system = std::string(sys::kMsgId);
-      in.identity = referral.msg_id;
-    }
-    if (in.msg_type.empty()) in.msg_type = referral.msg_type.v;
-    if (in.msg_type_display.empty()) {
-      std::string display = Display("8279", in.msg_type);
-      in.msg_type_display = display.empty() ? referral.msg_type.dn : display;
-    }
-    if (in.gen_date.empty()) in.gen_date = referral.gen_date;
-    if (env.version != "2.0") {
-      AppRecParty requester = PartyOf(referral.requester);
-      if (!requester.her_id.empty()) in.reply_to = requester;
-    }
-    if (!referral.problems.empty()) {
-      std::vector<AppRecError> errors;
-      for (const std::string& p : referral.problems) {
-        if (errors.size() < kMaxSchemaErrors) errors.push_back({"T02", "", p});
-      }
-      return Reject(in, bytes, errors, mime);
-    }
-    if (auto previous = Previous(in)) return *previous;
-    std::vector<std::string> addressed = HerIdsOf(referral.service_provider);
-    bool ours = false;
-    for (const std::string& her : addressed)
-      ours = ours || settings.accepted_her_ids.count(her) > 0;
-    if (!ours) {
-      return Reject(in, bytes,
-                    {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
-                    mime);
-    }
-    if (!referral.has_patient)
-      return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, mime);
-    std::vector<AppRecError> patient = CheckPatient(referral.patient, env.version == "2.0");
-    if (!patient.empty()) return Reject(in, bytes, patient, mime);
-
-    ReferralContext ctx;
-    if (referral.serv_type.v == "M" || referral.serv_type.v == "A" || referral.serv_type.v == "C") {
-      FhirResponse r = fhir.Call(
-          "GET", "ServiceRequest?" + IdentifierQuery(sys::kReferralKey, ReferralKey(referral)) +
-                     "&_count=1");
-      auto b = fhir::json::Parse(r.body);
-      const Value* e = b ? b->Find("entry") : nullptr;
-      if (r.status == 200 && e != nullptr && !e->items().empty()) {
-        if (const Value* res = e->items().front().Find("resource")) {
-          ctx.existing = "ServiceRequest/" + std::string(res->GetString("id"));
-          if (const Value* ids = res->Find("identifier")) ctx.identifiers = ids->items();
-        }
-      }
-    }
-    BundleBuilder tx;
-    Mapped m;
-    m.part_errors = part_errors;
-    MapReferral(referral, ctx, to, tx, m);
-    return Accept(in, bytes, tx, m, mime);
+  if (in.msg_type.empty()) in.msg_type = referral.msg_type.v;
+  if (in.msg_type_display.empty()) {
+    std::string display = Display("8279", in.msg_type);
+    in.msg_type_display = display.empty() ? referral.msg_type.dn : display;
   }
-
-  // Dialogmelding.
-  Dialog dialog = ReadDialog(env);
+  if (in.gen_date.empty()) in.gen_date = referral.gen_date;
+  if (env.version != "2.0") {
+    AppRecParty requester = PartyOf(referral.requester);
+    if (!requester.her_id.empty()) in.reply_to = requester;
+  }
+  // T02 for Henvisning 1.x: its structure, checked in code.
+  if (!referral.problems.empty()) {
+    std::vector<AppRecError> errors;
+    for (const std::string& p : referral.problems) {
+      if (errors.size() < kMaxSchemaErrors) errors.push_back({"T02", "", p});
+    }
+    return Reject(in, bytes, errors, kMime);
+  }
   if (auto previous = Previous(in)) return *previous;
-  std::vector<std::string> addressed = HerIdsOf(dialog.head.receiver);
-  bool ours = false;
-  for (const std::string& her : addressed) ours = ours || settings.accepted_her_ids.count(her) > 0;
-  if (!ours) {
+  // E21: addressed to us.
+  if (!AddressedToUs(HerIdsOf(referral.service_provider))) {
     return Reject(in, bytes,
-                  {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
-                  mime);
+                  {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
+                  kMime);
   }
-  if (dialog.head.patient) {
-    std::vector<AppRecError> patient = CheckPatient(*dialog.head.patient, /*structured_name=*/true);
-    if (!patient.empty()) return Reject(in, bytes, patient, mime);
+  // E30-E34: the patient.
+  if (!referral.has_patient) {
+    return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, kMime);
   }
-  DialogContext ctx;
-  auto find = [&](std::string_view type, std::string_view system, const std::string& value) {
-    if (value.empty()) return std::string();
-    FhirResponse r =
-        fhir.Call("GET", std::string(type) + "?" + IdentifierQuery(system, value) + "&_count=1");
-    auto b = fhir::json::Parse(r.body);
-    const Value* e = b ? b->Find("entry") : nullptr;
-    if (r.status != 200 || e == nullptr || e->items().empty()) return std::string();
-    const Value* res = e->items().front().Find("resource");
-    return res == nullptr ? std::string()
-                          : std::string(type) + "/" + std::string(res->GetString("id"));
-  };
-  // RefToParent names the message answered: an inbound one (its MsgId) or one of ours.
-  ctx.in_response_to = find("Communication", sys::kMsgId, dialog.head.ref_to_parent);
-  if (ctx.in_response_to.empty()) {
-    ctx.in_response_to = find("Communication", sys::kOutboundMsgId, dialog.head.ref_to_parent);
+  std::vector<AppRecError> patient = CheckPatient(referral.patient, env.version == "2.0");
+  if (!patient.empty()) return Reject(in, bytes, patient, kMime);
+
+  // A change or cancellation acts on the referral it names.
+  ReferralContext ctx;
+  if (referral.serv_type.v == "M" || referral.serv_type.v == "A" || referral.serv_type.v == "C") {
+    if (std::optional<Value> existing =
+            FindByIdentifier("ServiceRequest", sys::kReferralKey, ReferralKey(referral))) {
+      ctx.existing = "ServiceRequest/" + std::string(existing->GetString("id"));
+      if (const Value* ids = existing->Find("identifier")) ctx.identifiers = ids->items();
+    }
   }
-  // The referral the thread concerns: the conversation starts with it (or the parent is it).
-  ctx.about = find("ServiceRequest", sys::kMsgId, dialog.head.ref_to_conversation);
-  if (ctx.about.empty()) ctx.about = find("ServiceRequest", sys::kMsgId, dialog.head.ref_to_parent);
   BundleBuilder tx;
   Mapped m;
-  m.part_errors = part_errors;
+  m.part_errors = std::move(part_errors);
+  MapReferral(referral, ctx, to, tx, m);
+  return Accept(in, bytes, tx, m, kMime);
+}
+
+InboundResult Inbox::Impl::ReceiveDialog(const Envelope& env, Incoming& in, std::string_view bytes,
+                                         std::vector<AppRecError> part_errors) const {
+  Dialog dialog = ReadDialog(env);
+  if (auto previous = Previous(in)) return *previous;
+  // E21: addressed to us.
+  if (!AddressedToUs(HerIdsOf(dialog.head.receiver))) {
+    return Reject(in, bytes,
+                  {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
+                  kMime);
+  }
+  // E30-E34: the patient, when the message names one.
+  if (dialog.head.patient) {
+    std::vector<AppRecError> patient = CheckPatient(*dialog.head.patient, /*structured_name=*/true);
+    if (!patient.empty()) return Reject(in, bytes, patient, kMime);
+  }
+  DialogContext ctx;
+  // RefToParent names the message answered: an inbound one (its MsgId) or one of ours.
+  ctx.in_response_to =
+      ReferenceByIdentifier("Communication", sys::kMsgId, dialog.head.ref_to_parent);
+  if (ctx.in_response_to.empty()) {
+    ctx.in_response_to =
+        ReferenceByIdentifier("Communication", sys::kOutboundMsgId, dialog.head.ref_to_parent);
+  }
+  // The referral the thread concerns: the conversation starts with it (or the parent is it).
+  ctx.about = ReferenceByIdentifier("ServiceRequest", sys::kMsgId, dialog.head.ref_to_conversation);
+  if (ctx.about.empty()) {
+    ctx.about = ReferenceByIdentifier("ServiceRequest", sys::kMsgId, dialog.head.ref_to_parent);
+  }
+  BundleBuilder tx;
+  Mapped m;
+  m.part_errors = std::move(part_errors);
   MapDialog(dialog, ctx, to, tx, m);
-  return Accept(in, bytes, tx, m, mime);
+  return Accept(in, bytes, tx, m, kMime);
 }
 
 std::vector<fhir::store::UniqueIdentifier> RequiredUniqueIdentifiers() {

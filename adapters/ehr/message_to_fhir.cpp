@@ -2,9 +2,10 @@
 
 #include <cctype>
 
-#include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
+#include "adapters/ehr/tasks.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/time.h"
 
 namespace adapters::ehr {
@@ -39,12 +40,8 @@ std::string FhirDateTime(const std::string& s) {
   return {};
 }
 
-Value TaskCode(std::string_view code, std::string_view display) {
-  return CodeableConcept(sys::kTaskCode, code, display);
-}
-
 // The code list a Dialogmelding topic comes from: S when it is a loaded Volven list, else the
-// list the message type uses (messaging.md §5).
+// list the message type uses (docs/kith-messaging.md § Code lists per message type).
 std::string TopicList(const KithCode& c, const std::string& msg_type, bool question,
                       const ToFhir& to) {
   if (!c.s.empty() && to.terminology().HasCodeSystem("urn:oid:" + c.s) &&
@@ -119,7 +116,8 @@ std::string ReferralKey(const Referral& r) {
   }
   std::string requester = IdentOfType(r.requester.idents, "HER");
   std::string provider = IdentOfType(r.service_provider.idents, "HER");
-  return Sha256Hex(requester + "\n" + provider + "\n" + patient + "\n" + r.issue_date);
+  return common::HexEncode(
+      common::Sha256(requester + "\n" + provider + "\n" + patient + "\n" + r.issue_date));
 }
 
 void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to, BundleBuilder& tx,
@@ -242,36 +240,29 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   AddTarget(out, out.focus);
 
   // The receiving unit's work item.
-  std::string code = "assess-referral", display = "Vurder henvisning";
+  std::string code = "assess-referral";
   std::string description = "Vurder henvisningen og gi pasient og henviser svar.";
   if ((change || cancel) && ctx.existing.empty()) {
     code = "manual-referral-handling";
-    display = "Manuell behandling av henvisning";
     description =
         cancel ? "Kansellering av en henvisning som ikke er funnet: finn og avslutt den manuelt."
                : "Endring av en henvisning som ikke er funnet: behandle manuelt.";
   } else if (cancel) {
     code = "referral-cancelled";
-    display = "Henvisning kansellert";
     description = "Henviser har trukket henvisningen tilbake.";
   } else if (change) {
     code = "review-referral-change";
-    display = "Vurder endret henvisning";
     description = "Henviser har endret henvisningen: vurder den på nytt.";
   }
   if (priority == "stat") description = "Øyeblikkelig hjelp: vurder straks. " + description;
-  Value task = Value::Object();
-  task.Set("resourceType", Str("Task"));
-  task.Set("status", Str("requested"));
-  task.Set("intent", Str("order"));
-  task.Set("priority", Str(priority.empty() ? "routine" : priority));
-  task.Set("code", TaskCode(code, display));
-  task.Set("description", Str(description));
-  task.Set("focus", BundleBuilder::Ref(out.focus));
-  if (!out.patient.empty()) task.Set("for", BundleBuilder::Ref(out.patient));
-  task.Set("authoredOn", Str(Now()));
-  if (!out.self.empty()) task.Set("owner", BundleBuilder::Ref(out.self));
-  AddTarget(out, tx.Create(std::move(task)));
+  WorkItem item{.code = code,
+                .priority = priority.empty() ? "routine" : priority,
+                .description = description,
+                .focus = out.focus,
+                .authored_on = Now()};
+  if (!out.patient.empty()) item.patient = BundleBuilder::Ref(out.patient);
+  if (!out.self.empty()) item.owner = BundleBuilder::Ref(out.self);
+  AddTarget(out, tx.Create(WorkTask(to.terminology(), item)));
 }
 
 void MapDialog(const Dialog& d, const DialogContext& ctx, const ToFhir& to, BundleBuilder& tx,

@@ -187,7 +187,7 @@ Status OutboundTriggers::OnCommunication(WriteContext& ctx, const std::string& i
     if (ids.has_value() && !ids->empty()) e.owner = "Organization/" + ids->front();
   }
   e.xml = std::move(m->xml);
-  auto queued = ctx.Put("Task", common::NewTimeOrderedUuid(), OutboxTask(e), "POST");
+  auto queued = ctx.Put("Task", common::NewTimeOrderedUuid(), OutboxTask(*terminology_, e), "POST");
   if (!queued) return queued.error();
   common::log::Info("ehr_outbound_queued", {{"type", e.msg_type}});
   return Status::Ok();

@@ -4,9 +4,11 @@
 
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/fhir_systems.h"
+#include "adapters/ehr/tasks.h"
 #include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
 #include "common/time.h"
+#include "common/url.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 
@@ -111,13 +113,13 @@ Value TaskInput(std::string_view type, std::string_view value_key, Value value) 
 
 }  // namespace
 
-Value OutboxTask(const OutboxEntry& e) {
+Value OutboxTask(const fhir::terminology::Terminology& terms, const OutboxEntry& e) {
   Value t = Value::Object();
   t.Set("resourceType", Str("Task"));
   t.Set("identifier", Value::Array()).Append(Identifier(sys::kOutboundMsgId, e.msg_id));
   t.Set("status", Str("requested"));
   t.Set("intent", Str("order"));
-  t.Set("code", CodeableConcept(sys::kTaskCode, "deliver-message", "Lever melding"));
+  t.Set("code", TaskCode(terms, "deliver-message"));
   if (!e.description.empty()) t.Set("description", Str(e.description));
   if (!e.focus.empty()) t.Set("focus", BundleBuilder::Ref(e.focus));
   if (!e.patient.empty()) t.Set("for", BundleBuilder::Ref(e.patient));
@@ -140,7 +142,8 @@ Value OutboxTask(const OutboxEntry& e) {
 
 common::StatusOr<std::vector<OutboxMessage>> Outbox::Pending(int limit) const {
   std::string query =
-      "Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message") +
+      "Task?code=" +
+      common::PercentEncode(std::string(sys::kTaskCode) + "|deliver-message", kQueryKeep) +
       "&status=requested&_sort=_lastUpdated&_total=none&_count=" + std::to_string(limit);
   FhirResponse r = fhir_.Call("GET", query);
   if (r.status != 200) return common::Error(Failed(r, "the outbox could not be read"));
@@ -159,7 +162,7 @@ common::StatusOr<std::vector<OutboxMessage>> Outbox::Pending(int limit) const {
 
 common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    FhirResponse r = fhir_.Call("GET", "Task/" + PercentEncode(id));
+    FhirResponse r = fhir_.Call("GET", "Task/" + common::PercentEncode(id, kQueryKeep));
     if (r.status == 404 || r.status == 410 || r.status == 400) {
       return common::Error(common::Code::kNotFound, "no outbox entry has this id");
     }
@@ -178,9 +181,9 @@ common::StatusOr<std::string> Outbox::Acknowledge(const std::string& id) const {
     updated.Remove("meta");
     updated.Set("status", Value::String(next));
     updated.Set("lastModified", Value::String(common::FormatInstant(common::SystemNow())));
-    FhirResponse put =
-        fhir_.Call("PUT", "Task/" + PercentEncode(id), fhir::json::Write(updated),
-                   {{"if-match", "W/\"" + version + "\""}, {"prefer", "return=minimal"}});
+    FhirResponse put = fhir_.Call(
+        "PUT", "Task/" + common::PercentEncode(id, kQueryKeep), fhir::json::Write(updated),
+        {{"if-match", "W/\"" + version + "\""}, {"prefer", "return=minimal"}});
     if (put.status == 200 || put.status == 201) return next;
     if (put.status != 412 && put.status != 409) {
       return common::Error(Failed(put, "the outbox entry could not be updated"));
@@ -194,7 +197,7 @@ common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(
     const std::string& id, const std::string& reason, int max_attempts,
     const std::string& next_attempt) const {
   for (int round = 0; round < 3; ++round) {
-    FhirResponse r = fhir_.Call("GET", "Task/" + PercentEncode(id));
+    FhirResponse r = fhir_.Call("GET", "Task/" + common::PercentEncode(id, kQueryKeep));
     if (r.status != 200) return common::Error(Failed(r, "the outbox entry could not be read"));
     auto task = fhir::json::Parse(r.body);
     if (!task || !IsDeliverTask(*task))
@@ -217,24 +220,18 @@ common::StatusOr<Outbox::FailureResult> Outbox::RecordFailure(
     BundleBuilder tx;
     if (result.dead_letter) {
       updated.Set("status", Str("failed"));
-      updated.Set("businessStatus", CodeableConcept(sys::kTaskCode, "dead-letter", "Ikke levert"));
-      Value follow = Value::Object();
-      follow.Set("resourceType", Str("Task"));
-      follow.Set("status", Str("requested"));
-      follow.Set("intent", Str("order"));
-      follow.Set("priority", Str("urgent"));
-      follow.Set("code", CodeableConcept(sys::kTaskCode, "follow-up-undelivered-message",
-                                         "Følg opp melding som ikke ble levert"));
-      follow.Set("description",
-                 Str("En melding (" + (m.msg_type.empty() ? "ukjent type" : m.msg_type) +
-                     ") til HER-id " + (m.destination.empty() ? "ukjent" : m.destination) +
-                     " kunne ikke leveres etter " + std::to_string(result.attempts) + " forsøk (" +
-                     reason + "): sjekk meldingstjenesten og send på nytt."));
-      follow.Set("focus", BundleBuilder::Ref("Task/" + id));
-      follow.Set("authoredOn", Str(now));
-      if (const Value* owner = task->Find("owner")) follow.Set("owner", *owner);
-      if (const Value* patient = task->Find("for")) follow.Set("for", *patient);
-      tx.Create(std::move(follow));
+      updated.Set("businessStatus", TaskCode(*terms_, "dead-letter"));
+      WorkItem follow{
+          .code = "follow-up-undelivered-message",
+          .description = "En melding (" + (m.msg_type.empty() ? "ukjent type" : m.msg_type) +
+                         ") til HER-id " + (m.destination.empty() ? "ukjent" : m.destination) +
+                         " kunne ikke leveres etter " + std::to_string(result.attempts) +
+                         " forsøk (" + reason + "): sjekk meldingstjenesten og send på nytt.",
+          .focus = "Task/" + id,
+          .authored_on = now};
+      if (const Value* owner = task->Find("owner")) follow.owner = *owner;
+      if (const Value* patient = task->Find("for")) follow.patient = *patient;
+      tx.Create(WorkTask(*terms_, follow));
     } else {
       SetExtension(updated, sys::kExtNextDeliveryAttempt, "valueInstant", Str(next_attempt));
     }

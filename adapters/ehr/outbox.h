@@ -9,15 +9,17 @@
 //   in-progress  taken over, waiting for the partner's AppRec (a business message)
 //   failed       the partner refused it, or pushing it failed for good (dead letter); either
 //                way a follow-up Task was opened
-// When the gateway pushes (gateway/http/ehr_pusher.h), each failed attempt is recorded on the
+// When the gateway pushes (gateway/ehr/ehr_pusher.h), each failed attempt is recorded on the
 // entry: extensions delivery-attempts and next-delivery-attempt, and Task.statusReason.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "adapters/api/fhir_port.h"
 #include "common/status.h"
 #include "fhir/json/value.h"
+#include "fhir/terminology/terminology.h"
 
 namespace adapters::ehr {
 
@@ -46,11 +48,13 @@ struct OutboxEntry {
   std::string xml;  // the message, UTF-8
 };
 
-fhir::json::Value OutboxTask(const OutboxEntry& entry);
+fhir::json::Value OutboxTask(const fhir::terminology::Terminology& terms, const OutboxEntry& entry);
 
 class Outbox {
  public:
-  explicit Outbox(FhirPort& fhir) : fhir_(fhir) {}
+  // `fhir` must outlive the outbox; `terms` gives the follow-up tasks' display texts.
+  Outbox(FhirPort& fhir, std::shared_ptr<const fhir::terminology::Terminology> terms)
+      : fhir_(fhir), terms_(std::move(terms)) {}
 
   // Pending messages, oldest first, at most `limit`.
   common::StatusOr<std::vector<OutboxMessage>> Pending(int limit) const;
@@ -73,6 +77,7 @@ class Outbox {
 
  private:
   FhirPort& fhir_;
+  std::shared_ptr<const fhir::terminology::Terminology> terms_;
 };
 
 }  // namespace adapters::ehr

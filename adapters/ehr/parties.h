@@ -17,7 +17,7 @@ struct KithCode {
 };
 
 // An identifier with its type (kodeverk 8116 for persons, 9051 for organisations; messages
-// mix them up, see messaging.md §3: the type code V is what counts).
+// mix them up, see docs/kith-messaging.md § Identifier types: the type code V is what counts).
 struct Ident {
   std::string id;
   KithCode type;

@@ -1,7 +1,8 @@
 #pragma once
-// The real-world deviations from the KITH schemas that we tolerate on purpose (messaging.md
-// §3; the corpus's quirks/ shows each one). They are repaired in the parsed tree before schema
-// validation, so that what is left to the validator is a real error (T02):
+// The real-world deviations from the KITH schemas that we tolerate on purpose
+// (docs/kith-messaging.md § Known sender quirks; the corpus's quirks/ shows each one). They
+// are repaired in the parsed tree before schema validation, so that what is left to the
+// validator is a real error (T02):
 //   * an xs:date without zero padding ("1991-12-4")             -> zero-padded
 //   * ConversationRef with RefToConversation before RefToParent -> put in schema order
 //   * a TeleCom without TeleAddress                             -> dropped (it has no address)

@@ -2,9 +2,9 @@
 
 #include <cctype>
 
-#include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/norwegian_id.h"
 #include "common/time.h"
 
@@ -288,11 +288,11 @@ std::string ToFhir::AddAttachment(BundleBuilder& tx, const std::string& patient,
   att.Set("contentType", Str(mime));
   att.Set("url", Str(binary));
   att.Set("size", Value::Number(std::to_string(bytes.size())));
-  att.Set("hash", Str(Sha1Base64(bytes)));
+  att.Set("hash", Str(common::Base64Encode(common::Sha1(bytes))));
   if (!a.description.empty()) att.Set("title", Str(a.description));
   Value ext = Value::Object();
   ext.Set("url", Str(sys::kExtSha256));
-  ext.Set("valueString", Str(Sha256Hex(bytes)));
+  ext.Set("valueString", Str(common::HexEncode(common::Sha256(bytes))));
   att.Set("extension", Array()).Append(std::move(ext));
   content.Append(std::move(c));
   return tx.Create(std::move(r));

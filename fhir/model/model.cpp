@@ -260,8 +260,6 @@ ElementDef FindElement(std::string_view path) {
   }
 }
 
-size_t ElementCount() { return internal::kElementCount; }
-
 namespace {
 
 InvariantInfo ToInfo(const internal::InvariantRow& row) {

@@ -133,7 +133,7 @@ class ElementDef {
   ElementList children() const;
   Binding binding() const;  // the REQUIRED binding, if any
 
-  uint32_t index() const;  // unique, dense: 0 <= index() < ElementCount()
+  uint32_t index() const;  // unique and dense over the model's elements
 
  private:
   friend class ElementList;
@@ -226,8 +226,6 @@ TypeDef FindResourceType(std::string_view name);
 // children and contentReferences; choice elements by name ("Observation.value"). Empty if
 // unknown.
 ElementDef FindElement(std::string_view path);
-// Number of elements in the model (ElementDef::index() is below it).
-size_t ElementCount();
 
 std::optional<InvariantInfo> FindInvariant(std::string_view key);
 std::vector<InvariantInfo> AllInvariants();

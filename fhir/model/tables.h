@@ -83,7 +83,6 @@ extern const uint32_t kStringPoolSize;
 extern const TypeRow kTypes[];  // sorted by name
 extern const uint32_t kTypeCount;
 extern const ElementRow kElements[];
-extern const uint32_t kElementCount;
 extern const TypeRefRow kTypeRefs[];
 extern const uint32_t kTypeRefCount;
 extern const Str kTargets[];

@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 
+#include "common/url.h"
 #include "fhir/search/registry.h"
 #include "fhir/search/values.h"
 
@@ -102,23 +103,6 @@ Prefix TakePrefix(std::string_view& v) {
   return Prefix::kEq;
 }
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/' ||
-        c == ',' || c == '|' || c == '*') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 std::optional<Modifier> ModifierFromName(std::string_view m) {
   if (m == "exact") return Modifier::kExact;
   if (m == "contains") return Modifier::kContains;
@@ -176,9 +160,9 @@ class Parser {
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [name, value] : accepted_) {
       if (!query_.canonical.empty()) query_.canonical += '&';
-      query_.canonical += PercentEncode(name);
+      query_.canonical += common::PercentEncode(name, common::kSearchLinkKeep);
       query_.canonical += '=';
-      query_.canonical += PercentEncode(value);
+      query_.canonical += common::PercentEncode(value, common::kSearchLinkKeep);
     }
     return std::move(query_);
   }

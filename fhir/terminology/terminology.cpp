@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/file.h"
 #include "fhir/json/parser.h"
 #include "fhir/outcome.h"
 #include "fhir/validation/validator.h"
@@ -26,7 +27,7 @@ constexpr size_t kMaxReportedIssues = 5;
 // Terminology files are small; this bounds a mistaken pointer at a huge file.
 constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 
-Status Fail(std::string_view origin, std::string message) {
+Status Fail(std::string_view origin, const std::string& message) {
   std::string m(origin);
   m += ": ";
   m += message;
@@ -42,33 +43,6 @@ const std::vector<Value>& Items(const Value& obj, std::string_view key) {
   static const std::vector<Value> kEmpty;
   const Value* v = obj.Find(key);
   return v != nullptr && v->is_array() ? v->items() : kEmpty;
-}
-
-// Reads a whole file; false with `reason` set on failure.
-bool ReadFile(const std::string& path, std::string* out, std::string* reason) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    *reason = std::strerror(errno);
-    return false;
-  }
-  char buf[65536];
-  size_t n;
-  bool too_large = false;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    out->append(buf, n);
-    if (out->size() > kMaxFileBytes) {
-      too_large = true;
-      break;
-    }
-  }
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (too_large) {
-    *reason = "larger than " + std::to_string(kMaxFileBytes) + " bytes";
-    return false;
-  }
-  if (failed) *reason = "read error";
-  return !failed;
 }
 
 // A map key ordering that also accepts string_view probes.
@@ -240,10 +214,9 @@ common::StatusOr<std::shared_ptr<const Terminology>> Terminology::LoadDirectory(
   std::vector<Value> resources;
   resources.reserve(files.size());
   for (const std::string& path : files) {
-    std::string text;
-    std::string reason;
-    if (!ReadFile(path, &text, &reason)) return common::Error(Fail(path, "cannot read: " + reason));
-    auto parsed = json::Parse(text);
+    common::StatusOr<std::string> text = common::ReadFile(path, kMaxFileBytes);
+    if (!text) return common::Error(Fail(path, "cannot read: " + text.error().message()));
+    auto parsed = json::Parse(*text);
     if (!parsed) return common::Error(Fail(path, "invalid JSON: " + parsed.error().message()));
     resources.push_back(std::move(*parsed));
   }

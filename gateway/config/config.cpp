@@ -1,6 +1,8 @@
 #include "gateway/config/config.h"
 
 #include <arpa/inet.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 
 #include <array>
 #include <cerrno>
@@ -11,10 +13,9 @@
 #include <set>
 #include <variant>
 
+#include "common/file.h"
+#include "common/url.h"
 #include "fhir/model/model.h"
-#include "gateway/http/http_client.h"
-#include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
 
 namespace gateway::config {
 namespace {
@@ -359,23 +360,6 @@ Status CheckReadable(std::string_view key, const std::string& path) {
   return KeyError(key, "cannot read '" + path + "': " + reason);
 }
 
-bool ReadFile(const std::string& path, std::string* out, std::string* reason) {
-  *reason = UnreadableReason(path);
-  if (!reason->empty()) return false;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    *reason = std::strerror(errno);
-    return false;
-  }
-  char buf[8192];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) *reason = "read error";
-  return !failed;
-}
-
 bool ValidBaseUrl(std::string_view url) {
   std::string_view rest;
   if (url.starts_with("http://")) {
@@ -562,7 +546,7 @@ Status ValidateEhr(EhrConfig& ehr) {
   if (std::string reason = UnreadableDirectoryReason(ehr.schema_dir); !reason.empty()) {
     return KeyError("ehr.schema_dir", "cannot read directory '" + ehr.schema_dir + "': " + reason);
   }
-  if (!ehr.push_url.empty() && !http::ParseHttpUrl(ehr.push_url)) {
+  if (!ehr.push_url.empty() && !common::ParseHttpUrl(ehr.push_url)) {
     return KeyError("ehr.push_url",
                     "must be an http:// or https:// URL without user info or fragment");
   }
@@ -595,12 +579,14 @@ common::StatusOr<Config> Load(const CommandLineOverrides& overrides, const GetEn
     source = "EMG_CONFIG";
   }
   if (!path.empty()) {
-    std::string text;
-    std::string reason;
-    if (!ReadFile(path, &text, &reason)) {
-      return common::Error(KeyError(source, "cannot read config file '" + path + "': " + reason));
+    std::string reason = UnreadableReason(path);
+    common::StatusOr<std::string> text =
+        reason.empty() ? common::ReadFile(path) : common::Error(Code::kNotFound, reason);
+    if (!text) {
+      return common::Error(
+          KeyError(source, "cannot read config file '" + path + "': " + text.error().message()));
     }
-    Status s = ApplyJson(text, config);
+    Status s = ApplyJson(*text, config);
     if (!s.ok()) {
       // Key errors already name the key; syntax errors get the file name.
       if (s.message().starts_with("invalid JSON") || s.message().starts_with("the top level")) {

@@ -67,7 +67,7 @@
 //     D-nummer for Patient, HPR-nummer for Practitioner. Empty: none.
 // (7) The CodeSystem and ConceptMap files (fhir/terminology) loaded, validated and seeded into
 //     the store at every start; relative paths are from the working directory.
-// (8) The gateway POSTs every outbox message there (gateway/http/ehr_pusher.h), with retry,
+// (8) The gateway POSTs every outbox message there (gateway/ehr/ehr_pusher.h), with retry,
 //     backoff and a dead-letter state; the pull API stays available. Needs ehr.her_id.
 //
 // (9)  "off" serves every request as the gateway itself, without authentication or audit: for

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/http/message.h"
 #include "gateway/http/metrics.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::http {
 

@@ -33,62 +33,6 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
-std::optional<HttpUrl> ParseHttpUrl(std::string_view url) {
-  HttpUrl u;
-  std::string_view rest;
-  if (url.starts_with("http://")) {
-    rest = url.substr(7);
-  } else if (url.starts_with("https://")) {
-    u.tls = true;
-    rest = url.substr(8);
-  } else {
-    return std::nullopt;
-  }
-  if (rest.find('#') != std::string_view::npos) return std::nullopt;
-  size_t slash = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, slash);
-  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (u.target.front() == '?') u.target.insert(0, "/");
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-  std::string_view port;
-  bool has_port = false;
-  bool bracketed = authority.front() == '[';
-  if (bracketed) {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    u.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      has_port = true;
-      port = after.substr(1);
-    }
-  } else {
-    size_t colon = authority.find(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      has_port = true;
-      port = authority.substr(colon + 1);
-    }
-  }
-  if (u.host.empty()) return std::nullopt;
-  for (char c : u.host) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-              (bracketed && c == ':');
-    if (!ok) return std::nullopt;
-  }
-  u.port = u.tls ? 443 : 80;
-  if (has_port) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return std::nullopt;
-    }
-    u.port = static_cast<uint16_t>(value);
-  }
-  return u;
-}
-
 common::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(std::chrono::milliseconds timeout,
                                                                  const std::string& ca_file) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -121,7 +65,7 @@ namespace {
 // applies: Beast enforces timeouts on asynchronous operations only.
 template <typename Stream>
 asio::awaitable<ClientResponse> Exchange(
-    Stream& stream, bhttp::verb verb, const HttpUrl& url, std::string_view body,
+    Stream& stream, bhttp::verb verb, const common::HttpUrl& url, std::string_view body,
     const std::vector<std::pair<std::string, std::string>>& headers) {
   ClientResponse out;
   bhttp::request<bhttp::string_body> req{verb, url.target, 11};
@@ -157,7 +101,8 @@ asio::awaitable<ClientResponse> Exchange(
   co_return out;
 }
 
-asio::awaitable<ClientResponse> Run(bhttp::verb verb, const HttpUrl& url, std::string_view body,
+asio::awaitable<ClientResponse> Run(bhttp::verb verb, const common::HttpUrl& url,
+                                    std::string_view body,
                                     const std::vector<std::pair<std::string, std::string>>& headers,
                                     std::chrono::milliseconds timeout, ssl::context& tls) {
   auto executor = co_await asio::this_coro::executor;
@@ -211,24 +156,24 @@ asio::awaitable<ClientResponse> Run(bhttp::verb verb, const HttpUrl& url, std::s
 
 }  // namespace
 
-ClientResponse HttpClient::Post(const HttpUrl& url, std::string_view body,
+ClientResponse HttpClient::Post(const common::HttpUrl& url, std::string_view body,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
   return Send(bhttp::verb::post, url, body, headers);
 }
 
-ClientResponse HttpClient::Get(const HttpUrl& url,
+ClientResponse HttpClient::Get(const common::HttpUrl& url,
                                const std::vector<std::pair<std::string, std::string>>& headers) {
   return Send(bhttp::verb::get, url, {}, headers);
 }
 
-ClientResponse HttpClient::Send(boost::beast::http::verb verb, const HttpUrl& url,
+ClientResponse HttpClient::Send(boost::beast::http::verb verb, const common::HttpUrl& url,
                                 std::string_view body,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
   asio::io_context io;
   ClientResponse result;
   result.error = "timed out";
   asio::co_spawn(io, Run(verb, url, body, headers, timeout_, *tls_),
-                 [&result](std::exception_ptr e, ClientResponse r) {
+                 [&result](const std::exception_ptr& e, ClientResponse r) {
                    if (e) {
                      result.error = "internal error in the HTTP client";
                      return;

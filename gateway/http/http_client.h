@@ -15,23 +15,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/url.h"
 
 namespace boost::asio::ssl {
 class context;
 }
 
 namespace gateway::http {
-
-struct HttpUrl {
-  bool tls = false;
-  std::string host;  // a name, an IPv4 address or an IPv6 address (without brackets)
-  uint16_t port = 0;
-  std::string target;  // path and query, "/" at least
-};
-
-// http://host[:port]/path?query or https://...; nullopt for anything else (userinfo,
-// fragments, other schemes, a bad port).
-std::optional<HttpUrl> ParseHttpUrl(std::string_view url);
 
 struct ClientResponse {
   int status = 0;     // 0: no response (then `error` says why)
@@ -49,13 +39,14 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Thread-safe: every call has its own connection and I/O context.
-  ClientResponse Post(const HttpUrl& url, std::string_view body,
+  ClientResponse Post(const common::HttpUrl& url, std::string_view body,
                       const std::vector<std::pair<std::string, std::string>>& headers);
-  ClientResponse Get(const HttpUrl& url,
+  ClientResponse Get(const common::HttpUrl& url,
                      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
-  ClientResponse Send(boost::beast::http::verb verb, const HttpUrl& url, std::string_view body,
+  ClientResponse Send(boost::beast::http::verb verb, const common::HttpUrl& url,
+                      std::string_view body,
                       const std::vector<std::pair<std::string, std::string>>& headers);
   HttpClient(std::chrono::milliseconds timeout, std::unique_ptr<boost::asio::ssl::context> tls);
   std::chrono::milliseconds timeout_;

@@ -73,7 +73,7 @@ class Metrics {
   // Fed by fhir::store::Store::SetCommitObserver.
   void ObserveCommit(double seconds, size_t units);
 
-  // EHR outbox push (gateway/http/ehr_pusher.h). `result` is one of kEhrPushResults.
+  // EHR outbox push (gateway/ehr/ehr_pusher.h). `result` is one of kEhrPushResults.
   void CountEhrPush(std::string_view result);
   void CountEhrDeadLetter() { ehr_dead_letters_.fetch_add(1, std::memory_order_relaxed); }
   void SetEhrOutboxPending(int64_t n) { ehr_outbox_pending_.store(n, std::memory_order_relaxed); }

@@ -227,8 +227,9 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() { Shutdown(); }
 
-common::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler,
-                                                        ReadinessProbe ready, Metrics& metrics) {
+common::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                        Handler handler, ReadinessProbe ready,
+                                                        Metrics& metrics) {
   int io_threads = std::max(1, options.io_threads);
   auto impl = std::make_unique<Impl>(io_threads);
   impl->options = options;

@@ -29,8 +29,8 @@
 #include <string>
 
 #include "common/status.h"
-#include "gateway/http/message.h"
 #include "gateway/http/metrics.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::http {
 
@@ -61,8 +61,9 @@ class Server {
   // Binds, starts the I/O threads and the handler pool, and begins accepting. Fails (never
   // throws) when the address cannot be bound or the TLS files cannot be loaded. `metrics`
   // must outlive the server.
-  static common::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options, Handler handler,
-                                                         ReadinessProbe ready, Metrics& metrics);
+  static common::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                         Handler handler, ReadinessProbe ready,
+                                                         Metrics& metrics);
   ~Server();  // Shutdown() if not done yet
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

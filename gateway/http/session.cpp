@@ -97,17 +97,16 @@ std::vector<std::unique_ptr<net::thread_pool>> EdgeContext::TakePools() {
 }
 
 HttpResponse EdgeContext::InvokeHandler(const HttpRequest& request) {
-  // The exception's message may carry request data, so only the fact is logged.
   try {
     if (handler) return handler(request);
     return OutcomeResponse(404, "not-found", "no handler is configured", "unmatched");
-  } catch (const std::exception&) {
   } catch (...) {
+    // The exception's message may carry request data, so only the fact is logged.
+    metrics.HandlerException();
+    common::log::Error("handler_exception", {{"request_id", request.context.request_id}});
+    return OutcomeResponse(500, "exception", "internal error while processing the request",
+                           "unmatched");
   }
-  metrics.HandlerException();
-  common::log::Error("handler_exception", {{"request_id", request.context.request_id}});
-  return OutcomeResponse(500, "exception", "internal error while processing the request",
-                         "unmatched");
 }
 
 namespace {
@@ -348,15 +347,6 @@ class Session : public SessionBase {
     request.path = std::move(target->path);
     request.query = std::move(target->query);
     request.body = std::move(msg.body());
-    if (IsFormSearch(request.method, request.path, request.Header("content-type"))) {
-      auto form = ParseQuery(request.body);
-      if (!form.has_value()) {
-        return Write(OutcomeResponse(400, "invalid", "malformed percent-encoding in the form body",
-                                     kRouteMalformed));
-      }
-      for (auto& pair : *form) request.query.push_back(std::move(pair));
-      request.form_search = true;
-    }
 
     in_flight_ = true;
     ctx_->metrics.RequestStarted();

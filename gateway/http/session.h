@@ -15,9 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "gateway/http/message.h"
 #include "gateway/http/metrics.h"
 #include "gateway/http/server.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::http {
 

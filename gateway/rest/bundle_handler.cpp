@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "common/url.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -54,14 +55,17 @@ Status EntryError(Code code, size_t i, const std::string& what) {
   return Status(code, Expr(i) + ": " + what);
 }
 
-// Like ASSIGN_OR_RETURN, but names the failing entry in the error.
-#define ASSIGN_OR_RETURN_STATUS(lhs, expr, index)                         \
-  auto EMG_CONCAT(emg_r_, __LINE__) = (expr);                             \
-  if (!EMG_CONCAT(emg_r_, __LINE__)) {                                    \
-    return EntryError(EMG_CONCAT(emg_r_, __LINE__).error().code(), index, \
-                      EMG_CONCAT(emg_r_, __LINE__).error().message());    \
-  }                                                                       \
+// Like ASSIGN_OR_RETURN, but names the failing entry in the error. `lhs` may be a declaration,
+// so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define ASSIGN_OR_RETURN_STATUS(lhs, expr, index)                           \
+  auto EMG_CONCAT(emg_r_, __LINE__) = (expr);                               \
+  if (!EMG_CONCAT(emg_r_, __LINE__)) {                                      \
+    return EntryError(EMG_CONCAT(emg_r_, __LINE__).error().code(), (index), \
+                      EMG_CONCAT(emg_r_, __LINE__).error().message());      \
+  }                                                                         \
   lhs = std::move(*EMG_CONCAT(emg_r_, __LINE__))
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Strips our base URL from an absolute request URL and splits path and query.
 void SplitUrl(const Call& call, std::string url, Entry& e) {
@@ -86,6 +90,10 @@ StatusOr<Entry> ReadEntry(const Call& call, const Value& item, size_t i) {
     return common::Error(EntryError(Code::kInvalidArgument, i, "request is missing"));
   e.method = std::string(request->GetString("method"));
   SplitUrl(call, std::string(request->GetString("url")), e);
+  if (!e.query.empty() && !common::ParseFormUrlEncoded(e.query)) {
+    return common::Error(
+        EntryError(Code::kInvalidArgument, i, "request.url has malformed percent-encoding"));
+  }
   e.if_none_exist = std::string(request->GetString("ifNoneExist"));
   e.if_match = std::string(request->GetString("ifMatch"));
   e.if_none_match = std::string(request->GetString("ifNoneMatch"));
@@ -100,7 +108,9 @@ HttpRequest SubRequest(const Call& call, const Entry& e) {
   sub.target = "/" + e.url;
   size_t qm = e.url.find('?');
   sub.path = "/" + e.url.substr(0, qm);
-  if (qm != std::string::npos) sub.query = ParseFormBody(e.url.substr(qm + 1));
+  if (qm != std::string::npos) {  // well-formed: ReadEntry checked it
+    sub.query = common::ParseFormUrlEncoded(e.url.substr(qm + 1)).value_or(common::FormPairs{});
+  }
   sub.context = call.request.context;
   if (std::string_view host = call.request.Header("host"); !host.empty()) {
     sub.headers.emplace_back("host", std::string(host));

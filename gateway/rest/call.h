@@ -6,9 +6,9 @@
 
 #include "fhir/search/query.h"
 #include "fhir/store/store.h"
-#include "gateway/http/message.h"
 #include "gateway/rest/fhir_api.h"
 #include "gateway/rest/http_util.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::rest {
 

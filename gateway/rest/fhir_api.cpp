@@ -65,12 +65,6 @@ HttpResponse UnknownType(const std::string& type) {
       Status(Code::kNotFound, "resource type '" + type + "' is not supported by this server"));
 }
 
-HttpResponse UnsupportedMedia(const Status& s) {
-  HttpResponse r = ErrorResponse(s);
-  r.status = 415;
-  return r;
-}
-
 void ReadPrefer(Call& call) {
   std::string_view prefer = call.request.Header("prefer");
   if (prefer.find("return=minimal") != std::string_view::npos) {
@@ -139,7 +133,7 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   if (parts[0] == "_search" && parts.size() == 1) {
     call.route = "/_search";
     if (m != "POST") return MethodNotAllowed("POST");
-    if (auto s = rest::UseFormBody(call); !s.ok()) return UnsupportedMedia(s);
+    if (auto refused = rest::UseFormBody(call)) return std::move(*refused);
     return rest::HandleSearch(call, "");
   }
   const std::string& type = parts[0];
@@ -158,7 +152,7 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   if (parts.size() == 2 && parts[1] == "_search") {
     call.route = "/{type}/_search";
     if (m != "POST") return MethodNotAllowed("POST");
-    if (auto s = rest::UseFormBody(call); !s.ok()) return UnsupportedMedia(s);
+    if (auto refused = rest::UseFormBody(call)) return std::move(*refused);
     return rest::HandleSearch(call, type);
   }
   if (parts.size() == 2 && parts[1] == "_history") {

@@ -8,7 +8,7 @@
 
 #include "common/status.h"
 #include "fhir/store/store.h"
-#include "gateway/http/message.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::rest {
 struct Call;
@@ -37,7 +37,7 @@ class FhirApi {
   // Never throws; every error is an OperationOutcome response.
   HttpResponse Handle(const HttpRequest& request);
   // The same against another view of the store: the per-request authorizing decorator
-  // (auth/access.h) that enforces the caller's access and records the audit trail.
+  // (authz/access.h) that enforces the caller's access and records the audit trail.
   HttpResponse Handle(const HttpRequest& request, fhir::store::Store& store);
 
   // Runs a transaction Bundle (JSON) at start: the terminology seed and the demo seed.

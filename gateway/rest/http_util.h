@@ -9,7 +9,7 @@
 #include "common/status.h"
 #include "fhir/json/value.h"
 #include "fhir/outcome.h"
-#include "gateway/http/message.h"
+#include "gateway/rest/message.h"
 
 namespace gateway::rest {
 
@@ -42,10 +42,7 @@ std::optional<int64_t> ParseETag(std::string_view value);
 std::optional<HttpResponse> CheckAcceptable(const HttpRequest& request);
 // Checks Content-Type of a request carrying a FHIR resource (415 when it is not JSON).
 std::optional<HttpResponse> CheckFhirContentType(const HttpRequest& request);
-
-// Percent-decodes application/x-www-form-urlencoded text into name/value pairs.
-std::vector<std::pair<std::string, std::string>> ParseFormBody(std::string_view body);
-// Percent-encodes a query component.
-std::string UrlEncode(std::string_view s);
+// The media type of a Content-Type or Accept element without parameters, lower-cased, trimmed.
+std::string MediaType(std::string_view value);
 
 }  // namespace gateway::rest

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/url.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -205,7 +206,8 @@ std::string QueryStringOf(const Call& call) {
   for (const auto& [k, v] : call.params) {
     if (k == "_format" || k == "_pretty") continue;
     if (!qs.empty()) qs += '&';
-    qs += UrlEncode(k) + "=" + UrlEncode(v);
+    qs += common::PercentEncode(k, common::kSearchLinkKeep) + "=" +
+          common::PercentEncode(v, common::kSearchLinkKeep);
   }
   return qs;
 }
@@ -214,7 +216,12 @@ std::string QueryStringOf(const Call& call) {
 
 StatusOr<fhir::search::Query> ParseCriteria(const std::string& type, std::string_view qs,
                                             const FhirApiOptions& options) {
-  std::vector<std::pair<std::string, std::string>> params = ParseFormBody(qs);
+  std::optional<common::FormPairs> decoded = common::ParseFormUrlEncoded(qs);
+  if (!decoded) {
+    return common::Error(Code::kInvalidArgument,
+                         "conditional criteria have malformed percent-encoding");
+  }
+  std::vector<std::pair<std::string, std::string>> params = std::move(*decoded);
   if (params.empty()) {
     return common::Error(Code::kInvalidArgument, "conditional criteria are empty");
   }
@@ -440,17 +447,24 @@ HttpResponse ConditionalDelete(Call& call, const std::string& type) {
   return resp;
 }
 
-Status UseFormBody(Call& call) {
-  // The HTTP edge already decoded a form body into the query parameters (form_search);
-  // appending it again would repeat every parameter (and `_count=2` twice is a 400).
-  if (call.request.body.empty() || call.request.form_search) return Status::Ok();
-  std::string_view ct = call.request.Header("content-type");
-  if (!ct.starts_with("application/x-www-form-urlencoded")) {
-    return Status(Code::kInvalidArgument,
-                  "POST _search takes parameters as application/x-www-form-urlencoded");
+std::optional<HttpResponse> UseFormBody(Call& call) {
+  if (call.request.body.empty()) return std::nullopt;
+  if (MediaType(call.request.Header("content-type")) != "application/x-www-form-urlencoded") {
+    HttpResponse r =
+        ErrorResponse(Status(Code::kInvalidArgument,
+                             "POST _search takes parameters as application/x-www-form-urlencoded"),
+                      call.rendering);
+    r.status = 415;
+    return r;
   }
-  for (auto& p : ParseFormBody(call.request.body)) call.params.push_back(std::move(p));
-  return Status::Ok();
+  std::optional<common::FormPairs> form = common::ParseFormUrlEncoded(call.request.body);
+  if (!form) {
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "malformed percent-encoding in the form body"),
+        call.rendering);
+  }
+  for (auto& p : *form) call.params.push_back(std::move(p));
+  return std::nullopt;
 }
 
 }  // namespace gateway::rest

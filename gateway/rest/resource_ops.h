@@ -19,8 +19,9 @@ HttpResponse Delete(Call& call, const std::string& type, const std::string& id);
 HttpResponse ConditionalUpdate(Call& call, const std::string& type);
 HttpResponse ConditionalDelete(Call& call, const std::string& type);
 
-// For POST _search: checks the form Content-Type and appends the form parameters.
-common::Status UseFormBody(Call& call);
+// For POST _search: appends the parameters of the form body to the call's parameters (the HTTP
+// edge leaves bodies alone). 415 for another Content-Type, 400 for malformed percent-encoding.
+std::optional<HttpResponse> UseFormBody(Call& call);
 
 // Parses and validates a request body as a resource of `type`. On failure returns the
 // OperationOutcome response (400 / 413 / 415) instead.

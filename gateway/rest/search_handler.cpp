@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/url.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -216,7 +217,8 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
       continue;
     }
     if (!canonical.empty()) canonical += '&';
-    canonical += UrlEncode(name) + "=" + UrlEncode(value);
+    canonical += common::PercentEncode(name, common::kSearchLinkKeep) + "=" +
+                 common::PercentEncode(value, common::kSearchLinkKeep);
   }
   if (!id.empty()) {
     // The history of a resource that never existed is a 404, as its read is.

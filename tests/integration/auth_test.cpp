@@ -25,15 +25,16 @@
 #include <thread>
 #include <vector>
 
-#include "auth/jose/dpop.h"
-#include "auth/jose/jose.h"
-#include "auth/jose/jws.h"
+#include "common/base64.h"
 #include "common/time.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/value.h"
 #include "fhir/json/writer.h"
 #include "integration/support/auth_support.h"
+#include "jose/dpop.h"
+#include "jose/jose.h"
+#include "jose/jws.h"
 
 namespace emg::test {
 namespace {
@@ -89,7 +90,7 @@ class AuthTest : public ::testing::Test {
     ehr_ = new AccessToken(std::move(*ehr));
     SeedData();
     if (!setup_error_.empty()) {
-      setup_error_ += " token payload: " + *::auth::jose::Base64UrlDecode(Parts(ehr_->token).at(1));
+      setup_error_ += " token payload: " + *::common::Base64UrlDecode(Parts(ehr_->token).at(1));
     }
   }
   static void TearDownTestSuite() {
@@ -433,7 +434,7 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
   EXPECT_EQ(Gw().Get(target, env_->Dpop(*ehr_, "GET", "/Observation")).status, 401);
   EXPECT_EQ(Gw().Get(target, env_->Dpop(*ehr_, "POST", target)).status, 401);
   // A proof from another key (not the token's cnf.jkt).
-  AccessToken stolen{token, *::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256)};
+  AccessToken stolen{token, *::jose::PrivateKey::Generate(::jose::Alg::kES256)};
   EXPECT_EQ(Gw().Get(target, env_->Dpop(stolen, "GET", target)).status, 401);
 
   std::vector<std::string> p = Parts(token);
@@ -445,23 +446,23 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
   std::string sig = p[2];
   sig[5] = sig[5] == 'A' ? 'B' : 'A';
   EXPECT_EQ(with_token(p[0] + "." + p[1] + "." + sig), 401);
-  std::string payload = *::auth::jose::Base64UrlDecode(p[1]);
+  std::string payload = *::common::Base64UrlDecode(p[1]);
   std::string altered = payload;
   altered.replace(altered.find("\"sub\":\"") + 7, 1, "X");
-  EXPECT_EQ(with_token(p[0] + "." + ::auth::jose::Base64UrlEncode(altered) + "." + p[2]), 401);
+  EXPECT_EQ(with_token(p[0] + "." + ::common::Base64UrlEncode(altered) + "." + p[2]), 401);
   // alg: none.
-  std::string none = ::auth::jose::Base64UrlEncode(R"({"alg":"none","typ":"at+jwt"})");
+  std::string none = ::common::Base64UrlEncode(R"({"alg":"none","typ":"at+jwt"})");
   EXPECT_EQ(with_token(none + "." + p[1] + "."), 401);
   // HS256 keyed with the provider's public key (algorithm confusion).
   HttpClient op("127.0.0.1", env_->op().port(), 10s);
   HttpResult jwks = op.Get("/jwks");
   auto keys = fhir::json::Parse(jwks.body);
   ASSERT_TRUE(keys.has_value());
-  std::string hs_header = ::auth::jose::Base64UrlEncode(R"({"alg":"HS256","typ":"at+jwt"})");
+  std::string hs_header = ::common::Base64UrlEncode(R"({"alg":"HS256","typ":"at+jwt"})");
   for (const auto& [k, v] : keys->members()) {
     if (k != "keys") continue;
     for (const Value& jwk : v.items()) {
-      auto pub = ::auth::jose::PublicKey::FromJwk(jwk);
+      auto pub = ::jose::PublicKey::FromJwk(jwk);
       if (!pub.has_value()) continue;
       std::string input = hs_header + "." + p[1];
       const std::string pem = pub->ToPem();
@@ -470,18 +471,18 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
       HMAC(EVP_sha256(), pem.data(), static_cast<int>(pem.size()),
            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len);
       EXPECT_EQ(with_token(input + "." +
-                           ::auth::jose::Base64UrlEncode(
+                           ::common::Base64UrlEncode(
                                std::string_view(reinterpret_cast<const char*>(mac), mac_len))),
                 401);
     }
   }
   // Signed by a key the issuer never published (unknown kid; refetched once, then refused).
-  auto rogue = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
+  auto rogue = ::jose::PrivateKey::Generate(::jose::Alg::kES256);
   Value header = Value::Object();
   header.Set("typ", Value::String("at+jwt"));
   header.Set("kid", Value::String("rogue-key"));
   auto claims = fhir::json::Parse(payload);
-  auto forged = ::auth::jose::SignCompact(header, *claims, *rogue, ::auth::jose::Alg::kES256);
+  auto forged = ::jose::SignCompact(header, *claims, *rogue, ::jose::Alg::kES256);
   ASSERT_TRUE(forged.has_value());
   EXPECT_EQ(with_token(*forged), 401);
   // The untouched token still works after all of that.
@@ -490,14 +491,14 @@ TEST_F(AuthTest, DpopBoundTokenWorksAndEveryTamperingFailsClosed) {
 
 TEST_F(AuthTest, TokensFromUnknownIssuersOrForOtherAudiencesAreRefused) {
   const std::string target = "/" + data_["A"]["Patient"];
-  auto payload = fhir::json::Parse(*::auth::jose::Base64UrlDecode(Parts(ehr_->token).at(1)));
+  auto payload = fhir::json::Parse(*::common::Base64UrlDecode(Parts(ehr_->token).at(1)));
   ASSERT_TRUE(payload.has_value());
-  auto key = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
+  auto key = ::jose::PrivateKey::Generate(::jose::Alg::kES256);
   Value header = Value::Object();
   header.Set("typ", Value::String("at+jwt"));
   header.Set("kid", Value::String("k1"));
   auto send = [&](const Value& claims) {
-    auto token = ::auth::jose::SignCompact(header, claims, *key, ::auth::jose::Alg::kES256);
+    auto token = ::jose::SignCompact(header, claims, *key, ::jose::Alg::kES256);
     return Gw().Get(target, env_->Dpop(AccessToken{*token, ehr_->dpop_key}, "GET", target));
   };
   Value other_issuer = *payload;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/file.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "integration/support/gateway_process.h"
@@ -24,10 +25,7 @@ using fhir::json::Value;
 const Headers kJson = {{"Content-Type", "application/fhir+json"}};
 
 std::string ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return common::ReadFile(p.string()).value();
 }
 
 // Removes what the server owns (id, meta.versionId, meta.lastUpdated) for comparison.

@@ -18,29 +18,28 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/jose/jose.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "integration/support/http_client.h"
+#include "jose/jose.h"
 
 namespace emg::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Encodings and hashes from the project's own JOSE layer and common/ (the same code the
-// gateway uses), with OpenSSL only for the randomness.
-using ::auth::jose::Base64UrlEncode;
-using ::auth::jose::Sha256;
+// Encodings and hashes from common/ (the same code the gateway uses), with OpenSSL only for the
+// randomness.
 using common::Base64Encode;
 
-std::string Base64UrlDecode(std::string_view in) {
-  return ::auth::jose::Base64UrlDecode(in).value_or(std::string());
+std::string DecodeOrEmpty(std::string_view in) {
+  return common::Base64UrlDecode(in).value_or(std::string());
 }
 
 std::string RandomB64Url(size_t bytes) {
   std::string raw(bytes, '\0');
   EXPECT_EQ(RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)), 1);
-  return Base64UrlEncode(raw);
+  return common::Base64UrlEncode(raw);
 }
 
 std::unique_ptr<rapidjson::Document> ParseJson(std::string_view text) {
@@ -114,7 +113,7 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
   const std::string& iss = provider_->issuer();
   const std::string redirect_uri(kDefaultRedirectUri);
   const std::string verifier = RandomB64Url(48);
-  const std::string challenge = Base64UrlEncode(Sha256(verifier));
+  const std::string challenge = common::Base64UrlEncode(common::Sha256(verifier));
   const std::string state = RandomB64Url(16);
   const std::string nonce = RandomB64Url(16);
   HttpClient http("127.0.0.1", provider_->port(), 10s);
@@ -189,12 +188,12 @@ TEST_F(OidcProviderTest, CodeFlowWithPkceYieldsIdPortenLikeIdToken) {
   size_t dot2 = id_token.find('.', dot1 + 1);
   ASSERT_NE(dot1, std::string::npos);
   ASSERT_NE(dot2, std::string::npos);
-  auto header = ParseJson(Base64UrlDecode(std::string_view(id_token).substr(0, dot1)));
+  auto header = ParseJson(DecodeOrEmpty(std::string_view(id_token).substr(0, dot1)));
   ASSERT_TRUE(header);
   EXPECT_EQ(StringMember(*header, "alg"), "RS256");
   EXPECT_FALSE(StringMember(*header, "kid").empty());
   const std::string payload_json =
-      Base64UrlDecode(std::string_view(id_token).substr(dot1 + 1, dot2 - dot1 - 1));
+      DecodeOrEmpty(std::string_view(id_token).substr(dot1 + 1, dot2 - dot1 - 1));
   auto payload = ParseJson(payload_json);
   ASSERT_TRUE(payload) << payload_json;
   EXPECT_EQ(StringMember(*payload, "pid"), "17829010097") << payload_json;

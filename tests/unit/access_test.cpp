@@ -1,8 +1,8 @@
-// Authorization as a Store decorator (auth/access.h) over a real SQLite store: what a patient,
+// Authorization as a Store decorator (authz/access.h) over a real SQLite store: what a patient,
 // a practitioner and a system client may read, search, write, and what the audit trail records.
 // All identifiers are synthetic (fødselsnumre with month + 80).
 
-#include "auth/access.h"
+#include "authz/access.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,16 +18,16 @@
 #include <utility>
 #include <vector>
 
-#include "auth/compartment.h"
-#include "auth/principal.h"
-#include "auth/scopes.h"
+#include "authz/compartment.h"
+#include "authz/principal.h"
+#include "authz/scopes.h"
 #include "common/base64.h"
 #include "common/norwegian_id.h"
 #include "fhir/json/parser.h"
 #include "fhir/search/parse.h"
 #include "store/sqlite/sqlite_store.h"
 
-namespace auth {
+namespace authz {
 namespace {
 
 using common::Code;
@@ -1026,4 +1026,4 @@ TEST_F(AccessTest, EveryCompartmentTypeIsHiddenFromOtherPatientsAndStrangers) {
 }
 
 }  // namespace
-}  // namespace auth
+}  // namespace authz

@@ -1,7 +1,7 @@
-// auth/audit: BALP-shaped AuditEvents. Every event built here also goes through the R4
+// authz/audit: BALP-shaped AuditEvents. Every event built here also goes through the R4
 // validator (fhir/validation) and a JSON write/parse round trip.
 
-#include "auth/audit.h"
+#include "authz/audit.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include "fhir/outcome.h"
 #include "fhir/validation/validator.h"
 
-namespace auth {
+namespace authz {
 namespace {
 
 using fhir::json::Value;
@@ -460,4 +460,4 @@ TEST(AuditActionFor, Table) {
 }
 
 }  // namespace
-}  // namespace auth
+}  // namespace authz

@@ -40,5 +40,42 @@ TEST(Base64, RefusesWhatIsNotBase64) {
   }
 }
 
+TEST(Base64Url, Rfc4648VectorsWithoutPadding) {
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg"},
+                                                         {"fo", "Zm8"},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg"},
+                                                         {"fooba", "Zm9vYmE"},
+                                                         {"foobar", "Zm9vYmFy"},
+                                                         {"\xfb\xff", "-_8"},
+                                                         {"\xfb\xef\xbe", "----"},
+                                                         {"\xff\xff\xff", "____"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(Base64UrlEncode(plain), encoded);
+    auto back = Base64UrlDecode(encoded);
+    ASSERT_TRUE(back.has_value()) << encoded;
+    EXPECT_EQ(*back, plain);
+  }
+}
+
+TEST(Base64Url, BinaryRoundTrip) {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  for (size_t len = 0; len < 8; ++len) {
+    std::string part = bytes.substr(len);
+    auto back = Base64UrlDecode(Base64UrlEncode(part));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, part);
+  }
+}
+
+TEST(Base64Url, RejectsPaddingStandardAlphabetWhitespaceAndImpossibleLengths) {
+  for (const char* bad : {"Zg==", "Zm8=", "Zm9v+A", "Zm9v/A", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zh",
+                          "Zm9", "Zm9vYmF!", "="}) {
+    EXPECT_FALSE(Base64UrlDecode(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace common

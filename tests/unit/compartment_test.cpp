@@ -1,4 +1,4 @@
-#include "auth/compartment.h"
+#include "authz/compartment.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "fhir/json/parser.h"
 
-namespace auth {
+namespace authz {
 namespace {
 
 using Ids = std::vector<std::string>;
@@ -240,4 +240,4 @@ TEST(CompartmentMappings, LoadReportsTheFile) {
 }
 
 }  // namespace
-}  // namespace auth
+}  // namespace authz

@@ -1,15 +1,17 @@
 // DPoP proof verification (RFC 9449 §4.3) and the replay cache.
 
-#include "auth/jose/dpop.h"
+#include "jose/dpop.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "auth/jose/jws.h"
+#include "common/base64.h"
+#include "common/digest.h"
 #include "fhir/json/writer.h"
+#include "jose/jws.h"
 
-namespace auth::jose {
+namespace jose {
 namespace {
 
 using fhir::json::Value;
@@ -65,7 +67,7 @@ Value GoodClaims(std::string jti = "c-1") {
   c.Set("htm", Value::String("GET"));
   c.Set("htu", Value::String(kUrl));
   c.Set("iat", Value::Number(std::to_string(kNow)));
-  c.Set("ath", Value::String(Base64UrlEncode(Sha256(kToken))));
+  c.Set("ath", Value::String(common::Base64UrlEncode(common::Sha256(kToken))));
   return c;
 }
 
@@ -253,7 +255,7 @@ TEST(Dpop, PrivateKeyInJwkFails) {
   ReplayCache cache;
   Value header = GoodHeader();
   Value jwk = Key().Public().ToJwk();
-  jwk.Set("d", Value::String(Base64UrlEncode(std::string(32, '\x01'))));
+  jwk.Set("d", Value::String(common::Base64UrlEncode(std::string(32, '\x01'))));
   header.Set("jwk", jwk);
   ExpectReject(VerifyDpopProof(CustomProof(header, GoodClaims()), Check(), cache, kNowTime), "jwk");
   header.Remove("jwk");
@@ -300,4 +302,4 @@ TEST(ReplayCache, RecordsPurgesAndFailsClosedWhenFull) {
 }
 
 }  // namespace
-}  // namespace auth::jose
+}  // namespace jose

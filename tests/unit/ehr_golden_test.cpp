@@ -27,11 +27,11 @@
 
 #include "adapters/api/transaction_recorder.h"
 #include "adapters/ehr/bundle_builder.h"
-#include "adapters/ehr/digest.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/inbox.h"
 #include "adapters/ehr/to_fhir.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/time.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -152,7 +152,8 @@ class Normaliser {
     auto bytes = common::Base64Decode(base64);
     if (!bytes) return "<not base64>";
     if (bytes->find("<AppRec") != std::string::npos) return "base64 of: " + Text(*bytes);
-    return "base64 of " + std::to_string(bytes->size()) + " bytes, SHA-256 " + Sha256Hex(*bytes);
+    return "base64 of " + std::to_string(bytes->size()) + " bytes, SHA-256 " +
+           common::HexEncode(common::Sha256(*bytes));
   }
 
   std::string from_, to_;

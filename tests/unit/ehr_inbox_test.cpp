@@ -18,9 +18,10 @@
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/inbox.h"
 #include "common/base64.h"
+#include "common/url.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
-#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/app/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/unit/ehr_test_support.h"
@@ -132,13 +133,15 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
       EXPECT_TRUE(r.apprec_status.empty());
       const rapidjson::Value& received = expect["receivedApprec"];
       std::string original = Str(received, "originalMsgId");
-      auto tasks = Find("Task?identifier=" +
-                        PercentEncode(std::string(sys::kOutboundMsgId) + "|" + original));
+      auto tasks = Find(
+          "Task?identifier=" +
+          common::PercentEncode(std::string(sys::kOutboundMsgId) + "|" + original, kQueryKeep));
       ASSERT_EQ(tasks.size(), 1u);
       std::string status = Str(received, "status");
       EXPECT_EQ(tasks[0].GetString("status"), status == "2" ? "failed" : "completed");
       auto follow =
-          Find("Task?focus=" + PercentEncode("Task/" + std::string(tasks[0].GetString("id"))));
+          Find("Task?focus=" +
+               common::PercentEncode("Task/" + std::string(tasks[0].GetString("id")), kQueryKeep));
       EXPECT_EQ(follow.size(), status == "1" ? 0u : 1u);
       ++checked;
       continue;
@@ -180,13 +183,14 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
   EXPECT_GE(Find("Communication?_count=100").size(), 5u);
   EXPECT_GE(Find("CommunicationRequest?_count=100").size(), 2u);
   // One Patient per fødselsnummer, however many messages named her.
-  EXPECT_EQ(Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054"))
+  EXPECT_EQ(Find("Patient?identifier=" +
+                 common::PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054", kQueryKeep))
                 .size(),
             1u);
   // Nothing of a rejected message beyond its record: no Patient for the invalid fødselsnummer.
-  EXPECT_TRUE(
-      Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|21877248192"))
-          .empty());
+  EXPECT_TRUE(Find("Patient?identifier=" +
+                   common::PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|21877248192", kQueryKeep))
+                  .empty());
 }
 
 TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
@@ -196,8 +200,8 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   ASSERT_EQ(r.http_status, 200) << r.body;
   EXPECT_EQ(r.apprec_status, "1");
   const std::string msg_id = "630b687c-b6d8-52b1-b965-521051053457";
-  auto srs =
-      Find("ServiceRequest?identifier=" + PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
+  auto srs = Find("ServiceRequest?identifier=" +
+                  common::PercentEncode(std::string(sys::kMsgId) + "|" + msg_id, kQueryKeep));
   ASSERT_EQ(srs.size(), 1u);
   const Value& sr = srs[0];
   EXPECT_EQ(sr.GetString("status"), "active");
@@ -210,30 +214,35 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   ASSERT_NE(sr.Find("supportingInfo"), nullptr);
   EXPECT_EQ(sr.Find("supportingInfo")->items().size(), 3u);  // PROB, UTRED, FA
   // The diagnosis, in ICPC-2.
-  auto conditions = Find("Condition?code=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.1.7170|P76"));
+  auto conditions = Find("Condition?code=" +
+                         common::PercentEncode("urn:oid:2.16.578.1.12.4.1.1.7170|P76", kQueryKeep));
   ASSERT_EQ(conditions.size(), 1u);
   // The patient, found by fødselsnummer, with what the referral says.
   auto patients =
-      Find("Patient?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054"));
+      Find("Patient?identifier=" +
+           common::PercentEncode("urn:oid:2.16.578.1.12.4.1.4.1|12848841054", kQueryKeep));
   ASSERT_EQ(patients.size(), 1u);
   EXPECT_EQ(patients[0].GetString("gender"), "female");
   EXPECT_EQ(patients[0].GetString("birthDate"), "1988-04-12");
   EXPECT_EQ(patients[0].Find("name")->items()[0].GetString("family"), "Syntetisk");
   // The GP, by HPR, and the office, by HER-id.
-  EXPECT_EQ(
-      Find("Practitioner?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.4.4|9144900"))
-          .size(),
-      1u);
-  EXPECT_EQ(Find("Organization?identifier=" + PercentEncode("urn:oid:2.16.578.1.12.4.1.2|1234567"))
+  EXPECT_EQ(Find("Practitioner?identifier=" +
+                 common::PercentEncode("urn:oid:2.16.578.1.12.4.1.4.4|9144900", kQueryKeep))
+                .size(),
+            1u);
+  EXPECT_EQ(Find("Organization?identifier=" +
+                 common::PercentEncode("urn:oid:2.16.578.1.12.4.1.2|1234567", kQueryKeep))
                 .size(),
             1u);
   // The receiving unit's work item.
-  auto tasks = Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|assess-referral"));
+  auto tasks =
+      Find("Task?code=" +
+           common::PercentEncode(std::string(sys::kTaskCode) + "|assess-referral", kQueryKeep));
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].GetString("status"), "requested");
   // The original, byte for byte, with its hash, and the Provenance that links it.
   auto records = Find("DocumentReference?identifier=" +
-                      PercentEncode(std::string(sys::kMsgId) + "|" + msg_id));
+                      common::PercentEncode(std::string(sys::kMsgId) + "|" + msg_id, kQueryKeep));
   ASSERT_EQ(records.size(), 1u);
   const Value& att = *records[0].Find("content")->items()[0].Find("attachment");
   std::string url(att.GetString("url"));
@@ -246,7 +255,8 @@ TEST_F(EhrInbox, AReferralBecomesACompleteFhirRecord) {
   EXPECT_FALSE(std::string(att.GetString("hash")).empty());
   auto provenance =
       Find("Provenance?entity=" +
-           PercentEncode("DocumentReference/" + std::string(records[0].GetString("id"))));
+           common::PercentEncode("DocumentReference/" + std::string(records[0].GetString("id")),
+                                 kQueryKeep));
   EXPECT_EQ(provenance.size(), 1u);
   // The AppRec waits in the outbox.
   auto outbox = port_->Call("GET", r.outbox_entry);
@@ -291,9 +301,10 @@ TEST_F(EhrInbox, ConcurrentCopiesImportOnce) {
   EXPECT_EQ(fresh, 1);
   EXPECT_EQ(Find("ServiceRequest").size(), 1u);
   EXPECT_EQ(Find("Patient").size(), 1u);
-  EXPECT_EQ(
-      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|deliver-message")).size(),
-      1u);
+  EXPECT_EQ(Find("Task?code=" + common::PercentEncode(
+                                    std::string(sys::kTaskCode) + "|deliver-message", kQueryKeep))
+                .size(),
+            1u);
 }
 
 TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
@@ -303,7 +314,8 @@ TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
   ASSERT_EQ(srs.size(), 1u);
   EXPECT_EQ(srs[0].Find("meta")->GetString("versionId"), "2");
   EXPECT_EQ(
-      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|review-referral-change"))
+      Find("Task?code=" + common::PercentEncode(
+                              std::string(sys::kTaskCode) + "|review-referral-change", kQueryKeep))
           .size(),
       1u);
   ASSERT_EQ(ReceiveFile("henvisning-1.1/valid-cancel-servtype-c.xml").apprec_status, "1");
@@ -314,10 +326,11 @@ TEST_F(EhrInbox, ChangeAndCancellationActOnTheOriginal) {
 
 TEST_F(EhrInbox, AChangeWithoutItsOriginalGoesToManualHandling) {
   ASSERT_EQ(ReceiveFile("henvisning-1.1/valid-change-servtype-m.xml").apprec_status, "1");
-  EXPECT_EQ(
-      Find("Task?code=" + PercentEncode(std::string(sys::kTaskCode) + "|manual-referral-handling"))
-          .size(),
-      1u);
+  EXPECT_EQ(Find("Task?code=" +
+                 common::PercentEncode(std::string(sys::kTaskCode) + "|manual-referral-handling",
+                                       kQueryKeep))
+                .size(),
+            1u);
 }
 
 TEST_F(EhrInbox, Latin1TextArrivesIntactAndThreadsLink) {

@@ -21,7 +21,7 @@
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "fhir/store/triggers.h"
-#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/app/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/unit/ehr_test_support.h"
@@ -53,7 +53,7 @@ class EhrOutbound : public EhrSuite<> {
         *terms_);
     ASSERT_TRUE(store_->ok());
     inbox_ = std::make_unique<Inbox>(ClinicSettings(), *schemas_, terms_, fhir());
-    outbox_ = std::make_unique<Outbox>(fhir());
+    outbox_ = std::make_unique<Outbox>(fhir(), terms_);
   }
   void TearDown() override {
     outbox_.reset();

@@ -19,7 +19,7 @@
 #include "fhir/json/writer.h"
 #include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
-#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/app/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -107,7 +107,7 @@ class TestFhirStore {
       ADD_FAILURE() << "the code lists could not be seeded";
       return;
     }
-    port_ = std::make_unique<gateway::http::InProcessFhirPort>(*api_, "system:ehr-test");
+    port_ = std::make_unique<gateway::app::InProcessFhirPort>(*api_, "system:ehr-test");
   }
   ~TestFhirStore() {
     port_.reset();
@@ -128,7 +128,7 @@ class TestFhirStore {
   std::unique_ptr<fhir::store::Store> store_;
   std::unique_ptr<fhir::store::Store> triggered_;
   std::unique_ptr<gateway::FhirApi> api_;
-  std::unique_ptr<gateway::http::InProcessFhirPort> port_;
+  std::unique_ptr<gateway::app::InProcessFhirPort> port_;
 };
 
 }  // namespace adapters::ehr

@@ -16,7 +16,7 @@
 #include "common/base64.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
-#include "gateway/http/in_process_fhir_port.h"
+#include "gateway/app/in_process_fhir_port.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/unit/ehr_test_support.h"

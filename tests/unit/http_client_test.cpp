@@ -5,28 +5,28 @@
 
 #include <gtest/gtest.h>
 
-#include "gateway/http/ehr_pusher.h"
+#include "gateway/ehr/ehr_pusher.h"
 
 namespace gateway::http {
 namespace {
 
 TEST(HttpUrl, ParsesWhatAPushUrlMayBe) {
-  auto u = ParseHttpUrl("http://127.0.0.1:8080/meldinger?kanal=ehr");
+  auto u = common::ParseHttpUrl("http://127.0.0.1:8080/meldinger?kanal=ehr");
   ASSERT_TRUE(u.has_value());
   EXPECT_FALSE(u->tls);
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8080);
   EXPECT_EQ(u->target, "/meldinger?kanal=ehr");
-  u = ParseHttpUrl("https://meldingstjener.sykehus.example");
+  u = common::ParseHttpUrl("https://meldingstjener.sykehus.example");
   ASSERT_TRUE(u.has_value());
   EXPECT_TRUE(u->tls);
   EXPECT_EQ(u->port, 443);
   EXPECT_EQ(u->target, "/");
-  u = ParseHttpUrl("http://[::1]:9000/x");
+  u = common::ParseHttpUrl("http://[::1]:9000/x");
   ASSERT_TRUE(u.has_value());
   EXPECT_EQ(u->host, "::1");
   EXPECT_EQ(u->port, 9000);
-  u = ParseHttpUrl("http://host?q=1");
+  u = common::ParseHttpUrl("http://host?q=1");
   ASSERT_TRUE(u.has_value());
   EXPECT_EQ(u->target, "/?q=1");
 }
@@ -35,19 +35,19 @@ TEST(HttpUrl, RefusesEverythingElse) {
   for (const char* bad : {"", "ftp://h/x", "http://", "http:///x", "http://user:pw@h/x",
                           "http://h:0/", "http://h:65536/", "http://h:8o/", "http://h/x#frag",
                           "http://[::1/x", "http://h h/", "https://h:/", "http://::1/"}) {
-    EXPECT_FALSE(ParseHttpUrl(bad).has_value()) << bad;
+    EXPECT_FALSE(common::ParseHttpUrl(bad).has_value()) << bad;
   }
 }
 
 TEST(PushBackoff, DoublesFromTheInitialDelayUpToTheCap) {
-  PushOptions o;
+  ehr::PushOptions o;
   o.initial_backoff = std::chrono::milliseconds(100);
   o.max_backoff = std::chrono::milliseconds(1000);
-  EXPECT_EQ(PushBackoff(o, 1).count(), 100);
-  EXPECT_EQ(PushBackoff(o, 2).count(), 200);
-  EXPECT_EQ(PushBackoff(o, 4).count(), 800);
-  EXPECT_EQ(PushBackoff(o, 5).count(), 1000);
-  EXPECT_EQ(PushBackoff(o, 500).count(), 1000);  // no overflow however many failures
+  EXPECT_EQ(ehr::PushBackoff(o, 1).count(), 100);
+  EXPECT_EQ(ehr::PushBackoff(o, 2).count(), 200);
+  EXPECT_EQ(ehr::PushBackoff(o, 4).count(), 800);
+  EXPECT_EQ(ehr::PushBackoff(o, 5).count(), 1000);
+  EXPECT_EQ(ehr::PushBackoff(o, 500).count(), 1000);  // no overflow however many failures
 }
 
 TEST(HttpClientCreate, ACaFileThatIsNotPemIsAnError) {

@@ -13,20 +13,6 @@ QueryPairs Pairs(std::initializer_list<std::pair<const char*, const char*>> list
   return out;
 }
 
-TEST(PercentDecode, DecodesEscapesAndOptionallyPlus) {
-  std::string out;
-  ASSERT_TRUE(PercentDecode("a%20b%2Fc%2bd+e", false, &out));
-  EXPECT_EQ(out, "a b/c+d+e");
-  ASSERT_TRUE(PercentDecode("a%20b+c", true, &out));
-  EXPECT_EQ(out, "a b c");
-  ASSERT_TRUE(PercentDecode("%C3%B8", false, &out));
-  EXPECT_EQ(out, "\xC3\xB8");
-  EXPECT_FALSE(PercentDecode("%", false, &out));
-  EXPECT_FALSE(PercentDecode("%2", false, &out));
-  EXPECT_FALSE(PercentDecode("%zz", false, &out));
-  EXPECT_FALSE(PercentDecode("ab%2", false, &out));
-}
-
 TEST(ParseTarget, SplitsPathAndQuery) {
   auto t = ParseTarget("/Patient?name=Nordmann&_count=2");
   ASSERT_TRUE(t.has_value());
@@ -96,17 +82,6 @@ TEST(ParseTarget, RejectsMalformedTargets) {
   }
 }
 
-TEST(ParseQuery, FormBody) {
-  auto q = ParseQuery("name=Kari+Nordmann&birthdate=ge1980-01-01&_count=10");
-  ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(*q,
-            Pairs({{"name", "Kari Nordmann"}, {"birthdate", "ge1980-01-01"}, {"_count", "10"}}));
-  q = ParseQuery("");
-  ASSERT_TRUE(q.has_value());
-  EXPECT_TRUE(q->empty());
-  EXPECT_FALSE(ParseQuery("a=%").has_value());
-}
-
 TEST(RequestId, AcceptsOnlyShortSafeIds) {
   EXPECT_TRUE(IsValidRequestId("a"));
   EXPECT_TRUE(IsValidRequestId("req-123_ABC.x"));
@@ -126,16 +101,6 @@ TEST(RequestId, ChoosesClientIdOrGeneratesUuid) {
   EXPECT_EQ(generated[8], '-');
   EXPECT_EQ(generated[14], '4');
   EXPECT_NE(ChooseRequestId(""), ChooseRequestId(""));
-}
-
-TEST(FormSearch, RecognisesPostSearchWithFormBody) {
-  constexpr const char* kForm = "application/x-www-form-urlencoded";
-  EXPECT_TRUE(IsFormSearch("POST", "/Patient/_search", kForm));
-  EXPECT_TRUE(IsFormSearch("POST", "/_search", "Application/X-WWW-Form-Urlencoded; charset=utf-8"));
-  EXPECT_FALSE(IsFormSearch("GET", "/Patient/_search", kForm));
-  EXPECT_FALSE(IsFormSearch("POST", "/Patient", kForm));
-  EXPECT_FALSE(IsFormSearch("POST", "/Patient/_search", "application/fhir+json"));
-  EXPECT_FALSE(IsFormSearch("POST", "/Patient/_search", ""));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // JOSE building blocks: base64url, algorithm names, JWKs and thumbprints, and JWS signing
 // and verification for every algorithm. Keys are generated here; none are committed.
 
-#include "auth/jose/jose.h"
+#include "jose/jose.h"
 
 #include <gtest/gtest.h>
 
@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "auth/jose/jws.h"
+#include "common/base64.h"
+#include "common/digest.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "jose/jws.h"
 
-namespace auth::jose {
+namespace jose {
 namespace {
 
 using fhir::json::Value;
@@ -35,16 +37,6 @@ Value Json(std::string_view text) {
   return v ? *v : Value();
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
 // One generated key per kind, shared by the tests (RSA generation is the slow part).
 const PrivateKey& KeyFor(Alg alg) {
   static const auto* keys = [] {
@@ -63,49 +55,7 @@ const PrivateKey& KeyFor(Alg alg) {
 Value Claims() { return Json(R"({"sub":"abc","n":1})"); }
 
 // ---------------------------------------------------------------------------------------------
-// Base64url, SHA-256, names.
-
-TEST(Base64Url, Rfc4648VectorsWithoutPadding) {
-  const std::pair<std::string, std::string> vectors[] = {{"", ""},
-                                                         {"f", "Zg"},
-                                                         {"fo", "Zm8"},
-                                                         {"foo", "Zm9v"},
-                                                         {"foob", "Zm9vYg"},
-                                                         {"fooba", "Zm9vYmE"},
-                                                         {"foobar", "Zm9vYmFy"},
-                                                         {"\xfb\xff", "-_8"},
-                                                         {"\xfb\xef\xbe", "----"},
-                                                         {"\xff\xff\xff", "____"}};
-  for (const auto& [plain, encoded] : vectors) {
-    EXPECT_EQ(Base64UrlEncode(plain), encoded);
-    auto back = Base64UrlDecode(encoded);
-    ASSERT_TRUE(back.has_value()) << encoded;
-    EXPECT_EQ(*back, plain);
-  }
-}
-
-TEST(Base64Url, BinaryRoundTrip) {
-  std::string bytes;
-  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
-  for (size_t len = 0; len < 8; ++len) {
-    std::string part = bytes.substr(len);
-    auto back = Base64UrlDecode(Base64UrlEncode(part));
-    ASSERT_TRUE(back.has_value());
-    EXPECT_EQ(*back, part);
-  }
-}
-
-TEST(Base64Url, RejectsPaddingStandardAlphabetWhitespaceAndImpossibleLengths) {
-  for (const char* bad : {"Zg==", "Zm8=", "Zm9v+A", "Zm9v/A", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "Zh",
-                          "Zm9", "Zm9vYmF!", "="}) {
-    EXPECT_FALSE(Base64UrlDecode(bad).has_value()) << bad;
-  }
-}
-
-TEST(Sha256, KnownAnswer) {
-  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(Sha256("").size(), 32u);
-}
+// Algorithm names.
 
 TEST(Alg, NamesRoundTripAndUnsafeNamesDoNotExist) {
   for (Alg alg : kAllAlgs) {
@@ -208,22 +158,22 @@ TEST(PublicKey, RejectsShortRsaAndNonMinimalEncodings) {
   n[127] = '\x01';
   Value jwk = Value::Object();
   jwk.Set("kty", Value::String("RSA"));
-  jwk.Set("n", Value::String(Base64UrlEncode(n)));
+  jwk.Set("n", Value::String(common::Base64UrlEncode(n)));
   jwk.Set("e", Value::String("AQAB"));
   auto key = PublicKey::FromJwk(jwk);
   ASSERT_FALSE(key.has_value());
   EXPECT_NE(key.error().message().find("2048"), std::string::npos);
 
   // The RFC key with a leading zero octet on n.
-  auto rfc_n = Base64UrlDecode(kRfc7638N);
+  auto rfc_n = common::Base64UrlDecode(kRfc7638N);
   ASSERT_TRUE(rfc_n.has_value());
-  jwk.Set("n", Value::String(Base64UrlEncode(std::string(1, '\0') + *rfc_n)));
+  jwk.Set("n", Value::String(common::Base64UrlEncode(std::string(1, '\0') + *rfc_n)));
   EXPECT_FALSE(PublicKey::FromJwk(jwk).has_value());
   // Even exponent; exponent 1.
   jwk.Set("n", Value::String(kRfc7638N));
-  jwk.Set("e", Value::String(Base64UrlEncode("\x01\x00\x00")));
+  jwk.Set("e", Value::String(common::Base64UrlEncode("\x01\x00\x00")));
   EXPECT_FALSE(PublicKey::FromJwk(jwk).has_value());
-  jwk.Set("e", Value::String(Base64UrlEncode("\x01")));
+  jwk.Set("e", Value::String(common::Base64UrlEncode("\x01")));
   EXPECT_FALSE(PublicKey::FromJwk(jwk).has_value());
   jwk.Set("e", Value::String("AQAB"));
   EXPECT_TRUE(PublicKey::FromJwk(jwk).has_value());
@@ -236,13 +186,14 @@ TEST(PublicKey, EcPointMustBeOnTheCurveAndFullSize) {
   ASSERT_TRUE(PublicKey::FromJwk(good).has_value());
 
   Value off_curve = good;
-  std::string y = *Base64UrlDecode(good.GetString("y"));
+  std::string y = *common::Base64UrlDecode(good.GetString("y"));
   y.back() = static_cast<char>(y.back() ^ 1);
-  off_curve.Set("y", Value::String(Base64UrlEncode(y)));
+  off_curve.Set("y", Value::String(common::Base64UrlEncode(y)));
   EXPECT_FALSE(PublicKey::FromJwk(off_curve).has_value());
 
   Value short_x = good;
-  short_x.Set("x", Value::String(Base64UrlEncode(Base64UrlDecode(good.GetString("x"))->substr(1))));
+  short_x.Set("x", Value::String(common::Base64UrlEncode(
+                       common::Base64UrlDecode(good.GetString("x"))->substr(1))));
   EXPECT_FALSE(PublicKey::FromJwk(short_x).has_value());
 
   Value wrong_curve = good;  // P-256 coordinates announced as P-384
@@ -288,7 +239,7 @@ TEST(PrivateKey, GeneratesTheRightKinds) {
     } else if (alg == Alg::kES384) {
       EXPECT_EQ(jwk.GetString("crv"), "P-384");
     } else {
-      EXPECT_EQ(Base64UrlDecode(jwk.GetString("n"))->size(), 256u);
+      EXPECT_EQ(common::Base64UrlDecode(jwk.GetString("n"))->size(), 256u);
     }
   }
 }
@@ -333,7 +284,8 @@ TEST(Jws, TamperedPayloadOrSignatureFails) {
     const size_t dot2 = token->rfind('.');
 
     std::string tampered_payload = token->substr(0, dot1 + 1) +
-                                   Base64UrlEncode(R"({"sub":"abd","n":1})") + token->substr(dot2);
+                                   common::Base64UrlEncode(R"({"sub":"abd","n":1})") +
+                                   token->substr(dot2);
     auto jws = ParseCompact(tampered_payload);
     ASSERT_TRUE(jws.has_value());
     EXPECT_FALSE(VerifySignature(*jws, KeyFor(alg).Public(), alg).ok()) << AlgName(alg);
@@ -377,7 +329,7 @@ TEST(Jws, HeaderAlgMustMatchTheGivenAlgAndTheKey) {
   Value header = jws->header;
   header.Set("alg", Value::String("PS256"));
   std::string rewritten =
-      Base64UrlEncode(fhir::json::Write(header)) + token->substr(token->find('.'));
+      common::Base64UrlEncode(fhir::json::Write(header)) + token->substr(token->find('.'));
   auto re = ParseCompact(rewritten);
   ASSERT_TRUE(re.has_value());
   EXPECT_FALSE(VerifySignature(*re, KeyFor(Alg::kRS256).Public(), Alg::kPS256).ok());
@@ -400,9 +352,9 @@ TEST(Jws, DerEncodedEcdsaSignatureIsNotAJwsSignature) {
 }
 
 TEST(Jws, ParseRejectsMalformedTokens) {
-  const std::string h = Base64UrlEncode(R"({"alg":"RS256"})");
-  const std::string p = Base64UrlEncode("{}");
-  const std::string s = Base64UrlEncode("sig");
+  const std::string h = common::Base64UrlEncode(R"({"alg":"RS256"})");
+  const std::string p = common::Base64UrlEncode("{}");
+  const std::string s = common::Base64UrlEncode("sig");
   EXPECT_TRUE(ParseCompact(h + "." + p + "." + s).has_value());
   const std::vector<std::string> bad = {
       "",
@@ -411,12 +363,12 @@ TEST(Jws, ParseRejectsMalformedTokens) {
       h + "." + p + "." + s + "=",
       h + "=." + p + "." + s,
       "." + p + "." + s,
-      Base64UrlEncode(R"(["alg"])") + "." + p + "." + s,
-      Base64UrlEncode(R"({"typ":"JWT"})") + "." + p + "." + s,
-      Base64UrlEncode(R"({"alg":256})") + "." + p + "." + s,
-      Base64UrlEncode(R"({"alg":"RS256","crit":["exp"],"exp":1})") + "." + p + "." + s,
-      Base64UrlEncode(R"({"alg":"RS256","alg":"none"})") + "." + p + "." + s,
-      Base64UrlEncode(R"({"alg":"RS256")") + "." + p + "." + s,
+      common::Base64UrlEncode(R"(["alg"])") + "." + p + "." + s,
+      common::Base64UrlEncode(R"({"typ":"JWT"})") + "." + p + "." + s,
+      common::Base64UrlEncode(R"({"alg":256})") + "." + p + "." + s,
+      common::Base64UrlEncode(R"({"alg":"RS256","crit":["exp"],"exp":1})") + "." + p + "." + s,
+      common::Base64UrlEncode(R"({"alg":"RS256","alg":"none"})") + "." + p + "." + s,
+      common::Base64UrlEncode(R"({"alg":"RS256")") + "." + p + "." + s,
       h + "." + std::string(kMaxCompactJwsBytes, 'A') + "." + s,
   };
   for (const auto& token : bad) {
@@ -430,4 +382,4 @@ TEST(Jws, ParseRejectsMalformedTokens) {
 }
 
 }  // namespace
-}  // namespace auth::jose
+}  // namespace jose

@@ -1,7 +1,7 @@
 // Issuer metadata, JWK Sets and the IssuerKeys cache: caching, rotation, the refetch rate
 // limit for unknown kids, failing closed, and one refresh at a time.
 
-#include "auth/jose/jwks.h"
+#include "jose/jwks.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include "fhir/json/writer.h"
 
-namespace auth::jose {
+namespace jose {
 namespace {
 
 using fhir::json::Value;
@@ -405,4 +405,4 @@ TEST(IssuerKeys, ConcurrentCallersShareOneRefresh) {
 }
 
 }  // namespace
-}  // namespace auth::jose
+}  // namespace jose

@@ -1,18 +1,20 @@
 // JWT verification: the policy checks, their order, and the classic attacks (alg none, HS256
 // keyed with the public key, keys from the token, cross-JWT confusion through typ).
 
-#include "auth/jose/jwt.h"
+#include "jose/jwt.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "auth/jose/jws.h"
+#include "common/base64.h"
+#include "common/digest.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "jose/jws.h"
 
-namespace auth::jose {
+namespace jose {
 namespace {
 
 using fhir::json::Value;
@@ -104,20 +106,20 @@ PrivateKey* JwtTest::ec_ = nullptr;
 
 // HMAC-SHA256 (RFC 2104) on our own SHA-256, to forge the classic confused-deputy token.
 std::string HmacSha256(std::string key, std::string_view message) {
-  if (key.size() > 64) key = Sha256(key);
+  if (key.size() > 64) key = common::Sha256(key);
   key.resize(64, '\0');
   std::string inner(64, '\0'), outer(64, '\0');
   for (size_t i = 0; i < 64; ++i) {
     inner[i] = static_cast<char>(key[i] ^ 0x36);
     outer[i] = static_cast<char>(key[i] ^ 0x5c);
   }
-  return Sha256(outer + Sha256(inner + std::string(message)));
+  return common::Sha256(outer + common::Sha256(inner + std::string(message)));
 }
 
 TEST(Hmac, Rfc4231TestCase2) {
   // Guards the forged-token test below: the HMAC really is HMAC-SHA256.
   std::string mac = HmacSha256("Jefe", "what do ya want for nothing?");
-  EXPECT_EQ(Base64UrlEncode(mac), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+  EXPECT_EQ(common::Base64UrlEncode(mac), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
 }
 
 TEST_F(JwtTest, ValidTokenPasses) {
@@ -137,8 +139,8 @@ TEST_F(JwtTest, AlgNoneFailsBeforeAnyKeyLookup) {
     Value header = Value::Object();
     header.Set("alg", Value::String(alg));
     header.Set("kid", Value::String("rsa"));
-    std::string token = Base64UrlEncode(fhir::json::Write(header)) + "." +
-                        Base64UrlEncode(fhir::json::Write(GoodClaims())) + ".";
+    std::string token = common::Base64UrlEncode(fhir::json::Write(header)) + "." +
+                        common::Base64UrlEncode(fhir::json::Write(GoodClaims())) + ".";
     ExpectReject(token, "algorithm not allowed");
   }
   EXPECT_EQ(lookups_, 0);
@@ -148,13 +150,14 @@ TEST_F(JwtTest, Hs256WithThePublicKeyFails) {
   const std::string pem = rsa_->Public().ToPem();
   ASSERT_FALSE(pem.empty());
   Value header = Json(R"({"alg":"HS256","kid":"rsa","typ":"JWT"})");
-  std::string input = Base64UrlEncode(fhir::json::Write(header)) + "." +
-                      Base64UrlEncode(fhir::json::Write(GoodClaims()));
-  std::string token = input + "." + Base64UrlEncode(HmacSha256(pem, input));
+  std::string input = common::Base64UrlEncode(fhir::json::Write(header)) + "." +
+                      common::Base64UrlEncode(fhir::json::Write(GoodClaims()));
+  std::string token = input + "." + common::Base64UrlEncode(HmacSha256(pem, input));
   ExpectReject(token, "algorithm not allowed");
   // Nor with the JWK serialization as the HMAC key.
   std::string token2 =
-      input + "." + Base64UrlEncode(HmacSha256(fhir::json::Write(rsa_->Public().ToJwk()), input));
+      input + "." +
+      common::Base64UrlEncode(HmacSha256(fhir::json::Write(rsa_->Public().ToJwk()), input));
   ExpectReject(token2, "algorithm not allowed");
   EXPECT_EQ(lookups_, 0);
   // And the signature layer itself refuses it whatever alg the caller asks for.
@@ -187,8 +190,8 @@ TEST_F(JwtTest, TamperedTokensFail) {
   const size_t dot2 = token.rfind('.');
   Value claims = GoodClaims();
   claims.Set("sub", Value::String("someone-else"));
-  std::string swapped =
-      token.substr(0, dot1 + 1) + Base64UrlEncode(fhir::json::Write(claims)) + token.substr(dot2);
+  std::string swapped = token.substr(0, dot1 + 1) +
+                        common::Base64UrlEncode(fhir::json::Write(claims)) + token.substr(dot2);
   ExpectReject(swapped, "invalid signature");
   std::string bad_sig = token;
   bad_sig[dot2 + 5] = bad_sig[dot2 + 5] == 'A' ? 'B' : 'A';
@@ -395,4 +398,4 @@ TEST(JwtHelpers, MediaTypeEquals) {
 }
 
 }  // namespace
-}  // namespace auth::jose
+}  // namespace jose

@@ -24,24 +24,25 @@
 #include <utility>
 #include <vector>
 
-#include "auth/jose/jose.h"
-#include "auth/jose/jwks.h"
-#include "auth/jose/jws.h"
-#include "auth/jose/jwt.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/norwegian_id.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "fhir/json/value.h"
 #include "fhir/json/writer.h"
+#include "jose/jose.h"
+#include "jose/jwks.h"
+#include "jose/jws.h"
+#include "jose/jwt.h"
 
 namespace adapters::bankid {
 namespace {
 
-using auth::jose::Alg;
-using auth::jose::PrivateKey;
 using common::Code;
 using fhir::json::Value;
+using jose::Alg;
+using jose::PrivateKey;
 using std::chrono::seconds;
 
 constexpr const char* kIssuer = "https://idp.test.example";
@@ -152,7 +153,7 @@ std::string Sign(const Value& claims, const PrivateKey& key, Alg alg, std::strin
   Value header = Value::Object();
   header.Set("kid", Str(std::move(kid)));
   if (!typ.empty()) header.Set("typ", Str(std::move(typ)));
-  auto token = auth::jose::SignCompact(std::move(header), claims, key, alg);
+  auto token = jose::SignCompact(std::move(header), claims, key, alg);
   if (!token) {
     ADD_FAILURE() << token.error().message();
     return {};
@@ -209,10 +210,10 @@ class OidcLoginTest : public ::testing::Test {
     keys_ = MakeKeys();
   }
 
-  std::unique_ptr<auth::jose::IssuerKeys> MakeKeys() {
-    auth::jose::IssuerKeysOptions options;
+  std::unique_ptr<jose::IssuerKeys> MakeKeys() {
+    jose::IssuerKeysOptions options;
     options.issuer = kIssuer;
-    return std::make_unique<auth::jose::IssuerKeys>(
+    return std::make_unique<jose::IssuerKeys>(
         options,
         [this](const std::string& url) -> common::StatusOr<std::string> {
           if (url == kDiscoveryUrl) {
@@ -232,10 +233,10 @@ class OidcLoginTest : public ::testing::Test {
         [this] { return clock_now_; });
   }
 
-  auth::jose::ProviderMetadata Metadata() {
+  jose::ProviderMetadata Metadata() {
     auto m = keys_->Metadata();
     EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message());
-    return m.value_or(auth::jose::ProviderMetadata{});
+    return m.value_or(jose::ProviderMetadata{});
   }
 
   common::StatusOr<VerifiedLogin> Verify(const std::string& token, std::string_view nonce = kNonce,
@@ -249,7 +250,7 @@ class OidcLoginTest : public ::testing::Test {
   common::SystemTime clock_now_ = kNow;
   int discovery_fetches_ = 0;
   int jwks_fetches_ = 0;
-  std::unique_ptr<auth::jose::IssuerKeys> keys_;
+  std::unique_ptr<jose::IssuerKeys> keys_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -323,8 +324,8 @@ TEST_F(OidcLoginTest, IssuedInTheFutureIsRefused) {
 }
 
 TEST_F(OidcLoginTest, UnsignedAlgNoneIsRefused) {
-  const std::string header = auth::jose::Base64UrlEncode(R"({"alg":"none","typ":"JWT"})");
-  const std::string payload = auth::jose::Base64UrlEncode(fhir::json::Write(IdClaims()));
+  const std::string header = common::Base64UrlEncode(R"({"alg":"none","typ":"JWT"})");
+  const std::string payload = common::Base64UrlEncode(fhir::json::Write(IdClaims()));
   const std::string token = header + "." + payload + ".";
   ExpectRefused(Verify(token), "algorithm not allowed");
   EXPECT_EQ(jwks_fetches_, 0);  // refused before any key lookup
@@ -333,8 +334,8 @@ TEST_F(OidcLoginTest, UnsignedAlgNoneIsRefused) {
 TEST_F(OidcLoginTest, Hs256KeyedWithTheRsaPublicKeyIsRefused) {
   const std::string pem = Keys().rsa.Public("rsa-1").ToPem();
   const std::string signing_input =
-      auth::jose::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":"rsa-1"})") + "." +
-      auth::jose::Base64UrlEncode(fhir::json::Write(IdClaims()));
+      common::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":"rsa-1"})") + "." +
+      common::Base64UrlEncode(fhir::json::Write(IdClaims()));
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   ASSERT_NE(HMAC(EVP_sha256(), pem.data(), static_cast<int>(pem.size()),
@@ -343,7 +344,7 @@ TEST_F(OidcLoginTest, Hs256KeyedWithTheRsaPublicKeyIsRefused) {
             nullptr);
   const std::string token =
       signing_input + "." +
-      auth::jose::Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+      common::Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
   ExpectRefused(Verify(token), "algorithm not allowed");
   EXPECT_EQ(jwks_fetches_, 0);
 }
@@ -354,19 +355,18 @@ TEST_F(OidcLoginTest, TamperedPayloadIsRefused) {
   Value claims = IdClaims();
   claims.Set("sub", Str("synthetic-subject-9999"));  // someone else
   const std::string forged =
-      parts[0] + "." + auth::jose::Base64UrlEncode(fhir::json::Write(claims)) + "." + parts[2];
+      parts[0] + "." + common::Base64UrlEncode(fhir::json::Write(claims)) + "." + parts[2];
   ExpectRefused(Verify(forged), "invalid signature");
 }
 
 TEST_F(OidcLoginTest, TamperedSignatureIsRefused) {
   const std::vector<std::string> parts = SplitToken(SignRsa(IdClaims()));
   ASSERT_EQ(parts.size(), 3u);
-  auto signature = auth::jose::Base64UrlDecode(parts[2]);
+  auto signature = common::Base64UrlDecode(parts[2]);
   ASSERT_TRUE(signature.has_value());
   ASSERT_FALSE(signature->empty());
   (*signature)[signature->size() / 2] ^= 0x01;
-  const std::string forged =
-      parts[0] + "." + parts[1] + "." + auth::jose::Base64UrlEncode(*signature);
+  const std::string forged = parts[0] + "." + parts[1] + "." + common::Base64UrlEncode(*signature);
   ExpectRefused(Verify(forged), "invalid signature");
 }
 
@@ -415,7 +415,7 @@ TEST_F(OidcLoginTest, TokenWithoutNonceIsRefusedEvenForEmptyExpectation) {
 TEST_F(OidcLoginTest, MatchingAtHashIsAccepted) {
   const std::string access_token = "synthetic-access-token-abc123";
   Value claims = IdClaims();
-  claims.Set("at_hash", Str(auth::jose::AtHash(access_token, Alg::kRS256)));
+  claims.Set("at_hash", Str(jose::AtHash(access_token, Alg::kRS256)));
   auto login = Verify(SignRsa(claims), kNonce, access_token);
   ASSERT_TRUE(login.has_value()) << login.error().message();
   EXPECT_EQ(login->subject, kSubject);
@@ -423,13 +423,13 @@ TEST_F(OidcLoginTest, MatchingAtHashIsAccepted) {
 
 TEST_F(OidcLoginTest, MismatchedAtHashIsRefused) {
   Value claims = IdClaims();
-  claims.Set("at_hash", Str(auth::jose::AtHash("synthetic-access-token-abc123", Alg::kRS256)));
+  claims.Set("at_hash", Str(jose::AtHash("synthetic-access-token-abc123", Alg::kRS256)));
   ExpectRefused(Verify(SignRsa(claims), kNonce, "synthetic-access-token-other"), "at_hash");
 }
 
 TEST_F(OidcLoginTest, AtHashWithoutAccessTokenIsRefused) {
   Value claims = IdClaims();
-  claims.Set("at_hash", Str(auth::jose::AtHash("synthetic-access-token-abc123", Alg::kRS256)));
+  claims.Set("at_hash", Str(jose::AtHash("synthetic-access-token-abc123", Alg::kRS256)));
   ExpectRefused(Verify(SignRsa(claims), kNonce, ""), "at_hash");
 }
 
@@ -548,7 +548,7 @@ TEST_F(OidcLoginTest, BeginLoginBuildsTheAuthorizationRequest) {
   EXPECT_EQ(q["scope"], "openid%20profile");
   EXPECT_EQ(q["state"], p.state);
   EXPECT_EQ(q["nonce"], p.nonce);
-  EXPECT_EQ(q["code_challenge"], auth::jose::Base64UrlEncode(auth::jose::Sha256(p.code_verifier)));
+  EXPECT_EQ(q["code_challenge"], common::Base64UrlEncode(common::Sha256(p.code_verifier)));
   EXPECT_EQ(q["code_challenge_method"], "S256");
   EXPECT_EQ(q["acr_values"], "idporten-loa-high");
   EXPECT_EQ(q.count("code_verifier"), 0u);  // the verifier never leaves the gateway
@@ -570,7 +570,7 @@ TEST_F(OidcLoginTest, BeginLoginBuildsTheAuthorizationRequest) {
 }
 
 TEST_F(OidcLoginTest, BeginLoginGivesFreshValuesEachTime) {
-  const auth::jose::ProviderMetadata m = Metadata();
+  const jose::ProviderMetadata m = Metadata();
   auto a = BeginLogin(idp_, m, "/", false, kNow);
   auto b = BeginLogin(idp_, m, "/", false, kNow);
   ASSERT_TRUE(a.has_value() && b.has_value());
@@ -581,7 +581,7 @@ TEST_F(OidcLoginTest, BeginLoginGivesFreshValuesEachTime) {
 }
 
 TEST_F(OidcLoginTest, BeginLoginRequiresS256) {
-  auth::jose::ProviderMetadata m = Metadata();
+  jose::ProviderMetadata m = Metadata();
   m.code_challenge_methods_supported = {"plain"};
   auto begun = BeginLogin(idp_, m, "/", false, kNow);
   ASSERT_FALSE(begun.has_value());
@@ -694,7 +694,7 @@ TEST_F(OidcLoginTest, CompleteLoginReportsInvalidGrant) {
 TEST_F(OidcLoginTest, CompleteLoginRedeemsTheCodeWithVerifierAndBasicAuth) {
   const std::string access_token = "synthetic-access-token-abc123";
   Value claims = IdClaims();
-  claims.Set("at_hash", Str(auth::jose::AtHash(access_token, Alg::kRS256)));
+  claims.Set("at_hash", Str(jose::AtHash(access_token, Alg::kRS256)));
   const std::string id_token = SignRsa(claims);
   PostedForm posted;
   const PendingLogin pending = Pending();
@@ -816,7 +816,7 @@ TEST_F(OidcLoginTest, LogoutTokenWithoutJtiIsRefused) {
 // RP-initiated logout.
 
 TEST_F(OidcLoginTest, EndSessionUrlEncodesItsParameters) {
-  auth::jose::ProviderMetadata m = Metadata();
+  jose::ProviderMetadata m = Metadata();
   const std::string url =
       EndSessionUrl(m, "hdr.pay+load/x.sig", "https://gateway.test.example/out?a=1", "st ate&x=y");
   ASSERT_TRUE(url.starts_with(std::string(kEndSessionUrl) + "?")) << url;

@@ -355,24 +355,34 @@ TEST_F(RestApiTest, SummaryAndElements) {
   EXPECT_EQ(count.Find("entry"), nullptr);
 }
 
-TEST_F(RestApiTest, PostSearchTakesTheFormOnceWhetherOrNotTheEdgeDecodedIt) {
+TEST_F(RestApiTest, PostSearchReadsTheFormBody) {
   CreatePatient("Skjemasen");
   CreatePatient("Skjemasen");
-  for (bool decoded_by_edge : {true, false}) {
-    HttpRequest req;
-    req.method = "POST";
-    req.target = req.path = "/Patient/_search";
-    req.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
-    req.body = "family=Skjemasen&_count=1";
-    if (decoded_by_edge) req.query = {{"family", "Skjemasen"}, {"_count", "1"}};
-    req.form_search = decoded_by_edge;
-    req.context.request_id = "test";
-    HttpResponse r = api_->Handle(req);
-    ASSERT_EQ(r.status, 200) << decoded_by_edge << " " << r.body;
-    Value b = Json(r);
-    EXPECT_EQ(b.Find("total")->text(), "2");
-    EXPECT_EQ(b.Find("entry")->items().size(), 1u);
-  }
+  HttpRequest req;
+  req.method = "POST";
+  req.target = req.path = "/Patient/_search";
+  req.query = {{"_count", "1"}};  // URL parameters and form parameters together
+  req.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+  req.body = "family=Skjemas%65n&_total=accurate";
+  req.context.request_id = "test";
+  HttpResponse r = api_->Handle(req);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Value b = Json(r);
+  EXPECT_EQ(b.Find("total")->text(), "2");
+  EXPECT_EQ(b.Find("entry")->items().size(), 1u);
+
+  // Media types are case-insensitive and may carry parameters.
+  req.headers = {{"content-type", "Application/X-WWW-Form-Urlencoded; charset=utf-8"}};
+  EXPECT_EQ(api_->Handle(req).status, 200);
+
+  req.body = "family=%zz";
+  r = api_->Handle(req);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("malformed percent-encoding in the form body"), std::string::npos);
+
+  req.headers = {{"content-type", "application/fhir+json"}};
+  req.body = "{}";
+  EXPECT_EQ(api_->Handle(req).status, 415);
 }
 
 TEST_F(RestApiTest, HeadKeepsTheBodyForTheEdgeToMeasure) {

@@ -1,4 +1,4 @@
-#include "auth/scopes.h"
+#include "authz/scopes.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "fhir/json/parser.h"
 
-namespace auth {
+namespace authz {
 namespace {
 
 constexpr std::string_view kLab =
@@ -335,4 +335,4 @@ TEST(Scopes, PermissionFor) {
 }
 
 }  // namespace
-}  // namespace auth
+}  // namespace authz

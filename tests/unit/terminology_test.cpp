@@ -166,7 +166,8 @@ TEST_F(TerminologyKith, EveryRequiredListIsLoaded) {
                 8113, 9057, 9067, 7321, 8117, 8331, 9146, 8254, 3401, 9061, 7426}) {
     EXPECT_TRUE(T().HasCodeSystem(Kodeverk(n))) << n;
   }
-  EXPECT_FALSE(T().HasCodeSystem(Kodeverk(7240)));  // not in Hdir's tables (messaging.md §7)
+  // 7240 is not in Hdir's tables (docs/kith-messaging.md § Code lists).
+  EXPECT_FALSE(T().HasCodeSystem(Kodeverk(7240)));
 }
 
 TEST_F(TerminologyKith, SampleOfCodesAndDisplaysPerList) {

@@ -52,11 +52,6 @@ xmlNode* Writer::AddCodeLike(xmlNode* parent, std::string_view name, std::string
   return n;
 }
 
-void Writer::AddCopy(xmlNode* parent, const xmlNode* node) {
-  xmlNode* copy = xmlDocCopyNode(const_cast<xmlNode*>(node), doc_, 1);
-  if (copy != nullptr) xmlAddChild(parent, copy);
-}
-
 void Writer::SetAttr(xmlNode* node, std::string_view name, std::string_view value) {
   xmlSetProp(node, X(std::string(name)), X(std::string(value)));
 }

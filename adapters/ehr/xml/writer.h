@@ -29,8 +29,6 @@ class Writer {
   // A KITH code element (V, S, DN) in the same namespace as `parent`.
   xmlNode* AddCodeLike(xmlNode* parent, std::string_view name, std::string_view v,
                        std::string_view dn, std::string_view s = {});
-  // Appends a copy of `node` (and its subtree), e.g. a payload under RefDoc/Content.
-  void AddCopy(xmlNode* parent, const xmlNode* node);
   void SetAttr(xmlNode* node, std::string_view name, std::string_view value);
   // A KITH coded element (CS or CV): V, DN and (for CV) S attributes, omitted when empty.
   xmlNode* AddCode(xmlNode* parent, std::string_view name, std::string_view v, std::string_view dn,

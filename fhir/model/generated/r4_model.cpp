@@ -3635,7 +3635,6 @@ const ElementRow kElements[] = {
   {{1031,2},{68272,8},{68272,8},0,1,0,357,1,0,0,-1},
   {{1288,9},{68280,15},{68280,15},0,0,8,6,1,0,0,-1},
 };
-const uint32_t kElementCount = 2410;
 
 const TypeRefRow kTypeRefs[] = {
   {{1031,2},93,0,0},

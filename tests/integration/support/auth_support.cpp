@@ -10,13 +10,14 @@
 
 #include <fstream>
 
-#include "auth/jose/dpop.h"
-#include "auth/jose/jws.h"
 #include "common/base64.h"
+#include "common/digest.h"
 #include "common/time.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/value.h"
+#include "jose/dpop.h"
+#include "jose/jws.h"
 
 namespace emg::test {
 namespace {
@@ -138,7 +139,7 @@ std::optional<AccessToken> AuthEnv::SystemToken(const std::string& client_id,
     if (failure != nullptr) *failure = std::move(why);
     return std::nullopt;
   };
-  auto key = ::auth::jose::PrivateKey::FromPem(op_->m2m_private_key_pem());
+  auto key = ::jose::PrivateKey::FromPem(op_->m2m_private_key_pem());
   if (!key.has_value()) return fail("m2m key: " + key.error().message());
   const int64_t now = NowSeconds();
   Value header = Value::Object();
@@ -152,13 +153,12 @@ std::optional<AccessToken> AuthEnv::SystemToken(const std::string& client_id,
   claims.Set("iat", Value::Number(std::to_string(now)));
   claims.Set("nbf", Value::Number(std::to_string(now)));
   claims.Set("exp", Value::Number(std::to_string(now + 60)));
-  auto assertion = ::auth::jose::SignCompact(header, claims, *key, ::auth::jose::Alg::kRS256);
+  auto assertion = ::jose::SignCompact(header, claims, *key, ::jose::Alg::kRS256);
   if (!assertion.has_value()) return fail("assertion: " + assertion.error().message());
-  auto dpop = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
+  auto dpop = ::jose::PrivateKey::Generate(::jose::Alg::kES256);
   if (!dpop.has_value()) return fail("dpop key");
-  auto proof = ::auth::jose::MakeDpopProof(*dpop, ::auth::jose::Alg::kES256, "POST",
-                                           op_->issuer() + "/token", "", common::SystemNow(),
-                                           common::NewUuid());
+  auto proof = ::jose::MakeDpopProof(*dpop, ::jose::Alg::kES256, "POST", op_->issuer() + "/token",
+                                     "", common::SystemNow(), common::NewUuid());
   if (!proof.has_value()) return fail("dpop proof: " + proof.error().message());
   HttpClient http("127.0.0.1", op_->port(), 10s);
   Headers headers = Form();
@@ -185,7 +185,7 @@ std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
   const std::string iss = op_->issuer();
   const std::string redirect_uri = base() + "/auth/callback";
   const std::string verifier = common::NewUuid() + common::NewUuid();
-  const std::string challenge = ::auth::jose::Base64UrlEncode(::auth::jose::Sha256(verifier));
+  const std::string challenge = ::common::Base64UrlEncode(::common::Sha256(verifier));
   HttpClient http("127.0.0.1", op_->port(), 10s);
   CookieJar jar;
   HttpResult r =
@@ -211,9 +211,9 @@ std::optional<AccessToken> AuthEnv::PersonnelToken(const std::string& login,
   }
   std::string code = QueryParam(location, "code");
   if (code.empty()) return fail("no code in " + location);
-  auto dpop = ::auth::jose::PrivateKey::Generate(::auth::jose::Alg::kES256);
-  auto proof = ::auth::jose::MakeDpopProof(*dpop, ::auth::jose::Alg::kES256, "POST", iss + "/token",
-                                           "", common::SystemNow(), common::NewUuid());
+  auto dpop = ::jose::PrivateKey::Generate(::jose::Alg::kES256);
+  auto proof = ::jose::MakeDpopProof(*dpop, ::jose::Alg::kES256, "POST", iss + "/token", "",
+                                     common::SystemNow(), common::NewUuid());
   Headers headers = Form();
   headers.emplace_back("DPoP", *proof);
   headers.emplace_back("Authorization",
@@ -234,9 +234,8 @@ Headers AuthEnv::Dpop(const AccessToken& t, std::string_view method, std::string
   std::string p(path);
   size_t q = p.find('?');
   if (q != std::string::npos) p.resize(q);
-  auto proof =
-      ::auth::jose::MakeDpopProof(t.dpop_key, ::auth::jose::Alg::kES256, method, base() + p,
-                                  t.token, common::SystemNow(), common::NewUuid());
+  auto proof = ::jose::MakeDpopProof(t.dpop_key, ::jose::Alg::kES256, method, base() + p, t.token,
+                                     common::SystemNow(), common::NewUuid());
   extra.emplace_back("Authorization", "DPoP " + t.token);
   extra.emplace_back("DPoP", proof.has_value() ? *proof : std::string("invalid"));
   return extra;

@@ -14,16 +14,16 @@
 #include <string>
 #include <string_view>
 
-#include "auth/jose/jose.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
 #include "integration/support/oidc_provider.h"
+#include "jose/jose.h"
 
 namespace emg::test {
 
 struct AccessToken {
   std::string token;
-  ::auth::jose::PrivateKey dpop_key;  // the key the token is bound to
+  ::jose::PrivateKey dpop_key;  // the key the token is bound to
 };
 
 class AuthEnv {

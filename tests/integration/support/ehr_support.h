@@ -8,16 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/file.h"
+
 namespace emg::test {
 
 inline const std::string kCorpus = std::string(EMG_TESTDATA_DIR) + "/ehr";
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// A corpus file's bytes (throws, failing the test, when it cannot be read).
+inline std::string ReadFile(const std::string& path) { return common::ReadFile(path).value(); }
 
 // EMG_EHR_* for the clinic (HER-ids 8142519 and 8142520), the project's schemas and code lists.
 inline std::vector<std::pair<std::string, std::string>> EhrEnv() {

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/url.h"
 #include "integration/support/gateway_process.h"
 #include "integration/support/http_client.h"
 
@@ -88,21 +89,8 @@ inline std::string Serialize(const JsonValue& v) {
 
 // ---- URLs ------------------------------------------------------------------------------------
 
-inline std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
+// A query component as a client would encode it (RFC 3986 unreserved characters only).
+inline std::string UrlEncode(std::string_view s) { return common::PercentEncode(s); }
 
 // "http://127.0.0.1:1234/Patient?x=1" -> "/Patient?x=1" (relative targets are returned as is).
 inline std::string PathOf(std::string_view url) {

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file.h"
 #include "integration/support/child_process.h"
 #include "integration/support/gateway_process.h"  // MakeTempDir
 
@@ -89,12 +90,7 @@ std::string RunTool(std::vector<std::string> argv, std::chrono::milliseconds tim
   return "`" + shown + "` failed (status " + std::to_string(status) + "): " + err;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string ReadFile(const std::string& path) { return common::ReadFile(path).value_or(""); }
 
 // "READY http://127.0.0.1:41234 port=41234 pid=123" -> issuer and port.
 bool ParseReady(const std::string& line, std::string& issuer, uint16_t& port) {
