@@ -1,6 +1,7 @@
 #include "integration/support/gateway_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -137,6 +138,17 @@ GatewayProcess::~GatewayProcess() {
     WaitForExit(std::chrono::seconds(10));
   }
   if (reader_.joinable()) reader_.join();
+  // A sanitizer finding in the gateway (a data race, a leak, undefined behaviour) fails the
+  // test that ran it, even when every answer the test checked was right.
+  for (const std::string& line : StderrLines()) {
+    if (line.find("WARNING: ThreadSanitizer") != std::string::npos ||
+        line.find("ERROR: AddressSanitizer") != std::string::npos ||
+        line.find("ERROR: LeakSanitizer") != std::string::npos ||
+        line.find("runtime error:") != std::string::npos) {
+      ADD_FAILURE() << "the gateway reported a sanitizer finding:\n" << StderrText();
+      break;
+    }
+  }
   if (!root_dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(root_dir_, ec);
