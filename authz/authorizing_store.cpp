@@ -247,8 +247,8 @@ class AuthorizingStore final : public Store {
     const std::string interaction = q0.type.empty() ? "search-system" : "search-type";
     const std::string type = q0.type.empty() ? "*" : q0.type;
     auto deny = [&](std::string why) {
-      return common::Error(
-          Denied(audit_, interaction, Status(Code::kPermissionDenied, why), {}, q0.canonical));
+      return common::Error(Denied(
+          audit_, interaction, Status(Code::kPermissionDenied, std::move(why)), {}, q0.canonical));
     };
     if (!access_.ScopeAllows(type, kSearch)) {
       return deny("the granted scopes do not allow searching " +

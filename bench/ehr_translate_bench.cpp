@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the schemas or the code lists under %s\n", root.c_str());
     return 1;
   }
-  std::shared_ptr<const fhir::terminology::Terminology> terminology = *terms;
+  const std::shared_ptr<const fhir::terminology::Terminology>& terminology = *terms;
 
   const std::string corpus = root + "/tests/testdata/ehr";
   std::string dialog = ReadFile(corpus + "/dialogmelding-1.1/valid-helsefaglig-vedlegg-pdf.xml");

@@ -3,7 +3,9 @@
 #   - every C++ file we write is formatted as .clang-format says (generated tables excepted);
 #   - the C++ files a change touches pass .clang-tidy: those changed since EMG_STYLE_BASE
 #     (default: the previous commit) plus uncommitted ones, checked against the compile
-#     commands of BUILD_DIR (default build/test).
+#     commands of BUILD_DIR (default build/test). Template bodies are parsed when instantiated
+#     (-fdelayed-template-parsing): clang 19 otherwise rejects a member of RapidJSON 1.1's
+#     GenericStringRef that is never instantiated (GCC accepts it).
 # Usage: scripts/check-style.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +27,9 @@ mapfile -t changed < <({ git diff --name-only --diff-filter=d "$base" -- '*.cpp'
                          git ls-files --others --exclude-standard -- '*.cpp'; } | sort -u |
                        grep -v '/generated/' | grep -v '^tests/oidc/' || true)
 # Only translation units the build knows (a header is checked through the files including it).
-# Files that include RapidJSON directly are left out: clang 19 rejects a member of RapidJSON
-# 1.1's GenericStringRef that GCC never instantiates (a hard error in a system header).
 targets=()
 for f in "${changed[@]}"; do
   [[ -f "$f" ]] || continue
-  grep -q '#include <rapidjson/' "$f" && continue
   grep -q "\"file\": \"$PWD/$f\"" "$build_dir/compile_commands.json" && targets+=("$f")
 done
 if (( ${#targets[@]} == 0 )); then
@@ -46,5 +45,6 @@ echo "style: clang-tidy on ${#targets[@]} changed file(s) since $base"
 printf '%s\n' "${targets[@]}" |
   xargs -P "$(nproc)" -n 4 "$tidy" -p "$build_dir" --quiet --extra-arg=-Wno-unknown-warning-option \
     --extra-arg=-Wno-deprecated-declarations \
+    --extra-arg=-fdelayed-template-parsing --extra-arg=-Wno-delayed-template-parsing-in-cxx20 \
     2> >(grep -v 'warnings generated' >&2)
 echo "style: clang-tidy clean"

@@ -395,8 +395,8 @@ struct Inbox::Impl {
   }
 
   // Records a refused message with its Avvist AppRec.
-  InboundResult Reject(const Incoming& in, std::string_view bytes, std::vector<AppRecError> errors,
-                       const std::string& mime) const {
+  InboundResult Reject(const Incoming& in, std::string_view bytes,
+                       const std::vector<AppRecError>& errors, const std::string& mime) const {
     if (auto previous = Previous(in)) return *previous;
     AppRec apprec = MakeAppRec(in, errors, /*rejected=*/true);
     std::string xml = WriteAppRec(apprec);

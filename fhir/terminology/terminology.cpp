@@ -262,7 +262,7 @@ common::StatusOr<std::shared_ptr<const Terminology>> Terminology::FromResources(
         ++listed;
       }
       if (errors > listed) m += "; and " + std::to_string(errors - listed) + " more";
-      return common::Error(Fail(origin, std::move(m)));
+      return common::Error(Fail(origin, m));
     }
     std::string url(r.GetString("url"));
     if (url.empty())

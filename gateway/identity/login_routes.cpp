@@ -253,7 +253,7 @@ HttpResponse LoginRoutes::Exchange(const HttpRequest& request) {
   auto left = std::chrono::duration_cast<std::chrono::seconds>(session->expires - now).count();
   body.Set("expires_in", Value::Number(std::to_string(left)));
   body.Set("patient", Value::String("Patient/" + session->principal->patient_id));
-  return Json(200, std::move(body));
+  return Json(200, body);
 }
 
 std::optional<std::pair<std::string, Session>> LoginRoutes::CurrentSession(
@@ -284,7 +284,7 @@ HttpResponse LoginRoutes::Who(const HttpRequest& request) {
   body.Set("idp", Value::String(current->second.idp));
   if (!current->second.acr.empty()) body.Set("acr", Value::String(current->second.acr));
   body.Set("expires", Value::String(common::FormatInstant(current->second.expires)));
-  return Json(200, std::move(body));
+  return Json(200, body);
 }
 
 HttpResponse LoginRoutes::Logout(const HttpRequest& request) {
@@ -312,7 +312,7 @@ HttpResponse LoginRoutes::Logout(const HttpRequest& request) {
     Value body = Value::Object();
     body.Set("logged_out", Value::Bool(current.has_value()));
     if (!end_session.empty()) body.Set("end_session_url", Value::String(end_session));
-    r = Json(200, std::move(body));
+    r = Json(200, body);
   }
   r.headers.emplace_back("Set-Cookie", Cookie(kSessionCookie, "", 0));
   return r;
@@ -453,7 +453,7 @@ HttpResponse LoginRoutes::DevLogin(const HttpRequest& request) {
   body.Set("token_type", Value::String("Bearer"));
   body.Set("expires_in", Value::Number(std::to_string(sessions_.ttl().count())));
   if (!p->patient_id.empty()) body.Set("patient", Value::String("Patient/" + p->patient_id));
-  return Json(200, std::move(body));
+  return Json(200, body);
 }
 
 void LoginRoutes::AuditLogin(const HttpRequest& request, const Principal& principal,

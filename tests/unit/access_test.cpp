@@ -524,8 +524,8 @@ TEST_F(AccessTest, PatientCannotWriteForAnotherPatient) {
 
 TEST_F(AccessTest, AuditEventsCannotBeWrittenOrDeletedThroughTheApi) {
   const std::string wide = "patient/*.cruds";
-  for (Principal p : {PatientPrincipal("pat-a"), PatientPrincipal("pat-a", wide, wide),
-                      PractitionerP(), SystemPrincipal("system/*.cruds")}) {
+  for (const Principal& p : {PatientPrincipal("pat-a"), PatientPrincipal("pat-a", wide, wide),
+                             PractitionerP(), SystemPrincipal("system/*.cruds")}) {
     auto s = Open(p);
     Status put = Write(*s->store, "AuditEvent", "ae-new", ResourceFor("AuditEvent", "pat-a"));
     EXPECT_EQ(put.code(), Code::kPermissionDenied) << PrincipalKindName(p.kind);
@@ -981,7 +981,7 @@ TEST_F(AccessTest, EveryCompartmentTypeIsHiddenFromOtherPatientsAndStrangers) {
     ASSERT_FALSE(Contains(patients, "pat-a"));
     types_checked.insert(ex.type);
 
-    for (Principal p : {PatientPrincipal("pat-a"), PractitionerP()}) {
+    for (const Principal& p : {PatientPrincipal("pat-a"), PractitionerP()}) {
       auto s = Open(p);
       const std::string ref = ex.type + "/" + ex.id;
       auto read = s->store->Read(ex.type, ex.id);

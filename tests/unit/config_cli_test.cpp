@@ -9,7 +9,7 @@
 namespace gateway::config {
 namespace {
 
-CommandLine Parse(std::vector<std::string_view> args) { return ParseCommandLine(args); }
+CommandLine Parse(const std::vector<std::string_view>& args) { return ParseCommandLine(args); }
 
 TEST(CommandLine, ServeWithFlagsInBothForms) {
   CommandLine cl = Parse({"serve", "--config", "c.json", "--listen=127.0.0.1:0", "--data", "d"});

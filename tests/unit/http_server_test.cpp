@@ -54,8 +54,8 @@ class Connection {
   }
 
   bhttp::response<bhttp::string_body> Send(
-      bhttp::verb verb, std::string target,
-      std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {}) {
+      bhttp::verb verb, const std::string& target,
+      const std::vector<std::pair<std::string, std::string>>& headers = {}, std::string body = {}) {
     bhttp::request<bhttp::string_body> req{verb, target, 11};
     req.set(bhttp::field::host, "localhost");
     for (auto& [k, v] : headers) req.set(k, v);
@@ -147,9 +147,9 @@ class ServerTest : public ::testing::Test {
     return o;
   }
 
-  void Start(Handler handler, ServerOptions options = Options()) {
+  void Start(Handler handler, const ServerOptions& options = Options()) {
     auto s = Server::Start(
-        std::move(options), std::move(handler), [this] { return ready_.load(); }, metrics_);
+        options, std::move(handler), [this] { return ready_.load(); }, metrics_);
     ASSERT_TRUE(s.has_value()) << s.error().message();
     server_ = std::move(*s);
     ASSERT_NE(server_->port(), 0);
@@ -325,10 +325,10 @@ TEST_F(ServerTest, HeaderTooLargeGets431) {
 
 TEST_F(ServerTest, MalformedRequestsGet400) {
   Start(Echo);
-  for (std::string bad : {std::string("GARBAGE\r\n\r\n"),
-                          std::string("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"),
-                          std::string("GET / HTTP/9.9\r\n\r\n"),
-                          std::string("POST / HTTP/1.1\r\nContent-Length: zz\r\n\r\n")}) {
+  for (const std::string& bad : {std::string("GARBAGE\r\n\r\n"),
+                                 std::string("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"),
+                                 std::string("GET / HTTP/9.9\r\n\r\n"),
+                                 std::string("POST / HTTP/1.1\r\nContent-Length: zz\r\n\r\n")}) {
     std::string raw = RawExchange(port(), bad);
     EXPECT_EQ(StatusOf(raw), 400) << bad;
     EXPECT_TRUE(Contains(raw, R"("resourceType":"OperationOutcome")")) << bad;

@@ -606,7 +606,7 @@ struct PostedForm {
   }
 };
 
-PostForm FakeTokenEndpoint(PostedForm* posted, int status, std::string response) {
+PostForm FakeTokenEndpoint(PostedForm* posted, int status, const std::string& response) {
   return [posted, status, response](const std::string& url, const std::string& body,
                                     const std::vector<std::pair<std::string, std::string>>& headers)
              -> common::StatusOr<std::pair<int, std::string>> {

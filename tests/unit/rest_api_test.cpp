@@ -39,7 +39,7 @@ class RestApiTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  HttpResponse Do(std::string method, std::string target, std::string body = "",
+  HttpResponse Do(std::string method, const std::string& target, std::string body = "",
                   std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpRequest req;
     req.method = std::move(method);

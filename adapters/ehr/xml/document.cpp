@@ -161,7 +161,7 @@ std::string Text(const xmlNode* n) {
   if (n == nullptr) return {};
   std::string out;
   AppendText(n, out);
-  return Trim(std::move(out));
+  return Trim(out);
 }
 
 std::string ChildText(const xmlNode* parent, std::string_view ns, std::string_view name) {
@@ -203,7 +203,7 @@ std::string InnerXml(const xmlNode* n) {
   std::string out(reinterpret_cast<const char*>(xmlBufferContent(buf)),
                   static_cast<size_t>(xmlBufferLength(buf)));
   xmlBufferFree(buf);
-  return Trim(std::move(out));
+  return Trim(out);
 }
 
 std::string PathOf(const xmlNode* n) {

@@ -2,6 +2,7 @@
 
 #include "integration/support/message_service.h"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -63,8 +64,10 @@ MessageService::MessageService(std::vector<int> statuses, std::optional<TlsFiles
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::listen(listen_fd_, 16);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listen_fd_, 16) != 0) {
+    ADD_FAILURE() << "the test message service cannot listen on loopback";
+  }
   socklen_t len = sizeof addr;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
@@ -140,24 +143,24 @@ void MessageService::Serve() {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     asio::ip::tcp::socket socket(io);
     boost::system::error_code ec;
-    socket.assign(asio::ip::tcp::v4(), fd, ec);
+    (void)socket.assign(asio::ip::tcp::v4(), fd, ec);
     if (ec) {
       ::close(fd);
       continue;
     }
     if (!ctx) {
       Exchange(socket, record);
-      socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      (void)socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
       continue;
     }
     asio::ssl::stream<asio::ip::tcp::socket> stream(std::move(socket), *ctx);
-    stream.handshake(asio::ssl::stream_base::server, ec);
+    (void)stream.handshake(asio::ssl::stream_base::server, ec);
     if (ec) {
       ++failed_handshakes_;
       continue;
     }
     Exchange(stream, record);
-    stream.shutdown(ec);
+    (void)stream.shutdown(ec);
   }
 }
 
