@@ -223,11 +223,7 @@ struct Inbox::Impl {
   std::string AddRecord(BundleBuilder& tx, const Incoming& in, std::string_view bytes,
                         const std::string& status_text, const Mapped* mapped,
                         const std::string& mime, size_t* index) const {
-    Value bin = Value::Object();
-    bin.Set("resourceType", Str("Binary"));
-    bin.Set("contentType", Str(mime));
-    bin.Set("data", Str(common::Base64Encode(bytes)));
-    std::string binary = tx.Create(std::move(bin));
+    std::string binary = AddBinary(tx, mime, bytes);
     Value r = Value::Object();
     r.Set("resourceType", Str("DocumentReference"));
     r.Set("identifier", Value::Array()).Append(Identifier(in.identity_system, in.identity));
@@ -244,18 +240,7 @@ struct Inbox::Impl {
       r.Set("author", Value::Array()).Append(BundleBuilder::Ref(mapped->sender));
     }
     r.Set("description", Str("Mottatt " + in.kind_text + ": " + status_text));
-    Value& content = r.Set("content", Value::Array());
-    Value c = Value::Object();
-    Value& att = c.Set("attachment", Value::Object());
-    att.Set("contentType", Str(mime));
-    att.Set("url", Str(binary));
-    att.Set("size", Value::Number(std::to_string(bytes.size())));
-    att.Set("hash", Str(common::Base64Encode(common::Sha1(bytes))));
-    Value ext = Value::Object();
-    ext.Set("url", Str(sys::kExtSha256));
-    ext.Set("valueString", Str(in.sha256));
-    att.Set("extension", Value::Array()).Append(std::move(ext));
-    content.Append(std::move(c));
+    r.Set("content", StoredContent(mime, binary, bytes, "", in.sha256));
     if (mapped != nullptr && !mapped->focus.empty()) {
       Value& context = r.Set("context", Value::Object());
       context.Set("related", Value::Array()).Append(BundleBuilder::Ref(mapped->focus));
@@ -272,22 +257,18 @@ struct Inbox::Impl {
     for (const std::string& t : m.targets) target.Append(BundleBuilder::Ref(t));
     p.Set("recorded", Str(Now()));
     Value& agents = p.Set("agent", Value::Array());
-    if (!m.sender.empty()) {
+    auto add_agent = [&agents](std::string_view code, std::string_view display,
+                               const std::string& who) {
+      if (who.empty()) return;
       Value a = Value::Object();
       a.Set("type",
             CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                            "author", "Author"));
-      a.Set("who", BundleBuilder::Ref(m.sender));
+                            code, display));
+      a.Set("who", BundleBuilder::Ref(who));
       agents.Append(std::move(a));
-    }
-    if (!m.self.empty()) {
-      Value a = Value::Object();
-      a.Set("type",
-            CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                            "custodian", "Custodian"));
-      a.Set("who", BundleBuilder::Ref(m.self));
-      agents.Append(std::move(a));
-    }
+    };
+    add_agent("author", "Author", m.sender);
+    add_agent("custodian", "Custodian", m.self);
     if (agents.items().empty()) return;
     Value& entity = p.Set("entity", Value::Array());
     Value e = Value::Object();
@@ -417,10 +398,7 @@ struct Inbox::Impl {
     }
     if (status != 200) return Unavailable(status, "the rejected message could not be recorded");
     common::log::Info("ehr_inbound_rejected", {{"kind", in.kind_text}, {"errors", codes}});
-    result.content_type = "application/xml; charset=utf-8";
-    result.body = xml;
-    result.apprec_status = apprec.status;
-    return result;
+    return WithAppRec(std::move(result), xml, apprec.status);
   }
 
   InboundResult Accept(const Incoming& in, std::string_view bytes, BundleBuilder& tx, Mapped& m,
@@ -457,10 +435,7 @@ struct Inbox::Impl {
     common::log::Info("ehr_inbound_accepted", {{"kind", in.kind_text},
                                                {"apprec_status", apprec.status},
                                                {"resources", static_cast<long>(m.targets.size())}});
-    result.content_type = "application/xml; charset=utf-8";
-    result.body = xml;
-    result.apprec_status = apprec.status;
-    return result;
+    return WithAppRec(std::move(result), xml, apprec.status);
   }
 
   // Stores the message for manual import (with an OK receipt: it is kept and handled).
@@ -487,9 +462,15 @@ struct Inbox::Impl {
       if (auto previous = Previous(in)) return *previous;
     }
     if (status != 200) return Unavailable(status, "the message could not be stored");
+    return WithAppRec(std::move(result), xml, apprec.status);
+  }
+
+  // The answer to a stored message: its AppRec.
+  static InboundResult WithAppRec(InboundResult result, const std::string& xml,
+                                  const std::string& apprec_status) {
     result.content_type = "application/xml; charset=utf-8";
     result.body = xml;
-    result.apprec_status = apprec.status;
+    result.apprec_status = apprec_status;
     return result;
   }
 

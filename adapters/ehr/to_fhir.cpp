@@ -267,14 +267,37 @@ std::string ToFhir::AddTextDocument(BundleBuilder& tx, const std::string& patien
   return tx.Create(std::move(r));
 }
 
-std::string ToFhir::AddAttachment(BundleBuilder& tx, const std::string& patient,
-                                  const MessageAttachment& a, const std::string& bytes) const {
-  std::string mime = a.mime_type.empty() ? "application/octet-stream" : a.mime_type;
+std::string AddBinary(BundleBuilder& tx, std::string_view mime, std::string_view bytes) {
   Value bin = Value::Object();
   bin.Set("resourceType", Str("Binary"));
   bin.Set("contentType", Str(mime));
   if (!bytes.empty()) bin.Set("data", Str(common::Base64Encode(bytes)));
-  std::string binary = tx.Create(std::move(bin));
+  return tx.Create(std::move(bin));
+}
+
+Value StoredContent(std::string_view mime, const std::string& binary, std::string_view bytes,
+                    std::string_view title, std::string sha256_hex) {
+  Value content = Array();
+  Value c = Value::Object();
+  Value& att = c.Set("attachment", Value::Object());
+  att.Set("contentType", Str(mime));
+  att.Set("url", Str(binary));
+  att.Set("size", Value::Number(std::to_string(bytes.size())));
+  att.Set("hash", Str(common::Base64Encode(common::Sha1(bytes))));
+  if (!title.empty()) att.Set("title", Str(title));
+  Value ext = Value::Object();
+  ext.Set("url", Str(sys::kExtSha256));
+  ext.Set("valueString", Str(sha256_hex.empty() ? common::HexEncode(common::Sha256(bytes))
+                                                : std::move(sha256_hex)));
+  att.Set("extension", Array()).Append(std::move(ext));
+  content.Append(std::move(c));
+  return content;
+}
+
+std::string ToFhir::AddAttachment(BundleBuilder& tx, const std::string& patient,
+                                  const MessageAttachment& a, const std::string& bytes) const {
+  std::string mime = a.mime_type.empty() ? "application/octet-stream" : a.mime_type;
+  std::string binary = AddBinary(tx, mime, bytes);
   Value r = Value::Object();
   r.Set("resourceType", Str("DocumentReference"));
   if (!a.id.empty()) r.Set("masterIdentifier", Identifier(sys::kRefDocId, a.id));
@@ -282,19 +305,7 @@ std::string ToFhir::AddAttachment(BundleBuilder& tx, const std::string& patient,
   if (!patient.empty()) r.Set("subject", BundleBuilder::Ref(patient));
   r.Set("date", Str(Now()));
   if (!a.description.empty()) r.Set("description", Str(a.description));
-  Value& content = r.Set("content", Array());
-  Value c = Value::Object();
-  Value& att = c.Set("attachment", Value::Object());
-  att.Set("contentType", Str(mime));
-  att.Set("url", Str(binary));
-  att.Set("size", Value::Number(std::to_string(bytes.size())));
-  att.Set("hash", Str(common::Base64Encode(common::Sha1(bytes))));
-  if (!a.description.empty()) att.Set("title", Str(a.description));
-  Value ext = Value::Object();
-  ext.Set("url", Str(sys::kExtSha256));
-  ext.Set("valueString", Str(common::HexEncode(common::Sha256(bytes))));
-  att.Set("extension", Array()).Append(std::move(ext));
-  content.Append(std::move(c));
+  r.Set("content", StoredContent(mime, binary, bytes, a.description));
   return tx.Create(std::move(r));
 }
 

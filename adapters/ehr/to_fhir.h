@@ -17,6 +17,14 @@
 
 namespace adapters::ehr {
 
+// Bytes kept as they came: a Binary in `tx` (its reference is returned) ...
+std::string AddBinary(BundleBuilder& tx, std::string_view mime, std::string_view bytes);
+// ... and the DocumentReference.content pointing at it: size, SHA-1 (Attachment.hash) and
+// SHA-256 (our extension, given as `sha256_hex` when the caller has it already).
+fhir::json::Value StoredContent(std::string_view mime, const std::string& binary,
+                                std::string_view bytes, std::string_view title,
+                                std::string sha256_hex = {});
+
 class ToFhir {
  public:
   ToFhir(const fhir::terminology::Terminology& terminology, const EhrSettings& settings)
@@ -54,7 +62,7 @@ class ToFhir {
   std::string AddTextDocument(BundleBuilder& tx, const std::string& patient,
                               const fhir::json::Value& type, const std::string& text,
                               const std::string& xhtml, const std::string& description) const;
-  // A Binary with the attachment's bytes and a DocumentReference pointing at it.
+  // A Binary with the attachment's bytes and a DocumentReference pointing at it (StoredContent).
   std::string AddAttachment(BundleBuilder& tx, const std::string& patient,
                             const MessageAttachment& a, const std::string& bytes) const;
 
