@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -59,8 +60,9 @@ int Serve(const cfg::CommandLineOverrides& overrides) {
   const common::log::Level level = ParseLevel(config->log.level);
   common::log::SetMinLevel(std::min(level, common::log::Level::kInfo));
 
-  std::unique_ptr<gateway::app::Application> app = gateway::app::Application::Build(*config);
-  if (!app) return cfg::kExitFailure;
+  auto built = gateway::app::Application::Build(*config);
+  if (!built.has_value()) return cfg::kExitFailure;  // already logged by the failing step
+  std::unique_ptr<gateway::app::Application> app = std::move(*built);
   common::log::SetMinLevel(level);
   app->StartBackgroundWork();
 

@@ -42,10 +42,10 @@ namespace {
 
 namespace cfg = config;
 
-// Logs a startup failure under its event name; Build() then gives up.
-bool Failed(std::string_view event, const std::string& error) {
-  common::log::Error(event, {{"error", error}});
-  return false;
+// Logs a startup failure under its event name; Build() then gives up with it.
+common::Status Failed(std::string_view event, const common::Status& error) {
+  common::log::Error(event, {{"error", error.message()}});
+  return error;
 }
 
 // How the gateway reaches identity providers (discovery, JWKS, token and logout endpoints):
@@ -111,14 +111,14 @@ authz::PrincipalPtr EhrAdapterPrincipal() {
 struct Application::Parts {
   explicit Parts(const cfg::Config& c) : config(c) {}
 
-  bool OpenStore();
-  bool LoadTerminology();
-  bool EnableEhrTriggers();
-  bool Seed();
-  bool BuildIdentity();
-  bool BuildEhr();
+  common::Status OpenStore();
+  common::Status LoadTerminology();
+  common::Status EnableEhrTriggers();
+  common::Status Seed();
+  common::Status BuildIdentity();
+  common::Status BuildEhr();
   void BuildRouter();
-  bool Listen();
+  common::Status Listen();
 
   const cfg::Config config;
   http::Metrics metrics;
@@ -147,13 +147,15 @@ struct Application::Parts {
   std::unique_ptr<http::Server> server;
 };
 
-bool Application::Parts::OpenStore() {
+common::Status Application::Parts::OpenStore() {
   std::error_code ec;
   std::filesystem::create_directories(config.store.data_dir, ec);
   if (ec || !std::filesystem::is_directory(config.store.data_dir, ec)) {
-    std::fprintf(stderr, "config error: store.data_dir: cannot create directory '%s': %s\n",
-                 config.store.data_dir.c_str(), ec ? ec.message().c_str() : "not a directory");
-    return false;
+    common::Status error(common::Code::kInvalidArgument,
+                         "store.data_dir: cannot create directory '" + config.store.data_dir +
+                             "': " + (ec ? ec.message() : std::string("not a directory")));
+    std::fprintf(stderr, "config error: %s\n", error.message().c_str());
+    return error;
   }
   store::sqlite::SqliteStoreOptions options;
   options.path = (std::filesystem::path(config.store.data_dir) / "gateway.db").string();
@@ -168,39 +170,39 @@ bool Application::Parts::OpenStore() {
     options.unique_identifiers.push_back(rule);
   }
   auto opened = store::sqlite::OpenSqliteStore(options);
-  if (!opened.has_value()) return Failed("store_open_failed", opened.error().message());
+  if (!opened.has_value()) return Failed("store_open_failed", opened.error());
   store = std::move(*opened);
   store->SetCommitObserver(
       [this](double seconds, size_t units) { metrics.ObserveCommit(seconds, units); });
   fhir_store = store.get();
-  return true;
+  return common::Status::Ok();
 }
 
 // The code lists of mappings/ (terminology.dir): loaded and checked once, written to the store
 // (Seed) so that they are readable through the FHIR API, and kept for the message translators.
-bool Application::Parts::LoadTerminology() {
+common::Status Application::Parts::LoadTerminology() {
   auto loaded = fhir::terminology::Terminology::LoadDirectory(config.terminology.dir);
-  if (!loaded.has_value()) return Failed("terminology_load_failed", loaded.error().message());
+  if (!loaded.has_value()) return Failed("terminology_load_failed", loaded.error());
   terminology = std::move(*loaded);
-  return true;
+  return common::Status::Ok();
 }
 
 // EHR messaging (KITH XML): the schemas compiled once; outbound messages are queued by write
 // triggers in the same transaction as the write that causes them (adapters/ehr/outbound.h).
-bool Application::Parts::EnableEhrTriggers() {
-  if (!config.ehr.enabled()) return true;
+common::Status Application::Parts::EnableEhrTriggers() {
+  if (!config.ehr.enabled()) return common::Status::Ok();
   adapters::ehr::xml::Initialize();
   auto schemas = adapters::ehr::xml::SchemaSet::Load(config.ehr.schema_dir, "kith-all.xsd");
-  if (!schemas.has_value()) return Failed("ehr_schemas_failed", schemas.error().message());
+  if (!schemas.has_value()) return Failed("ehr_schemas_failed", schemas.error());
   ehr_schemas = std::move(*schemas);
   triggered_store =
       fhir::store::WithTriggers(*store, {std::make_shared<adapters::ehr::OutboundTriggers>(
                                             ToEhrSettings(config.ehr), *ehr_schemas, terminology)});
   fhir_store = triggered_store.get();
-  return true;
+  return common::Status::Ok();
 }
 
-bool Application::Parts::Seed() {
+common::Status Application::Parts::Seed() {
   api = std::make_unique<FhirApi>(*fhir_store, ToFhirOptions(config));
   // The seed is our own data, not a client request: the request limits (server.body_limit_bytes,
   // fhir.max_bundle_entries) do not apply to it, so it runs through an API instance without them.
@@ -211,33 +213,36 @@ bool Application::Parts::Seed() {
       std::max(seed_options.max_bundle_entries, terminology->resources().size());
   common::Status seeded =
       FhirApi(*fhir_store, std::move(seed_options)).SeedFromBundle(terminology_seed);
-  if (!seeded.ok()) return Failed("terminology_seed_failed", seeded.message());
+  if (!seeded.ok()) return Failed("terminology_seed_failed", seeded);
   common::log::Info("terminology_loaded",
                     {{"resources", static_cast<unsigned long>(terminology->resources().size())}});
 
-  if (config.demo.seed_file.empty()) return true;
+  if (config.demo.seed_file.empty()) return common::Status::Ok();
   common::StatusOr<std::string> bundle = common::ReadFile(config.demo.seed_file);
-  if (!bundle) return Failed("seed_failed", "cannot read demo.seed_file");
+  if (!bundle) {
+    return Failed("seed_failed",
+                  common::Status(common::Code::kInvalidArgument, "cannot read demo.seed_file"));
+  }
   common::Status demo = api->SeedFromBundle(*bundle);
-  if (!demo.ok()) return Failed("seed_failed", demo.message());
+  if (!demo.ok()) return Failed("seed_failed", demo);
   common::log::Info("seeded", {{"bytes", static_cast<unsigned long>(bundle->size())}});
-  return true;
+  return common::Status::Ok();
 }
 
 // Identity and access (access/, gateway/identity/): who may reach what, and the audit trail.
-bool Application::Parts::BuildIdentity() {
+common::Status Application::Parts::BuildIdentity() {
   auto compartment = authz::PatientCompartment::Load(config.auth.compartment_file);
-  if (!compartment.has_value()) return Failed("auth_config_failed", compartment.error().message());
+  if (!compartment.has_value()) return Failed("auth_config_failed", compartment.error());
   access_policy.compartment = std::make_shared<authz::PatientCompartment>(std::move(*compartment));
   access_policy.base_url = config.server.base_url;
   if (!config.auth.policy_file.empty()) {
     auto loaded = identity::LoadAuthPolicy(config.auth.policy_file, std::getenv);
-    if (!loaded.has_value()) return Failed("auth_config_failed", loaded.error().message());
+    if (!loaded.has_value()) return Failed("auth_config_failed", loaded.error());
     auth_policy = std::move(*loaded);
   }
   auto client = http::HttpClient::Create(std::chrono::milliseconds(config.auth.http_timeout_ms),
                                          config.auth.ca_file);
-  if (!client.has_value()) return Failed("auth_config_failed", client.error().message());
+  if (!client.has_value()) return Failed("auth_config_failed", client.error());
   idp = std::make_shared<IdentityProviderClient>(std::move(*client));
 
   auto fetch = [idp = idp](const std::string& url) { return idp->Fetch(url); };
@@ -269,12 +274,12 @@ bool Application::Parts::BuildIdentity() {
                      {"patient_idps", static_cast<unsigned long>(auth_policy.patient_login.size())},
                      {"api_issuers", static_cast<unsigned long>(auth_policy.api_issuers.size())},
                      {"dev_login", config.auth.dev_login}});
-  return true;
+  return common::Status::Ok();
 }
 
 // EHR messaging: the inbox and the outbox on the in-process FHIR port, push when configured.
-bool Application::Parts::BuildEhr() {
-  if (!config.ehr.enabled()) return true;
+common::Status Application::Parts::BuildEhr() {
+  if (!config.ehr.enabled()) return common::Status::Ok();
   if (config.auth.enforced()) {
     ehr_port = std::make_unique<InProcessFhirPort>(
         [api = secure_api.get(), as_adapter = EhrAdapterPrincipal()](const HttpRequest& r) {
@@ -291,7 +296,7 @@ bool Application::Parts::BuildEhr() {
   if (!config.ehr.push_url.empty()) {
     auto client = http::HttpClient::Create(std::chrono::milliseconds(config.ehr.push_timeout_ms),
                                            config.ehr.push_ca_file);
-    if (!client.has_value()) return Failed("ehr_push_failed", client.error().message());
+    if (!client.has_value()) return Failed("ehr_push_failed", client.error());
     ehr::PushOptions push;
     push.url = *common::ParseHttpUrl(config.ehr.push_url);  // validated with the config
     push.max_attempts = config.ehr.push_max_attempts;
@@ -303,7 +308,7 @@ bool Application::Parts::BuildEhr() {
   common::log::Info("ehr_enabled",
                     {{"accepted_her_ids", static_cast<unsigned long>(config.ehr.accepted.size())},
                      {"delivery", ehr_pusher ? "push" : "pull"}});
-  return true;
+  return common::Status::Ok();
 }
 
 // The routes, in the order they are tried; the secured FHIR API answers the rest.
@@ -332,7 +337,7 @@ void Application::Parts::BuildRouter() {
   }
 }
 
-bool Application::Parts::Listen() {
+common::Status Application::Parts::Listen() {
   http::ServerOptions options = ToServerOptions(config.server);
   // With auth enforced every read commits its AuditEvent before answering, so GET handlers park
   // on the group commit like writes do: they get the write pool's size (ADR 0008), unless
@@ -343,7 +348,7 @@ bool Application::Parts::Listen() {
   auto started = http::Server::Start(
       options, [r = router.get()](const HttpRequest& request) { return r->Handle(request); },
       [s = store.get()] { return s->Ready(); }, metrics);
-  if (!started.has_value()) return Failed("listen_failed", started.error().message());
+  if (!started.has_value()) return Failed("listen_failed", started.error());
   server = std::move(*started);
   common::log::Info("listening", {{"address", server->address()},
                                   {"port", static_cast<int>(server->port())},
@@ -352,20 +357,21 @@ bool Application::Parts::Listen() {
                                   {"handler_threads", options.handler_threads},
                                   {"read_handler_threads", options.read_handler_threads},
                                   {"version", EMG_VERSION}});
-  return true;
+  return common::Status::Ok();
 }
 
-std::unique_ptr<Application> Application::Build(const cfg::Config& config) {
-  auto parts = std::make_unique<Parts>(config);
+common::StatusOr<std::unique_ptr<Application>> Application::Build(const cfg::Config& config) {
   // The destructor of a partly built application shuts down what was built.
-  std::unique_ptr<Application> app(new Application(std::move(parts)));
+  std::unique_ptr<Application> app(new Application(std::make_unique<Parts>(config)));
   Parts& p = *app->parts_;
-  if (!p.OpenStore() || !p.LoadTerminology() || !p.EnableEhrTriggers() || !p.Seed() ||
-      !p.BuildIdentity() || !p.BuildEhr()) {
-    return nullptr;
-  }
+  RETURN_IF_ERROR(p.OpenStore());
+  RETURN_IF_ERROR(p.LoadTerminology());
+  RETURN_IF_ERROR(p.EnableEhrTriggers());
+  RETURN_IF_ERROR(p.Seed());
+  RETURN_IF_ERROR(p.BuildIdentity());
+  RETURN_IF_ERROR(p.BuildEhr());
   p.BuildRouter();
-  if (!p.Listen()) return nullptr;
+  RETURN_IF_ERROR(p.Listen());
   return app;
 }
 

@@ -15,6 +15,7 @@
 
 #include <memory>
 
+#include "common/status.h"
 #include "gateway/config/config.h"
 #include "gateway/http/server.h"
 
@@ -22,8 +23,9 @@ namespace gateway::app {
 
 class Application {
  public:
-  // nullptr when a part could not be built (the reason is logged, or printed as a config error).
-  static std::unique_ptr<Application> Build(const config::Config& config);
+  // The running application, or why a part could not be built (also logged under the step's
+  // event, e.g. store_open_failed, or printed as a config error for the data directory).
+  static common::StatusOr<std::unique_ptr<Application>> Build(const config::Config& config);
 
   ~Application();
   Application(const Application&) = delete;
