@@ -1,11 +1,10 @@
 #include "authz/compartment.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
+#include "common/file.h"
 #include "fhir/json/parser.h"
 #include "fhir/model/model.h"
 #include "fhir/search/index.h"
@@ -93,11 +92,9 @@ common::StatusOr<PatientCompartment> PatientCompartment::FromJson(std::string_vi
 }
 
 common::StatusOr<PatientCompartment> PatientCompartment::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Error(Code::kNotFound, "patient compartment: cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto compartment = FromJson(text.str());
+  common::StatusOr<std::string> text = common::ReadFile(path);
+  if (!text) return common::Error(Code::kNotFound, "patient compartment: cannot read " + path);
+  auto compartment = FromJson(*text);
   if (!compartment) {
     return common::Error(compartment.error().code(),
                          compartment.error().message() + " (" + path + ")");

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/file.h"
+#include "common/url.h"
 #include "fhir/json/parser.h"
 #include "fhir/outcome.h"
 #include "fhir/validation/validator.h"
@@ -323,29 +324,6 @@ std::vector<MapTarget> Terminology::TranslateReverse(std::string_view map_url,
 
 const std::vector<Value>& Terminology::resources() const { return impl_->resources; }
 
-namespace {
-
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
-std::string EncodeQueryValue(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 Value Terminology::SeedBundle() const {
   Value bundle = Value::Object();
   bundle.Set("resourceType", Value::String("Bundle"));
@@ -358,7 +336,7 @@ Value Terminology::SeedBundle() const {
     entry.Set("resource", r);
     Value& request = entry.Set("request", Value::Object());
     request.Set("method", Value::String("PUT"));
-    request.Set("url", Value::String(type + "?url=" + EncodeQueryValue(r.GetString("url"))));
+    request.Set("url", Value::String(type + "?url=" + common::PercentEncode(r.GetString("url"))));
     entries.Append(std::move(entry));
   }
   return bundle;

@@ -1,8 +1,6 @@
 #include "gateway/identity/auth_policy.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "common/file.h"
 #include "fhir/json/parser.h"
 
 namespace gateway::identity {
@@ -238,11 +236,9 @@ common::StatusOr<AuthPolicy> ParseAuthPolicy(
 
 common::StatusOr<AuthPolicy> LoadAuthPolicy(const std::string& path,
                                             const std::function<const char*(const char*)>& getenv) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Error(Code::kInvalidArgument, "auth.policy_file: cannot read " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseAuthPolicy(buffer.str(), getenv);
+  common::StatusOr<std::string> text = common::ReadFile(path);
+  if (!text) return common::Error(Code::kInvalidArgument, "auth.policy_file: cannot read " + path);
+  return ParseAuthPolicy(*text, getenv);
 }
 
 }  // namespace gateway::identity

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "common/file.h"
+#include "common/url.h"
 #include "integration/support/child_process.h"
 #include "integration/support/gateway_process.h"  // MakeTempDir
 
@@ -122,27 +123,9 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// Form-decoded; text with a malformed escape is kept as it is (this is a test client).
 std::string UrlDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return common::PercentDecode(s, {.plus_as_space = true}).value_or(std::string(s));
 }
 
 }  // namespace
@@ -406,20 +389,7 @@ Headers CookieJar::With(Headers headers) const {
   return headers;
 }
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return common::PercentEncode(s); }
 
 std::string QueryParam(std::string_view url, std::string_view name) {
   size_t q = url.find('?');
