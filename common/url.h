@@ -15,6 +15,9 @@ namespace common {
 // 0-15 for a hexadecimal digit of either case, -1 for anything else.
 int HexDigitValue(char c);
 
+// RFC 3986's unreserved characters: ALPHA DIGIT - . _ ~ (never percent-encoded).
+bool IsUnreserved(char c);
+
 // Percent-encodes every byte except RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~) and
 // the characters in `keep`, which the caller's context allows literally (upper-case hex).
 std::string PercentEncode(std::string_view s, std::string_view keep = {});

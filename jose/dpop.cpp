@@ -22,10 +22,6 @@ constexpr fhir::json::ParseLimits kClaimsLimits{kMaxCompactJwsBytes, 8};
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-bool IsUnreserved(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
 
 }  // namespace
 
@@ -114,7 +110,7 @@ std::optional<std::string> NormalizeHttpUrl(std::string_view url) {
     const int lo = i + 2 < path.size() ? common::HexDigitValue(path[i + 2]) : -1;
     if (hi < 0 || lo < 0) return std::nullopt;
     const char decoded = static_cast<char>(hi * 16 + lo);
-    if (IsUnreserved(decoded)) {
+    if (common::IsUnreserved(decoded)) {
       out += decoded;
     } else {
       out += '%';

@@ -50,22 +50,22 @@ def read_table(path):
     return rows, order
 
 
-def closure(rows, name, seen=None, stack=()):
+def closure(rows, name, stack=()):
     """Every library `name` may reach; exits on a cycle."""
     if name in stack:
         sys.exit("cmake/layers.txt: dependency cycle: " + " -> ".join(stack + (name,)))
     out = set()
     for dep in rows[name]["deps"]:
         out.add(dep)
-        out |= closure(rows, dep, seen, stack + (name,))
+        out |= closure(rows, dep, stack + (name,))
     return out
 
 
 def owner(rows, path):
     best = None
     for name, row in rows.items():
-        folder = row["folder"] + "/"
-        if path.startswith(folder) and (best is None or len(folder) > len(rows[best]["folder"]) + 1):
+        if path.startswith(row["folder"] + "/") and (
+                best is None or len(row["folder"]) > len(rows[best]["folder"])):
             best = name
     return best
 

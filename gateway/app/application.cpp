@@ -19,7 +19,6 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "common/url.h"
-#include "fhir/json/writer.h"
 #include "fhir/store/triggers.h"
 #include "fhir/terminology/terminology.h"
 #include "gateway/app/composition.h"
@@ -161,14 +160,7 @@ common::Status Application::Parts::OpenStore() {
   options.path = (std::filesystem::path(config.store.data_dir) / "gateway.db").string();
   options.read_connections = config.store.read_connections;
   options.durable = config.store.durable;
-  for (const auto& [type, system] : config.fhir.unique_identifier_rules) {
-    options.unique_identifiers.push_back({type, system});
-  }
-  // The EHR inbox's idempotency rests on these (always on: turning EHR messaging on later must
-  // not find duplicates).
-  for (const auto& rule : adapters::ehr::RequiredUniqueIdentifiers()) {
-    options.unique_identifiers.push_back(rule);
-  }
+  options.unique_identifiers = UniqueIdentifierRules(config);
   auto opened = store::sqlite::OpenSqliteStore(options);
   if (!opened.has_value()) return Failed("store_open_failed", opened.error());
   store = std::move(*opened);
@@ -204,15 +196,7 @@ common::Status Application::Parts::EnableEhrTriggers() {
 
 common::Status Application::Parts::Seed() {
   api = std::make_unique<FhirApi>(*fhir_store, ToFhirOptions(config));
-  // The seed is our own data, not a client request: the request limits (server.body_limit_bytes,
-  // fhir.max_bundle_entries) do not apply to it, so it runs through an API instance without them.
-  std::string terminology_seed = fhir::json::Write(terminology->SeedBundle());
-  FhirApiOptions seed_options = ToFhirOptions(config);
-  seed_options.max_body_bytes = std::max(seed_options.max_body_bytes, terminology_seed.size());
-  seed_options.max_bundle_entries =
-      std::max(seed_options.max_bundle_entries, terminology->resources().size());
-  common::Status seeded =
-      FhirApi(*fhir_store, std::move(seed_options)).SeedFromBundle(terminology_seed);
+  common::Status seeded = SeedTerminology(*fhir_store, config, *terminology);
   if (!seeded.ok()) return Failed("terminology_seed_failed", seeded);
   common::log::Info("terminology_loaded",
                     {{"resources", static_cast<unsigned long>(terminology->resources().size())}});

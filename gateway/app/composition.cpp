@@ -1,5 +1,10 @@
 #include "gateway/app/composition.h"
 
+#include <algorithm>
+
+#include "adapters/ehr/inbox.h"
+#include "fhir/json/writer.h"
+
 namespace gateway::app {
 
 adapters::ehr::EhrSettings ToEhrSettings(const config::EhrConfig& e) {
@@ -10,6 +15,22 @@ adapters::ehr::EhrSettings ToEhrSettings(const config::EhrConfig& e) {
   s.default_apprec_version = e.apprec_version;
   s.max_message_bytes = static_cast<size_t>(e.max_message_bytes);
   return s;
+}
+
+std::vector<fhir::store::UniqueIdentifier> UniqueIdentifierRules(const config::Config& c) {
+  std::vector<fhir::store::UniqueIdentifier> rules;
+  for (const auto& [type, system] : c.fhir.unique_identifier_rules) rules.push_back({type, system});
+  for (const auto& rule : adapters::ehr::RequiredUniqueIdentifiers()) rules.push_back(rule);
+  return rules;
+}
+
+common::Status SeedTerminology(fhir::store::Store& store, const config::Config& c,
+                               const fhir::terminology::Terminology& terminology) {
+  std::string seed = fhir::json::Write(terminology.SeedBundle());
+  FhirApiOptions options = ToFhirOptions(c);
+  options.max_body_bytes = std::max(options.max_body_bytes, seed.size());
+  options.max_bundle_entries = std::max(options.max_bundle_entries, terminology.resources().size());
+  return FhirApi(store, std::move(options)).SeedFromBundle(seed);
 }
 
 FhirApiOptions ToFhirOptions(const config::Config& c) {

@@ -63,27 +63,19 @@ int ToFhir(const cfg::Config& config, const std::string& bytes, bool with_apprec
   store_options.path = dir.path() + "/translate.db";
   store_options.durable = false;
   store_options.read_connections = 1;
-  for (const auto& [type, system] : config.fhir.unique_identifier_rules) {
-    store_options.unique_identifiers.push_back({type, system});
-  }
-  for (const auto& rule : adapters::ehr::RequiredUniqueIdentifiers()) {
-    store_options.unique_identifiers.push_back(rule);
-  }
+  store_options.unique_identifiers = UniqueIdentifierRules(config);
   auto opened = store::sqlite::OpenSqliteStore(store_options);
   if (!opened.has_value())
     return Fail(err, "cannot open a temporary store: " + opened.error().message());
   std::unique_ptr<fhir::store::Store> store = std::move(*opened);
-  FhirApiOptions api_options = ToFhirOptions(config);
-  std::string seed = fhir::json::Write(terminology->SeedBundle());
-  api_options.max_body_bytes = std::max(api_options.max_body_bytes, seed.size());
-  api_options.max_body_bytes = std::max(api_options.max_body_bytes, bytes.size() * 2 + (1 << 20));
-  api_options.max_bundle_entries =
-      std::max(api_options.max_bundle_entries, terminology->resources().size());
-  FhirApi api(*store, api_options);
-  if (common::Status s = api.SeedFromBundle(seed); !s.ok()) {
+  if (common::Status s = SeedTerminology(*store, config, *terminology); !s.ok()) {
     store->Close();
     return Fail(err, "cannot seed the code lists: " + s.message());
   }
+  // The message's own transaction: room for the original bytes (base64) and their content.
+  FhirApiOptions api_options = ToFhirOptions(config);
+  api_options.max_body_bytes = std::max(api_options.max_body_bytes, bytes.size() * 2 + (1 << 20));
+  FhirApi api(*store, api_options);
   InProcessFhirPort port(api, "system:ehr-translate");
   adapters::TransactionRecorder recorder(port);
   adapters::ehr::Inbox inbox(ToEhrSettings(config.ehr), schemas, terminology, recorder);
