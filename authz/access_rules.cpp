@@ -77,6 +77,54 @@ Verdict AccessRules::CanSee(const std::string& type, const Value& resource, Perm
   return Verdict::kHide;
 }
 
+Status AccessRules::MayAttempt(std::string_view type, Permission perm) {
+  if (p_.internal()) return Status::Ok();
+  const std::string t(type.empty() ? std::string_view("*") : type);
+  const bool write = perm == kCreate || perm == kUpdate || perm == kDelete;
+  const char* verb = perm == kCreate   ? "create"
+                     : perm == kUpdate ? "update"
+                     : perm == kDelete ? "delete"
+                     : perm == kRead   ? "reading"
+                                       : "searching";
+  auto denied = [](std::string why) { return Status(Code::kPermissionDenied, std::move(why)); };
+  if (write && type == "AuditEvent") {
+    return denied(
+        "audit records are written by the gateway only and cannot be created, changed or "
+        "deleted through the API");
+  }
+  if (!ScopeAllows(t, perm)) {
+    return denied(std::string("the granted scopes do not allow ") + verb + " " +
+                  (perm == kRead || perm == kSearch ? "" : "of ") +
+                  (type.empty() ? std::string("all types") : t));
+  }
+  const bool person = p_.kind == PrincipalKind::kPatient || p_.kind == PrincipalKind::kPractitioner;
+  if (perm == kSearch && person) {
+    // As AuthorizingStore::Search decides before it runs a query.
+    if (type.empty()) return denied("a search across all types is not available to this client");
+    if (InCompartment(type) ? !policy_.compartment->NarrowingParam(t).has_value()
+                            : !Published(type)) {
+      return denied("searching " + t + " is not available to this client");
+    }
+  }
+  if (!write) return Status::Ok();
+  if (p_.kind == PrincipalKind::kPatient) {
+    if (perm == kDelete) return denied("patients cannot delete resources");
+    if (policy_.patient_writable_types.find(type) == policy_.patient_writable_types.end()) {
+      return denied("patients cannot write " + t + " resources");
+    }
+  }
+  if (p_.kind == PrincipalKind::kPractitioner && !InCompartment(type)) {
+    if (Published(type)) {
+      return denied(t + " is published content and is not written by personnel clients");
+    }
+    if (type != "Binary") return denied("personnel clients cannot write " + t);
+  }
+  if (p_.kind == PrincipalKind::kPractitioner && perm == kCreate && type == "Patient") {
+    return denied("patients are registered from referrals; personnel cannot create them");
+  }
+  return Status::Ok();
+}
+
 Status AccessRules::CanWrite(const std::string& type, const Value& resource, const Value* current,
                              bool as_delete) {
   if (p_.internal()) return Status::Ok();

@@ -71,6 +71,13 @@ class AccessRules {
     return PatientsOf(type, resource);
   }
 
+  // The part of the decision that depends on the type alone: whether the principal may attempt
+  // `perm` on `type` at all (scopes and role, AuditEvent never written, what a patient or a
+  // practitioner may write or search). `type` empty: a system-level search or history. Asked
+  // before a request's body, criteria or target are looked at (Store::Authorize), so a refusal
+  // here says nothing about any resource: kPermissionDenied.
+  common::Status MayAttempt(std::string_view type, Permission perm);
+
   // Whether the principal may write `resource` over `current` (nullptr: create). `as_delete`:
   // the write is the deletion of `current` (== `resource`), which needs the 'd' letter (not 'u').
   common::Status CanWrite(const std::string& type, const fhir::json::Value& resource,

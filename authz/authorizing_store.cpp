@@ -92,7 +92,9 @@ class AuthorizingWriteContext final : public WriteContext {
     std::optional<Value> current_body;
     auto current = inner_.Current(type, id);
     if (current.has_value()) current_body = ParseBody(*current);
-    const std::string interaction = current_body ? "update" : "create";
+    const std::string interaction = !current_body       ? "create"
+                                    : method == "PATCH" ? "patch"
+                                                        : "update";
     Status allowed = access_.CanWrite(type, resource, current_body ? &*current_body : nullptr);
     if (!allowed.ok()) {
       return common::Error(Denied(audit_, interaction, std::move(allowed), {Ref(type, id)}));
@@ -202,6 +204,42 @@ class AuthorizingStore final : public Store {
       }
     }
     return s;
+  }
+
+  Status Authorize(const fhir::store::Intent& intent) override {
+    const Principal& p = access_.principal();
+    if (p.internal()) return Status::Ok();
+    const std::string& i = intent.interaction;
+    Status allowed;
+    if (i == "history-type" || i == "history-system") {
+      // As History() decides for these.
+      const bool ok = access_.ScopeAllows(intent.type.empty() ? "*" : intent.type, kSearch) &&
+                      (p.kind == PrincipalKind::kSystem ||
+                       (!intent.type.empty() && access_.Published(intent.type)));
+      if (!ok) {
+        allowed = Status(Code::kPermissionDenied,
+                         "history at the type or system level is not available to this client");
+      }
+    } else if (i == "update") {
+      // An update may create (update-as-create): either right lets the caller try; which one
+      // applies is decided once the target is known (Put).
+      allowed = access_.MayAttempt(intent.type, kUpdate);
+      if (!allowed.ok() && access_.MayAttempt(intent.type, kCreate).ok()) allowed = Status::Ok();
+    } else if (std::optional<Permission> perm = PermissionFor(i)) {
+      allowed = access_.MayAttempt(intent.type, *perm);
+    }
+    if (allowed.ok() && intent.conditional) {
+      // A conditional interaction searches before it acts: it tells how many resources match.
+      allowed = access_.MayAttempt(intent.type, kSearch);
+      if (!allowed.ok()) {
+        allowed = Status(Code::kPermissionDenied,
+                         "a conditional " + i + " searches first: " + allowed.message());
+      }
+    }
+    if (allowed.ok()) return allowed;
+    std::vector<std::string> target;
+    if (!intent.id.empty()) target.push_back(Ref(intent.type, intent.id));
+    return Denied(audit_, i, std::move(allowed), std::move(target));
   }
 
   StatusOr<ResourceVersion> Read(const std::string& type, const std::string& id) override {

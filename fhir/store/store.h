@@ -92,6 +92,17 @@ class WriteContext {
 
 using UnitOfWork = std::function<common::Status(WriteContext&)>;
 
+// What a request is about to attempt, asked of Store::Authorize before anything else of the
+// request is looked at.
+struct Intent {
+  std::string type;  // the resource type; empty for a system-level interaction
+  // A FHIR restful-interaction code: read, vread, update, patch, delete, history-instance,
+  // history-type, history-system, create, search-type, search-system.
+  std::string interaction;
+  std::string id;            // the target, when the URL names one (for the audit trail)
+  bool conditional = false;  // the target is found by a search first (conditional operations)
+};
+
 // A business identifier that must be unique: among the live resources of `type`, at most one
 // has an identifier with `system` and a given value (one patient per fødselsnummer). Put fails
 // with kAlreadyExists when another resource holds it; the store enforces this race-free.
@@ -107,6 +118,17 @@ class Store {
   // Runs `work` atomically (all or nothing) on the writer and returns once durable. A unit
   // that returns an error leaves no trace; other units sharing the commit are unaffected.
   virtual common::Status Commit(UnitOfWork work) = 0;
+
+  // Whether the caller may attempt `intent` at all, decided from the interaction and the type
+  // alone. Handlers ask first, before they read a body, parse criteria, resolve a match or
+  // look the target up: a caller without the right must learn nothing from a validation error,
+  // a 412 "matched several" or a 404. An access-controlling decorator answers
+  // kPermissionDenied (and records the refusal); a store without access control allows all.
+  // Every store call is checked again in full, resource by resource.
+  virtual common::Status Authorize(const Intent& intent) {
+    (void)intent;
+    return common::Status::Ok();
+  }
 
   // Current version, including tombstones (the caller maps them to 410), or kNotFound.
   virtual common::StatusOr<ResourceVersion> Read(const std::string& type,

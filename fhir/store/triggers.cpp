@@ -78,6 +78,7 @@ class TriggeringStore final : public Store {
       return work(triggering);
     });
   }
+  Status Authorize(const Intent& intent) override { return inner_.Authorize(intent); }
   common::StatusOr<ResourceVersion> Read(const std::string& type, const std::string& id) override {
     return inner_.Read(type, id);
   }

@@ -1025,5 +1025,81 @@ TEST_F(AccessTest, EveryCompartmentTypeIsHiddenFromOtherPatientsAndStrangers) {
   EXPECT_GE(owners_checked, 60);
 }
 
+// Store::Authorize: the type-level decision handlers ask for before they read a body, parse
+// criteria or look anything up. It must refuse exactly what the full checks would refuse for
+// every resource of the type, and nothing a caller may do.
+TEST_F(AccessTest, AuthorizeDecidesFromTheInteractionAndTypeAlone) {
+  using fhir::store::Intent;
+  auto I = [](std::string type, std::string interaction, std::string id = {},
+              bool conditional = false) {
+    return Intent{std::move(type), std::move(interaction), std::move(id), conditional};
+  };
+  auto allowed = [&](const Principal& p, Intent intent) {
+    auto s = Open(p);
+    Status status = s->store->Authorize(intent);
+    EXPECT_TRUE(status.ok() || status.code() == Code::kPermissionDenied) << status.message();
+    return status.ok();
+  };
+  const Principal patient = PatientPrincipal("pat-a");
+  EXPECT_TRUE(allowed(patient, I("Observation", "read", "Observation-a")));
+  EXPECT_TRUE(allowed(patient, I("Observation", "search-type")));
+  EXPECT_TRUE(allowed(patient, I("QuestionnaireResponse", "update", "x")));
+  EXPECT_TRUE(allowed(patient, I("QuestionnaireResponse", "patch", "x")));
+  EXPECT_TRUE(allowed(patient, I("QuestionnaireResponse", "create", "", true)));
+  EXPECT_FALSE(allowed(patient, I("Observation", "update", "Observation-a")));
+  EXPECT_FALSE(allowed(patient, I("Observation", "patch", "Observation-a")));
+  EXPECT_FALSE(allowed(patient, I("Observation", "create")));
+  EXPECT_FALSE(allowed(patient, I("QuestionnaireResponse", "delete", "x")));
+  EXPECT_FALSE(allowed(patient, I("AuditEvent", "update", "x")));
+  EXPECT_FALSE(allowed(patient, I("Observation", "history-type")));
+  EXPECT_FALSE(allowed(patient, I("", "history-system")));
+  EXPECT_FALSE(allowed(patient, I("", "search-system")));
+  EXPECT_FALSE(allowed(patient, I("Organization", "update", "org-o")));
+  // A type that is neither theirs nor published: hidden per resource (404), not refused here.
+  EXPECT_TRUE(allowed(patient, I("Binary", "read", "bin-a")));
+
+  const Principal practitioner = PractitionerP();
+  EXPECT_TRUE(allowed(practitioner, I("Observation", "patch", "x")));
+  EXPECT_TRUE(allowed(practitioner, I("Observation", "delete", "", true)));
+  EXPECT_TRUE(allowed(practitioner, I("Binary", "update", "bin-a")));
+  EXPECT_TRUE(allowed(practitioner, I("Patient", "update", "pat-a")));
+  EXPECT_FALSE(allowed(practitioner, I("Patient", "create")));
+  EXPECT_FALSE(allowed(practitioner, I("Questionnaire", "update", "q-1")));
+  EXPECT_FALSE(allowed(practitioner, I("Subscription", "create")));
+  EXPECT_FALSE(allowed(practitioner, I("Binary", "delete", "", true)))
+      << "Binary is not searchable";
+  EXPECT_FALSE(allowed(practitioner, I("AuditEvent", "delete", "", true)));
+
+  // A system client: its scopes and role decide; AuditEvent is never written.
+  const Principal reader = SystemPrincipal("system/Observation.rs system/AuditEvent.cruds");
+  EXPECT_TRUE(allowed(reader, I("Observation", "search-type")));
+  EXPECT_TRUE(allowed(reader, I("Observation", "history-type")));
+  EXPECT_FALSE(allowed(reader, I("Observation", "create")));
+  EXPECT_FALSE(allowed(reader, I("Observation", "update", "x")));
+  EXPECT_FALSE(allowed(reader, I("Condition", "read", "Condition-a")));
+  EXPECT_FALSE(allowed(reader, I("AuditEvent", "delete", "", true)));
+  EXPECT_TRUE(allowed(reader, I("AuditEvent", "search-type")));
+  // Update-as-create: the create right alone lets a PUT try (Put decides which applies); a
+  // conditional interaction needs the search right too.
+  const Principal creator = SystemPrincipal("system/Observation.c");
+  EXPECT_TRUE(allowed(creator, I("Observation", "update", "new-id")));
+  EXPECT_TRUE(allowed(creator, I("Observation", "create")));
+  EXPECT_FALSE(allowed(creator, I("Observation", "create", "", true)));
+  EXPECT_FALSE(allowed(creator, I("Observation", "patch", "x")));
+
+  // A refusal is audited, naming what was asked for.
+  auto s = Open(patient);
+  ASSERT_FALSE(s->store->Authorize(I("Observation", "patch", "Observation-a")).ok());
+  std::vector<RequestAudit::Entry> entries = s->audit.All();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].interaction, "patch");
+  EXPECT_EQ(entries[0].outcome, 4);
+  EXPECT_EQ(entries[0].resources, std::vector<std::string>{"Observation/Observation-a"});
+  // The gateway itself is never refused.
+  Principal internal;
+  internal.kind = PrincipalKind::kInternal;
+  EXPECT_TRUE(allowed(internal, I("AuditEvent", "delete", "", true)));
+}
+
 }  // namespace
 }  // namespace authz
