@@ -3,19 +3,32 @@
 // A transaction runs as one unit of work on the store's writer: all of it commits or none of
 // it does, and its conditional parts (ifNoneExist, conditional update/delete URLs and
 // conditional references) are resolved inside that same serialized unit, so they cannot race
-// with concurrent writers. Processing order follows the spec: DELETE, POST, PUT, then GET
-// (reads run after the commit).
+// with concurrent writers. Processing order follows the spec: DELETE, POST, PUT and PATCH,
+// then GET (reads run after the commit).
+//
+// PATCH entries carry their JSON Patch document as a Binary (contentType
+// application/json-patch+json, the document base64 in data), as http.html#patch describes for
+// batches and transactions; the patch is applied to the current version inside the unit of
+// work, like a PATCH request (patch.h).
+//
+// Access: before anything of a transaction is validated or resolved, every write entry is put
+// to the store's Authorize (Store::Authorize), so a caller without the right to one entry gets
+// 403 for the transaction whatever the entries hold. Batch entries are sub-requests and go
+// through the same check in FhirApi::Dispatch.
 
 #include <map>
 #include <set>
 
+#include "common/base64.h"
 #include "common/url.h"
 #include "common/uuid.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "fhir/model/model.h"
+#include "fhir/validation/validator.h"
 #include "gateway/rest/bundle_writer.h"
 #include "gateway/rest/call.h"
+#include "gateway/rest/patch.h"
 #include "gateway/rest/resource_ops.h"
 
 namespace gateway::rest {
@@ -38,6 +51,7 @@ struct Entry {
   std::string query;  // from the URL (Type?query)
   std::string full_url;
   std::optional<Value> resource;
+  std::optional<Value> patch;  // PATCH: the JSON Patch document the Binary carries
   std::string if_none_exist;
   std::string if_match;
   std::string if_none_match;
@@ -102,6 +116,30 @@ StatusOr<Entry> ReadEntry(const Call& call, const Value& item, size_t i) {
   return e;
 }
 
+// The JSON Patch a PATCH entry carries: its media type and the document, from the Binary's
+// contentType and base64 data (R4 http.html#patch, "Patch Using JSON Patch (batch/transaction)").
+// A Parameters resource (FHIRPath Patch) is passed on as FHIR JSON, for the PATCH handler to
+// refuse with its own message.
+StatusOr<std::pair<std::string, std::string>> PatchPayload(const Entry& e) {
+  if (!e.resource) {
+    return common::Error(Code::kInvalidArgument,
+                         "a PATCH entry needs a resource: a Binary whose data is the JSON Patch "
+                         "document (contentType application/json-patch+json)");
+  }
+  std::string_view rt = e.resource->GetString("resourceType");
+  if (rt == "Parameters") {
+    return std::make_pair(std::string("application/fhir+json"), fhir::json::Write(*e.resource));
+  }
+  if (rt != "Binary") {
+    return common::Error(Code::kInvalidArgument,
+                         "the resource of a PATCH entry must be a Binary holding a JSON Patch "
+                         "document");
+  }
+  std::optional<std::string> data = common::Base64Decode(e.resource->GetString("data"));
+  if (!data) return common::Error(Code::kInvalidArgument, "Binary.data is not base64");
+  return std::make_pair(std::string(e.resource->GetString("contentType")), std::move(*data));
+}
+
 HttpRequest SubRequest(const Call& call, const Entry& e) {
   HttpRequest sub;
   sub.method = e.method;
@@ -123,7 +161,12 @@ HttpRequest SubRequest(const Call& call, const Entry& e) {
   if (!e.if_none_match.empty()) sub.headers.emplace_back("if-none-match", e.if_none_match);
   if (!e.if_modified_since.empty())
     sub.headers.emplace_back("if-modified-since", e.if_modified_since);
-  if (e.resource) {
+  if (e.method == "PATCH") {
+    if (auto payload = PatchPayload(e)) {
+      if (!payload->first.empty()) sub.headers.emplace_back("content-type", payload->first);
+      sub.body = std::move(payload->second);
+    }
+  } else if (e.resource) {
     sub.headers.emplace_back("content-type", "application/fhir+json");
     sub.body = fhir::json::Write(*e.resource);
   }
@@ -255,7 +298,7 @@ class Transaction {
         return EntryError(Code::kInvalidArgument, i, "fullUrl is not unique in the Bundle");
       }
       if (e.method == "GET" || e.method == "HEAD") continue;
-      if (e.method != "POST" && e.method != "PUT" && e.method != "DELETE") {
+      if (e.method != "POST" && e.method != "PUT" && e.method != "DELETE" && e.method != "PATCH") {
         return EntryError(
             Code::kUnimplemented, i,
             "method " + e.method.substr(0, 16) + " is not supported in a transaction");
@@ -264,7 +307,20 @@ class Transaction {
         return EntryError(Code::kInvalidArgument, i,
                           "request.url does not name a supported resource type");
       }
-      if (e.method != "DELETE") {
+      if (e.method == "PATCH") {
+        auto payload = PatchPayload(e);
+        if (!payload) return EntryError(payload.error().code(), i, payload.error().message());
+        auto patch = ReadPatchDocument(payload->first, payload->second, call_.options);
+        if (!patch) {
+          // Inside a Bundle a wrong media type is a wrong entry (400), not a 415.
+          return EntryError(patch.error().code() == Code::kUnimplemented ? Code::kInvalidArgument
+                                                                         : patch.error().code(),
+                            i, patch.error().message());
+        }
+        e.patch = std::move(*patch);
+        // Conditional references in the values the patch adds resolve like those of resources.
+        CollectConditionalReferences(*e.patch, conditional_refs_);
+      } else if (e.method != "DELETE") {
         if (!e.resource) return EntryError(Code::kInvalidArgument, i, "resource is missing");
         if (e.resource->GetString("resourceType") != e.type) {
           return EntryError(Code::kInvalidArgument, i, "resource type does not match request.url");
@@ -299,7 +355,9 @@ class Transaction {
         if (!v) return EntryError(Code::kInvalidArgument, i, "ifMatch must be a version ETag");
         expected_[i] = *v;
       }
-      if (e.resource) CollectConditionalReferences(*e.resource, conditional_refs_);
+      if (e.resource && e.method != "PATCH") {
+        CollectConditionalReferences(*e.resource, conditional_refs_);
+      }
     }
     for (const std::string& ref : conditional_refs_) {
       size_t qm = ref.find('?');
@@ -317,14 +375,8 @@ class Transaction {
   // Runs on the writer inside the unit's savepoint.
   Status Run(WriteContext& ctx) {
     std::map<std::string, std::string> refs;  // fullUrl / conditional ref -> Type/id
-    std::set<std::string> touched;
-    auto touch = [&](const Entry& e, const std::string& id) -> Status {
-      if (!touched.insert(e.type + "/" + id).second) {
-        return EntryError(Code::kInvalidArgument, e.index,
-                          "the same resource is changed by more than one entry");
-      }
-      return Status::Ok();
-    };
+    touched_.clear();
+    failure_issues_.clear();
     for (Entry& e : entries_) {
       if (e.method != "DELETE") continue;
       std::string id = e.id;
@@ -341,7 +393,7 @@ class Transaction {
         }
         id = ids[0];
       }
-      RETURN_IF_ERROR(touch(e, id));
+      RETURN_IF_ERROR(Touch(e, id));
       auto deleted = ctx.Delete(e.type, id, expected_.count(e.index) ? expected_[e.index] : 0);
       if (!deleted) return EntryError(deleted.error().code(), e.index, deleted.error().message());
       e.status = "204 No Content";
@@ -380,7 +432,21 @@ class Transaction {
       }
     }
     for (Entry& e : entries_) {
-      if (e.method == "PUT" && !e.full_url.empty()) refs[e.full_url] = e.type + "/" + e.id;
+      if (e.method != "PATCH" || !e.criteria) continue;
+      ASSIGN_OR_RETURN_STATUS(auto ids, ctx.Match(*e.criteria), e.index);
+      if (ids.empty()) {
+        return EntryError(Code::kNotFound, e.index, "the conditional patch matched no resource");
+      }
+      if (ids.size() > 1) {
+        return EntryError(Code::kFailedPrecondition, e.index,
+                          "conditional patch matched " + std::to_string(ids.size()) + " resources");
+      }
+      e.id = ids[0];
+    }
+    for (Entry& e : entries_) {
+      if ((e.method == "PUT" || e.method == "PATCH") && !e.full_url.empty()) {
+        refs[e.full_url] = e.type + "/" + e.id;
+      }
     }
     for (const auto& [ref, query] : ref_queries_) {
       ASSIGN_OR_RETURN(auto ids, ctx.Match(query));
@@ -392,12 +458,16 @@ class Transaction {
       refs[ref] = query.type + "/" + ids[0];
     }
     for (Entry& e : entries_) {
+      if (e.method == "PATCH") {
+        RETURN_IF_ERROR(RunPatch(ctx, e, refs));
+        continue;
+      }
       if ((e.method != "POST" && e.method != "PUT") || e.status == "200 OK") continue;
       if (auto unresolved = RewriteReferences(*e.resource, refs)) {
         return EntryError(Code::kInvalidArgument, e.index,
                           "a urn: reference does not resolve to a fullUrl in the Bundle");
       }
-      RETURN_IF_ERROR(touch(e, e.id));
+      RETURN_IF_ERROR(Touch(e, e.id));
       e.resource->Set("id", Value::String(e.id));
       bool existed = false;
       if (e.method == "PUT") {
@@ -414,23 +484,112 @@ class Transaction {
   }
 
   std::vector<Entry>& entries() { return entries_; }
+  // When a patch was rejected: the issues of the answer (its status is Run's).
+  const fhir::IssueList& failure_issues() const { return failure_issues_; }
 
  private:
+  // Applies a PATCH entry to the current version of its target and writes the result.
+  Status RunPatch(WriteContext& ctx, Entry& e, const std::map<std::string, std::string>& refs) {
+    RETURN_IF_ERROR(Touch(e, e.id));
+    ASSIGN_OR_RETURN_STATUS(ResourceVersion current, ctx.Current(e.type, e.id), e.index);
+    if (current.deleted) {
+      return EntryError(Code::kGone, e.index, e.type + " was deleted; it cannot be patched");
+    }
+    const int64_t expected = expected_.count(e.index) ? expected_[e.index] : 0;
+    if (expected != 0 && expected != current.version) {
+      return EntryError(Code::kFailedPrecondition, e.index,
+                        "ifMatch names version " + std::to_string(expected) +
+                            " but the current version is " + std::to_string(current.version));
+    }
+    auto patched = PatchResource(current, *e.patch, call_.options, /*in_transaction=*/true);
+    if (auto* rejected = std::get_if<PatchRejection>(&patched)) {
+      for (fhir::Issue& issue : rejected->issues) {
+        issue.diagnostics = Expr(e.index) + ": " + issue.diagnostics;
+        failure_issues_.push_back(std::move(issue));
+      }
+      return EntryError(rejected->code, e.index, "the patch was rejected");
+    }
+    Value& resource = std::get<Value>(patched);
+    if (RewriteReferences(resource, refs)) {
+      return EntryError(Code::kInvalidArgument, e.index,
+                        "a urn: reference does not resolve to a fullUrl in the Bundle");
+    }
+    auto put = ctx.Put(e.type, e.id, resource, "PATCH", current.version);
+    if (!put) return EntryError(put.error().code(), e.index, put.error().message());
+    e.written = std::move(*put);
+    e.status = "200 OK";
+    return Status::Ok();
+  }
+
+  Status Touch(const Entry& e, const std::string& id) {
+    if (!touched_.insert(e.type + "/" + id).second) {
+      return EntryError(Code::kInvalidArgument, e.index,
+                        "the same resource is changed by more than one entry");
+    }
+    return Status::Ok();
+  }
+
   Call& call_;
   std::vector<Entry> entries_;
   std::map<size_t, int64_t> expected_;
   std::set<std::string> conditional_refs_;
   std::map<std::string, fhir::search::Query> ref_queries_;
+  std::set<std::string> touched_;
+  fhir::IssueList failure_issues_;
 };
+
+// Store::Authorize for every write entry of a transaction, from its request alone (method, url,
+// ifNoneExist). Entries whose request is malformed are left to the checks that follow.
+std::optional<HttpResponse> AuthorizeTransactionEntries(Call& call, const Value* items) {
+  if (items == nullptr || !items->is_array()) return std::nullopt;
+  for (size_t i = 0; i < items->items().size(); ++i) {
+    const Value* request = items->items()[i].Find("request");
+    if (request == nullptr || !request->is_object()) continue;
+    const std::string_view method = request->GetString("method");
+    const std::string interaction = method == "POST"     ? "create"
+                                    : method == "PUT"    ? "update"
+                                    : method == "PATCH"  ? "patch"
+                                    : method == "DELETE" ? "delete"
+                                                         : "";
+    if (interaction.empty()) continue;  // reads run as sub-requests, checked in Dispatch
+    Entry e;
+    SplitUrl(call, std::string(request->GetString("url")), e);
+    if (!fhir::model::IsResourceType(e.type)) continue;
+    const bool conditional =
+        method == "POST" ? !request->GetString("ifNoneExist").empty() : !e.query.empty();
+    Status allowed = call.store.Authorize({e.type, interaction, e.id, conditional});
+    if (!allowed.ok()) {
+      return ErrorResponse(Status(allowed.code(), Expr(i) + ": " + allowed.message()),
+                           call.rendering, Expr(i));
+    }
+  }
+  return std::nullopt;
+}
+
+// A batch PATCH entry whose patch cannot be read: 403 when the caller may not patch there at
+// all (access first), else the reason the payload is wrong.
+HttpResponse PatchEntryRefusal(Call& call, const Entry& e, const Status& why) {
+  if (fhir::model::IsResourceType(e.type)) {
+    Status allowed = call.store.Authorize({e.type, "patch", e.id, !e.query.empty()});
+    if (!allowed.ok()) return ErrorResponse(allowed, call.rendering);
+  }
+  return ErrorResponse(why, call.rendering);
+}
 
 }  // namespace
 
 HttpResponse HandleBundle(Call& call, FhirApi& api) {
   if (auto bad = CheckFhirContentType(call.request)) return *bad;
-  fhir::IssueList issues;
-  Status fatal;
-  auto bundle = ParseAndValidate(call.request.body, call.options, issues, &fatal);
-  if (!bundle) return ErrorResponse(fatal, call.rendering);
+  fhir::json::ParseLimits limits;
+  limits.max_bytes = call.options.max_body_bytes;
+  limits.max_depth = call.options.max_json_depth;
+  auto bundle = fhir::json::Parse(call.request.body, limits);
+  if (!bundle) return ErrorResponse(bundle.error(), call.rendering);
+  if (!bundle->is_object()) {
+    return ErrorResponse(
+        Status(Code::kInvalidArgument, "the body must be a JSON object (a FHIR resource)"),
+        call.rendering);
+  }
   if (bundle->GetString("resourceType") != "Bundle") {
     return ErrorResponse(
         Status(Code::kInvalidArgument, "POST to the base URL takes a batch or transaction Bundle"),
@@ -450,6 +609,13 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
                          call.rendering, "Bundle.entry");
   }
   bool batch = type == "batch";
+  // Access before validation: a caller who may not write what a transaction writes learns
+  // nothing about what is wrong with it (a batch's entries are checked one by one in Dispatch).
+  if (!batch) {
+    if (auto refused = AuthorizeTransactionEntries(call, items)) return std::move(*refused);
+  }
+  fhir::IssueList issues;
+  fhir::validation::ValidateResource(*bundle, issues);
   if (fhir::HasErrors(issues)) {
     if (!batch) return OutcomeResponse(400, issues, call.rendering);
     // A batch fails as a whole only for problems outside the entries' resources; each entry's
@@ -472,14 +638,24 @@ HttpResponse HandleBundle(Call& call, FhirApi& api) {
 
   if (batch) {
     BundleWriter out("batch-response");
-    for (const Entry& e : entries)
+    for (const Entry& e : entries) {
+      if (e.method == "PATCH") {
+        if (auto payload = PatchPayload(e); !payload) {
+          AddResponseEntry(out, e, PatchEntryRefusal(call, e, payload.error()));
+          continue;
+        }
+      }
       AddResponseEntry(out, e, api.Handle(SubRequest(call, e), call.store));
+    }
     return RawJsonResponse(200, out.Finish(call.rendering.pretty));
   }
 
   Transaction tx(call, std::move(entries));
   if (Status s = tx.Prepare(); !s.ok()) return EntryFailure(call, s);
   Status s = call.store.Commit([&tx](WriteContext& ctx) { return tx.Run(ctx); });
+  if (!s.ok() && !tx.failure_issues().empty()) {
+    return OutcomeResponse(HttpStatusFor(s.code()), tx.failure_issues(), call.rendering);
+  }
   if (!s.ok()) return EntryFailure(call, s);
 
   BundleWriter out("transaction-response");

@@ -54,9 +54,14 @@ Value ResourceEntry(const std::string& type) {
   Value r = Value::Object();
   r.Set("type", Str(type));
   r.Set("profile", Str("http://hl7.org/fhir/StructureDefinition/" + type));
-  r.Set("interaction", Codes({"read", "vread", "update", "delete", "history-instance",
-                              "history-type", "create", "search-type"},
-                             "code"));
+  // R4 binary.html: Binary has no patch (FhirApi refuses it with 405).
+  r.Set("interaction", type == "Binary"
+                           ? Codes({"read", "vread", "update", "delete", "history-instance",
+                                    "history-type", "create", "search-type"},
+                                   "code")
+                           : Codes({"read", "vread", "update", "patch", "delete",
+                                    "history-instance", "history-type", "create", "search-type"},
+                                   "code"));
   r.Set("versioning", Str("versioned-update"));
   r.Set("readHistory", Value::Bool(true));
   r.Set("updateCreate", Value::Bool(true));
@@ -88,7 +93,8 @@ Value ResourceEntry(const std::string& type) {
   return r;
 }
 
-std::string Build(const std::string& base, const std::string& version) {
+std::string Build(const std::string& base, const std::string& version,
+                  const std::optional<Value>& security) {
   Value cs = Value::Object();
   cs.Set("resourceType", Str("CapabilityStatement"));
   cs.Set("status", Str("active"));
@@ -103,8 +109,10 @@ std::string Build(const std::string& base, const std::string& version) {
   impl.Set("url", Str(base));
   cs.Set("fhirVersion", Str("4.0.1"));
   cs.Set("format", StringList({"application/fhir+json", "json"}));
+  cs.Set("patchFormat", StringList({"application/json-patch+json"}));
   Value& rest = cs.Set("rest", Value::Array()).Append(Value::Object());
   rest.Set("mode", Str("server"));
+  if (security) rest.Set("security", *security);
   Value& resources = rest.Set("resource", Value::Array());
   for (const std::string& type : fhir::model::ResourceTypes())
     resources.Append(ResourceEntry(type));
@@ -118,16 +126,20 @@ std::string Build(const std::string& base, const std::string& version) {
 }  // namespace
 
 HttpResponse HandleCapabilities(Call& call) {
-  // The statement depends only on the build and the base URL; cache per base.
+  // The statement depends only on the build, the base URL and the security block (which
+  // changes when the authorization server's metadata does); cache per base and security.
+  std::optional<Value> security;
+  if (call.options.capability_security) security = call.options.capability_security();
+  const std::string key = call.base + '\n' + (security ? fhir::json::Write(*security) : "");
   static std::mutex mu;
   static std::map<std::string, std::string> cache;
   std::string body;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(call.base);
+    auto it = cache.find(key);
     if (it == cache.end()) {
       if (cache.size() > 16) cache.clear();  // Host headers are client-controlled: bound it
-      it = cache.emplace(call.base, Build(call.base, call.options.software_version)).first;
+      it = cache.emplace(key, Build(call.base, call.options.software_version, security)).first;
     }
     body = it->second;
   }

@@ -11,6 +11,7 @@
 #include "fhir/search/parse.h"
 #include "fhir/validation/validator.h"
 #include "gateway/rest/call.h"
+#include "gateway/rest/patch.h"
 #include "gateway/rest/resource_ops.h"
 
 namespace gateway {
@@ -53,6 +54,15 @@ HttpResponse MethodNotAllowed(std::string allow) {
   return r;
 }
 
+// R4 binary.html: Binary has no patch interaction (its content is not a FHIR structure).
+HttpResponse PatchNotForBinary(std::string allow) {
+  HttpResponse r = ErrorResponse(
+      Status(Code::kInvalidArgument, "Binary resources cannot be patched; allowed: " + allow));
+  r.status = 405;
+  r.SetHeader("Allow", std::move(allow));
+  return r;
+}
+
 HttpResponse UnknownType(const std::string& type) {
   // The path segment is repeated only when it is shaped like a type name: it may be data (a
   // client that put an identifier or a name first in the path).
@@ -73,6 +83,17 @@ void ReadPrefer(Call& call) {
     call.prefer_return = rest::PreferReturn::kOperationOutcome;
   }
   call.strict_handling = prefer.find("handling=strict") != std::string_view::npos;
+}
+
+// Asks the store whether the caller may attempt this at all, before the handler reads the
+// body, parses criteria or looks anything up (Store::Authorize): a caller without the right
+// gets the same 403 whatever the request holds.
+std::optional<HttpResponse> Refused(Call& call, const std::string& type,
+                                    const std::string& interaction, const std::string& id = {},
+                                    bool conditional = false) {
+  Status allowed = call.store.Authorize({type, interaction, id, conditional});
+  if (allowed.ok()) return std::nullopt;
+  return ErrorResponse(allowed, call.rendering);
 }
 
 }  // namespace
@@ -117,8 +138,9 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   if (parts.empty()) {
     call.route = "/";
     if (m == "POST") return rest::HandleBundle(call, *this);
-    if (m == "GET") return rest::HandleSearch(call, "");
-    return MethodNotAllowed("GET, HEAD, POST");
+    if (m != "GET") return MethodNotAllowed("GET, HEAD, POST");
+    if (auto refused = Refused(call, "", "search-system")) return std::move(*refused);
+    return rest::HandleSearch(call, "");
   }
   if (parts[0] == "metadata" && parts.size() == 1) {
     call.route = "/metadata";
@@ -128,11 +150,13 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   if (parts[0] == "_history" && parts.size() == 1) {
     call.route = "/_history";
     if (m != "GET") return MethodNotAllowed("GET, HEAD");
+    if (auto refused = Refused(call, "", "history-system")) return std::move(*refused);
     return rest::HandleHistory(call, "", "");
   }
   if (parts[0] == "_search" && parts.size() == 1) {
     call.route = "/_search";
     if (m != "POST") return MethodNotAllowed("POST");
+    if (auto refused = Refused(call, "", "search-system")) return std::move(*refused);
     if (auto refused = rest::UseFormBody(call)) return std::move(*refused);
     return rest::HandleSearch(call, "");
   }
@@ -143,39 +167,73 @@ HttpResponse FhirApi::Dispatch(Call& call) {
   }
   if (parts.size() == 1) {
     call.route = "/{type}";
-    if (m == "GET") return rest::HandleSearch(call, type);
-    if (m == "POST") return rest::Create(call, type);
-    if (m == "PUT") return rest::ConditionalUpdate(call, type);
-    if (m == "DELETE") return rest::ConditionalDelete(call, type);
-    return MethodNotAllowed("GET, HEAD, POST, PUT, DELETE");
+    if (m == "GET") {
+      if (auto refused = Refused(call, type, "search-type")) return std::move(*refused);
+      return rest::HandleSearch(call, type);
+    }
+    if (m == "POST") {
+      const bool conditional = req.HasHeader("if-none-exist");
+      if (auto refused = Refused(call, type, "create", "", conditional)) return std::move(*refused);
+      return rest::Create(call, type);
+    }
+    if (m == "PUT") {
+      if (auto refused = Refused(call, type, "update", "", true)) return std::move(*refused);
+      return rest::ConditionalUpdate(call, type);
+    }
+    if (m == "PATCH") {
+      if (type == "Binary") return PatchNotForBinary("GET, HEAD, POST, PUT, DELETE");
+      if (auto refused = Refused(call, type, "patch", "", true)) return std::move(*refused);
+      return rest::ConditionalPatch(call, type);
+    }
+    if (m == "DELETE") {
+      if (auto refused = Refused(call, type, "delete", "", true)) return std::move(*refused);
+      return rest::ConditionalDelete(call, type);
+    }
+    return MethodNotAllowed(type == "Binary" ? "GET, HEAD, POST, PUT, DELETE"
+                                             : "GET, HEAD, POST, PUT, PATCH, DELETE");
   }
   if (parts.size() == 2 && parts[1] == "_search") {
     call.route = "/{type}/_search";
     if (m != "POST") return MethodNotAllowed("POST");
+    if (auto refused = Refused(call, type, "search-type")) return std::move(*refused);
     if (auto refused = rest::UseFormBody(call)) return std::move(*refused);
     return rest::HandleSearch(call, type);
   }
   if (parts.size() == 2 && parts[1] == "_history") {
     call.route = "/{type}/_history";
     if (m != "GET") return MethodNotAllowed("GET, HEAD");
+    if (auto refused = Refused(call, type, "history-type")) return std::move(*refused);
     return rest::HandleHistory(call, type, "");
   }
   const std::string& id = parts[1];
   if (parts.size() == 2) {
     call.route = "/{type}/{id}";
+    std::string interaction = m == "GET"      ? "read"
+                              : m == "PUT"    ? "update"
+                              : m == "PATCH"  ? "patch"
+                              : m == "DELETE" ? "delete"
+                                              : "";
+    if (interaction.empty() || (m == "PATCH" && type == "Binary")) {
+      std::string allow =
+          type == "Binary" ? "GET, HEAD, PUT, DELETE" : "GET, HEAD, PUT, PATCH, DELETE";
+      return m == "PATCH" ? PatchNotForBinary(allow) : MethodNotAllowed(allow);
+    }
+    if (auto refused = Refused(call, type, interaction, id)) return std::move(*refused);
     if (m == "GET") return rest::Read(call, type, id);
     if (m == "PUT") return rest::Update(call, type, id);
-    if (m == "DELETE") return rest::Delete(call, type, id);
-    return MethodNotAllowed("GET, HEAD, PUT, DELETE");
+    if (m == "PATCH") return rest::Patch(call, type, id);
+    return rest::Delete(call, type, id);
   }
   if (parts.size() == 3 && parts[2] == "_history") {
     call.route = "/{type}/{id}/_history";
     if (m != "GET") return MethodNotAllowed("GET, HEAD");
+    if (auto refused = Refused(call, type, "history-instance", id)) return std::move(*refused);
     return rest::HandleHistory(call, type, id);
   }
   if (parts.size() == 4 && parts[2] == "_history") {
     call.route = "/{type}/{id}/_history/{vid}";
     if (m != "GET") return MethodNotAllowed("GET, HEAD");
+    if (auto refused = Refused(call, type, "vread", id)) return std::move(*refused);
     return rest::VRead(call, type, id, parts[3]);
   }
   call.route = "unmatched";

@@ -3,10 +3,13 @@
 // Thread-safe: Handle() is called concurrently from the blocking pool.
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
+#include "fhir/json/value.h"
 #include "fhir/store/store.h"
 #include "gateway/rest/message.h"
 
@@ -26,7 +29,14 @@ struct FhirApiOptions {
   int default_page_size = 50;
   int max_page_size = 1000;
   size_t max_bundle_entries = 1000;
+  // A JSON Patch document (PATCH, or a transaction entry's Binary): its size and operations.
+  // What it builds is bounded by max_body_bytes and max_json_depth (fhir/json/patch.h).
+  size_t max_patch_bytes = 1024 * 1024;
+  size_t max_patch_operations = 1000;
   std::string software_version = EMG_VERSION;
+  // CapabilityStatement.rest.security, from whoever knows how callers authenticate
+  // (gateway/identity); asked on every /metadata request. Unset or nullopt: no security block.
+  std::function<std::optional<fhir::json::Value>()> capability_security;
 };
 
 class FhirApi {
@@ -43,6 +53,11 @@ class FhirApi {
   // Runs a transaction Bundle (JSON) at start: the terminology seed and the demo seed.
   // Idempotent when the bundle uses conditional creates (ifNoneExist) or conditional updates.
   common::Status SeedFromBundle(std::string_view bundle_json);
+
+  // Sets FhirApiOptions::capability_security. Call before requests are served.
+  void SetCapabilitySecurity(std::function<std::optional<fhir::json::Value>()> describe) {
+    options_.capability_security = std::move(describe);
+  }
 
  private:
   HttpResponse Dispatch(rest::Call& call);

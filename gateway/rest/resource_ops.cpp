@@ -55,11 +55,6 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
   return std::move(*parsed);
 }
 
-namespace {
-
-// A reference to a Bundle entry ("urn:uuid:..." / "urn:oid:...") means something only inside
-// the transaction that carries the entry; stored anywhere else it would dangle. Adds an issue
-// per such reference, with its path. `contained` resources are walked too.
 void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
                                fhir::IssueList& issues) {
   if (v.is_object()) {
@@ -81,8 +76,6 @@ void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& pa
     }
   }
 }
-
-}  // namespace
 
 std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
                                                                 const std::string& type) {
@@ -186,7 +179,8 @@ HttpResponse NotModifiedResponse(const ResourceVersion& v) {
   return r;
 }
 
-// If-Match: W/"n" -> n. Returns an error response for a malformed header.
+}  // namespace
+
 std::optional<HttpResponse> ReadIfMatch(Call& call, int64_t* expected) {
   *expected = 0;
   std::string_view im = call.request.Header("if-match");
@@ -211,8 +205,6 @@ std::string QueryStringOf(const Call& call) {
   }
   return qs;
 }
-
-}  // namespace
 
 StatusOr<fhir::search::Query> ParseCriteria(const std::string& type, std::string_view qs,
                                             const FhirApiOptions& options) {

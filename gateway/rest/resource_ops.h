@@ -35,6 +35,20 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
                                                   const FhirApiOptions& options,
                                                   fhir::IssueList& issues, common::Status* fatal);
 
+// A reference to a Bundle entry ("urn:uuid:..." / "urn:oid:...") means something only inside
+// the transaction that carries the entry; stored anywhere else it would dangle. Adds an issue
+// per such reference below `path` (the resource's type), `contained` resources included.
+void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
+                               fhir::IssueList& issues);
+
+// If-Match: W/"n" -> n in `expected` (0 when absent). The error response for a malformed
+// header.
+std::optional<HttpResponse> ReadIfMatch(Call& call, int64_t* expected);
+
+// The call's parameters as a query string for conditional criteria (_format and _pretty left
+// out).
+std::string QueryStringOf(const Call& call);
+
 bool IsValidId(std::string_view id);
 // Letters only, starting upper-case, at most 64: safe to repeat in an error message (a path
 // segment or a body value that is not shaped like a type name may be personal data).

@@ -618,10 +618,10 @@ TEST_F(FhirConformance, UnsupportedMethodIs405WithAllow) {
     const char* must_allow;
   };
   for (const Case& k :
-       {Case{"PATCH", "/Patient/x", "PUT"}, Case{"POST", "/Patient/x", "GET"},
+       {Case{"PATCH", "/Binary/x", "PUT"}, Case{"POST", "/Patient/x", "GET"},
         Case{"DELETE", "/metadata", "GET"}, Case{"PUT", "/_history", "GET"},
         Case{"POST", "/Patient/x/_history", "GET"}, Case{"GET", "/Patient/_search", "POST"},
-        Case{"PATCH", "/Patient", "POST"}, Case{"DELETE", "/", "POST"}}) {
+        Case{"PATCH", "/Patient/x/_history", "GET"}, Case{"DELETE", "/", "POST"}}) {
     HttpResult r = c.Request(k.method, k.path, {{"Content-Type", "application/fhir+json"}}, "{}");
     EXPECT_TRUE(IsOutcome(r, 405)) << k.method << " " << k.path;
     std::string allow = r.Header("allow");
@@ -812,8 +812,12 @@ TEST_F(FhirConformance, CapabilityStatementDescribesTheServer) {
   const JsonValue* patient = ResourceEntry(cs, "Patient");
   ASSERT_NE(patient, nullptr);
   EXPECT_EQ(Codes(*patient, "interaction"),
-            (std::set<std::string>{"read", "vread", "update", "delete", "history-instance",
+            (std::set<std::string>{"read", "vread", "update", "patch", "delete", "history-instance",
                                    "history-type", "create", "search-type"}));
+  EXPECT_TRUE(Strings(cs, "patchFormat").count("application/json-patch+json"));
+  const JsonValue* binary = ResourceEntry(cs, "Binary");
+  ASSERT_NE(binary, nullptr);
+  EXPECT_EQ(Codes(*binary, "interaction").count("patch"), 0u) << "Binary has no patch";
   EXPECT_EQ(Str(*patient, "versioning"), "versioned-update");
   EXPECT_EQ(Str(*patient, "conditionalDelete"), "single");
   // Both If-Modified-Since and If-None-Match work on reads (see ConditionalRead above).

@@ -141,7 +141,8 @@ TEST_F(RestApiTest, ErrorsAreOperationOutcomes) {
   std::vector<Case> cases = {
       {"GET", "/Nonsense/1", "", 404},
       {"GET", "/Patient/does-not-exist", "", 404},
-      {"PATCH", "/Patient/x", "", 405},
+      {"PATCH", "/Patient/x/_history", "", 405},
+      {"PATCH", "/Binary/x", "", 405},
       {"POST", "/Patient", "{not json", 400},
       {"POST", "/Patient", R"({"resourceType":"Patient","bogus":1})", 400},
       {"POST", "/Patient", R"({"resourceType":"Patient","name":[{"family":"a","family":"b"}]})",
