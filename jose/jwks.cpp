@@ -159,6 +159,28 @@ common::StatusOr<ProviderMetadata> ParseDiscovery(std::string_view json,
                            &m.code_challenge_methods_supported)) {
     return Invalid("discovery member is not an array of strings");
   }
+  // Informational members (passed on in SMART discovery, never used to verify anything): kept
+  // when well-formed, dropped otherwise, so an odd value cannot stop token verification.
+  const std::pair<std::string_view, std::string*> informational_endpoints[] = {
+      {"introspection_endpoint", &m.introspection_endpoint},
+      {"revocation_endpoint", &m.revocation_endpoint},
+  };
+  for (const auto& [name, out] : informational_endpoints) {
+    if (!OptionalString(*doc, name, out) || !IsAcceptableEndpoint(*out, allow_http_loopback)) {
+      out->clear();
+    }
+  }
+  const std::pair<std::string_view, std::vector<std::string>*> informational_lists[] = {
+      {"grant_types_supported", &m.grant_types_supported},
+      {"response_types_supported", &m.response_types_supported},
+      {"token_endpoint_auth_methods_supported", &m.token_endpoint_auth_methods_supported},
+      {"token_endpoint_auth_signing_alg_values_supported",
+       &m.token_endpoint_auth_signing_alg_values_supported},
+      {"dpop_signing_alg_values_supported", &m.dpop_signing_alg_values_supported},
+  };
+  for (const auto& [name, out] : informational_lists) {
+    if (!OptionalStringArray(*doc, name, out)) out->clear();
+  }
   if (const fhir::json::Value* v = doc->Find("authorization_response_iss_parameter_supported")) {
     if (!v->is_bool()) return Invalid("discovery member is not a boolean");
     m.authorization_response_iss_parameter_supported = v->boolean();

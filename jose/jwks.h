@@ -22,8 +22,13 @@ namespace jose {
 
 struct ProviderMetadata {
   std::string issuer, authorization_endpoint, token_endpoint, jwks_uri, end_session_endpoint,
-      userinfo_endpoint;
+      userinfo_endpoint, introspection_endpoint, revocation_endpoint;
   std::vector<std::string> id_token_signing_alg_values_supported, code_challenge_methods_supported;
+  // RFC 8414 §2 (absent members stay empty): what the authorization server offers, passed on
+  // in the gateway's SMART discovery document.
+  std::vector<std::string> grant_types_supported, response_types_supported,
+      token_endpoint_auth_methods_supported, token_endpoint_auth_signing_alg_values_supported,
+      dpop_signing_alg_values_supported;
   bool authorization_response_iss_parameter_supported = false;
 };
 

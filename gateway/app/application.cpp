@@ -33,6 +33,7 @@
 #include "gateway/identity/login_routes.h"
 #include "gateway/identity/secure_api.h"
 #include "gateway/identity/sessions.h"
+#include "gateway/identity/smart_configuration.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -135,6 +136,7 @@ struct Application::Parts {
   std::unique_ptr<identity::Authenticator> authenticator;  // null when auth is off
   std::unique_ptr<identity::LoginRoutes> login_routes;     // null when auth is off
   std::unique_ptr<identity::SecureFhirApi> secure_api;
+  std::unique_ptr<identity::SmartDiscovery> smart;
 
   std::unique_ptr<InProcessFhirPort> ehr_port;
   std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
@@ -253,6 +255,10 @@ common::Status Application::Parts::BuildIdentity() {
   }
   secure_api = std::make_unique<identity::SecureFhirApi>(*api, *fhir_store, authenticator.get(),
                                                          access_policy, clock);
+  // SMART discovery and the CapabilityStatement's security block, from the same policy and
+  // authenticator that decide who gets in.
+  smart = std::make_unique<identity::SmartDiscovery>(auth_policy, authenticator.get());
+  api->SetCapabilitySecurity([s = smart.get()] { return s->CapabilitySecurity(); });
   common::log::Info("auth_ready",
                     {{"mode", config.auth.mode},
                      {"patient_idps", static_cast<unsigned long>(auth_policy.patient_login.size())},
@@ -299,6 +305,9 @@ common::Status Application::Parts::BuildEhr() {
 void Application::Parts::BuildRouter() {
   router = std::make_unique<Router>(
       [api = secure_api.get()](const HttpRequest& request) { return api->Handle(request); });
+  // Served without authentication: how to get a token (SMART App Launch, conformance.html).
+  router->Add("/.well-known/", "discovery",
+              [s = smart.get()](const HttpRequest& request) { return s->Handle(request); });
   if (login_routes) {
     router->Add("/auth/", "login", [routes = login_routes.get()](const HttpRequest& request) {
       return routes->Handle(request);

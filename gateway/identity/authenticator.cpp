@@ -99,11 +99,25 @@ Authenticator::Authenticator(const AuthPolicy& policy, SessionStore& sessions,
   }
 }
 
+std::vector<::jose::Alg> Authenticator::DpopAlgorithms() { return ::jose::DpopCheck{}.algorithms; }
+
+common::StatusOr<::jose::ProviderMetadata> Authenticator::IssuerMetadata(
+    const std::string& issuer) {
+  auto it = keys_.find(issuer);
+  if (it == keys_.end()) return common::Error(Code::kNotFound, "no such API issuer");
+  return it->second->Metadata();
+}
+
 std::string Authenticator::Challenge(const Status& failure) const {
   std::string error = failure.code() == Code::kUnauthenticated ? "invalid_token" : "";
   std::string c = "Bearer realm=\"emeistring\"";
   if (!error.empty()) c += ", error=\"" + error + "\"";
-  c += ", DPoP algs=\"ES256 PS256 RS256\"";
+  std::string algs;
+  for (::jose::Alg alg : DpopAlgorithms()) {
+    if (!algs.empty()) algs += ' ';
+    algs += ::jose::AlgName(alg);
+  }
+  c += ", DPoP algs=\"" + algs + "\"";
   return c;
 }
 

@@ -53,6 +53,13 @@ class Authenticator {
   // The WWW-Authenticate challenge for a 401 (RFC 6750 / RFC 9449).
   std::string Challenge(const common::Status& failure) const;
 
+  // The discovery metadata of a configured API issuer (cached with its keys; kUnavailable
+  // when it cannot be fetched, kNotFound for an issuer that is not configured).
+  common::StatusOr<::jose::ProviderMetadata> IssuerMetadata(const std::string& issuer);
+
+  // The algorithms a DPoP proof may be signed with (what VerifyDpopProof is given).
+  static std::vector<::jose::Alg> DpopAlgorithms();
+
  private:
   AuthenticationResult FromSession(std::string_view token, bool via_cookie,
                                    const HttpRequest& request);

@@ -51,7 +51,7 @@ std::variant<authz::PrincipalPtr, HttpResponse> SecureFhirApi::Authenticate(
 
 HttpResponse SecureFhirApi::Handle(const HttpRequest& request) {
   // The CapabilityStatement describes the server, not anyone's data: served to everyone.
-  if (request.path == "/metadata") return api_.Handle(request);
+  if (request.path == "/metadata" || request.path == "/metadata/") return api_.Handle(request);
   auto authenticated = Authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&authenticated)) return std::move(*refused);
   return HandleAs(request, std::get<authz::PrincipalPtr>(authenticated));
