@@ -245,6 +245,10 @@ std::optional<HttpResponse> SmartDiscovery::Handle(const HttpRequest& request) {
         Status(Code::kInvalidArgument, "method not allowed here; allowed: GET, HEAD"));
     r.status = 405;
     r.SetHeader("Allow", "GET, HEAD");
+  } else if (authenticator_ == nullptr) {
+    r = rest::ErrorResponse(
+        Status(Code::kNotFound,
+               "authentication is off (auth.mode off): there is no authorization server"));
   } else if (const ApiIssuer* issuer = Advertised(); issuer == nullptr) {
     r = rest::ErrorResponse(
         Status(Code::kNotFound,

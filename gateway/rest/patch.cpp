@@ -211,12 +211,6 @@ HttpResponse WritePatch(Call& call, const std::string& type, std::string id,
                         std::optional<fhir::search::Query> criteria) {
   int64_t expected = 0;
   if (auto bad = ReadIfMatch(call, &expected)) return *bad;
-  if (call.request.body.size() > call.options.max_patch_bytes) {
-    return ErrorResponse(Status(Code::kResourceExhausted,
-                                "the patch document has more than " +
-                                    std::to_string(call.options.max_patch_bytes) + " bytes"),
-                         call.rendering);
-  }
   auto patch =
       ReadPatchDocument(call.request.Header("content-type"), call.request.body, call.options);
   if (!patch) {

@@ -1034,7 +1034,7 @@ TEST_F(AccessTest, AuthorizeDecidesFromTheInteractionAndTypeAlone) {
               bool conditional = false) {
     return Intent{std::move(type), std::move(interaction), std::move(id), conditional};
   };
-  auto allowed = [&](const Principal& p, Intent intent) {
+  auto allowed = [&](const Principal& p, const Intent& intent) {
     auto s = Open(p);
     Status status = s->store->Authorize(intent);
     EXPECT_TRUE(status.ok() || status.code() == Code::kPermissionDenied) << status.message();
