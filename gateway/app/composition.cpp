@@ -41,6 +41,7 @@ FhirApiOptions ToFhirOptions(const config::Config& c) {
   o.default_page_size = c.fhir.default_page_size;
   o.max_page_size = c.fhir.max_page_size;
   o.max_bundle_entries = static_cast<size_t>(c.fhir.max_bundle_entries);
+  o.resource_types = c.fhir.served_types;
   return o;
 }
 

@@ -1,5 +1,6 @@
 #include "gateway/rest/fhir_api.h"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -9,6 +10,7 @@
 #include "fhir/json/writer.h"
 #include "fhir/model/model.h"
 #include "fhir/search/parse.h"
+#include "fhir/served_types.h"
 #include "fhir/validation/validator.h"
 #include "gateway/rest/call.h"
 #include "gateway/rest/resource_ops.h"
@@ -77,8 +79,15 @@ void ReadPrefer(Call& call) {
 
 }  // namespace
 
+bool FhirApiOptions::Serves(std::string_view type) const {
+  return std::binary_search(resource_types.begin(), resource_types.end(), type);
+}
+
 FhirApi::FhirApi(fhir::store::Store& store, FhirApiOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+  if (options_.resource_types.empty()) options_.resource_types = fhir::DefaultServedTypes();
+  std::sort(options_.resource_types.begin(), options_.resource_types.end());
+}
 
 HttpResponse FhirApi::Handle(const HttpRequest& request) { return Handle(request, store_); }
 
@@ -137,7 +146,7 @@ HttpResponse FhirApi::Dispatch(Call& call) {
     return rest::HandleSearch(call, "");
   }
   const std::string& type = parts[0];
-  if (!fhir::model::IsResourceType(type)) {
+  if (!call.options.Serves(type)) {
     call.route = "/{type}";
     return UnknownType(type);
   }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "fhir/store/store.h"
@@ -27,6 +28,12 @@ struct FhirApiOptions {
   int max_page_size = 1000;
   size_t max_bundle_entries = 1000;
   std::string software_version = EMG_VERSION;
+  // The resource types with their own endpoints and allowed as transaction entries, sorted
+  // (fhir::ResolveServedTypes). Empty: fhir::DefaultServedTypes(). Any R4 type may still be
+  // contained in a resource or carried in a stored Bundle.
+  std::vector<std::string> resource_types;
+
+  bool Serves(std::string_view type) const;
 };
 
 class FhirApi {

@@ -248,7 +248,8 @@ TEST(SearchParse, Chaining) {
   // subject may be a Group or a Patient: ambiguous without a type.
   ExpectRejected("Observation", "subject.name", "x", "'subject.name'");
   ExpectRejected("Observation", "status.name", "x", "'status'");
-  ExpectRejected("Observation", "subject:Device.name", "x", "'Device'");
+  ExpectRejected("Observation", "subject:Device.nosuch", "x", "'nosuch'");
+  ExpectRejected("Observation", "subject:Specimen.name", "x", "'Specimen'");  // not a target
   ExpectRejected("Observation", "subject:Patient.nosuch", "x", "'nosuch'");
   ExpectRejected("Observation", "subject:Patient.organization.partof.name", "x",
                  "'subject:Patient.organization.partof.name'");

@@ -25,15 +25,20 @@ TEST(ValidatorResourceType, AcceptsAMinimalValidResource) {
 TEST(ValidatorResourceType, MissingUnknownOrWrongResourceType) {
   EXPECT_TRUE(HasIssue(Validate(R"({"id":"x"})"), "required", ""));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Foo"})"), "not-supported", ""));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DiagnosticReport"})"), "not-supported", ""));
+  // Every concrete R4 type is validated by its own definition; the abstract bases are refused.
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DiagnosticReport"})"), "required",
+                       "DiagnosticReport.status"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DomainResource"})"), "not-supported", ""));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Resource"})"), "not-supported", ""));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":5})"), "structure", ""));
   EXPECT_TRUE(HasIssue(Validate(R"([{"resourceType":"Patient"}])"), "structure", ""));
   // Nested resources are checked the same way, with their own path.
   IssueList nested = Validate(
       R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"id":"a"}},
-          {"resource":{"resourceType":"Goal"}}]})");
+          {"resource":{"resourceType":"Goal"}},{"resource":{"resourceType":"Nonsense"}}]})");
   EXPECT_TRUE(HasIssue(nested, "required", "Bundle.entry[0].resource"));
-  EXPECT_TRUE(HasIssue(nested, "not-supported", "Bundle.entry[1].resource"));
+  EXPECT_TRUE(HasIssue(nested, "required", "Bundle.entry[1].resource.lifecycleStatus"));
+  EXPECT_TRUE(HasIssue(nested, "not-supported", "Bundle.entry[2].resource"));
 }
 
 TEST(ValidatorResourceType, TypedResourceElementMustHoldThatType) {
