@@ -75,6 +75,12 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.fhir.max_bundle_entries; }},
     {"fhir.unique_identifiers", "EMG_UNIQUE_IDENTIFIERS", 0, 0,
      [](Config& c) -> FieldRef { return &c.fhir.unique_identifiers; }},
+    {"fhir.max_json_values", "EMG_MAX_JSON_VALUES", 1000, 100'000'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_json_values; }},
+    {"fhir.max_array_items", "EMG_MAX_ARRAY_ITEMS", 100, 100'000'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_array_items; }},
+    {"fhir.max_page_bytes", "EMG_MAX_PAGE_BYTES", 64 * 1024, int64_t{1024} * 1024 * 1024,
+     [](Config& c) -> FieldRef { return &c.fhir.max_page_bytes; }},
     {"fhir.resource_types", "EMG_RESOURCE_TYPES", 0, 0,
      [](Config& c) -> FieldRef { return &c.fhir.resource_types; }},
     {"log.level", "EMG_LOG_LEVEL", 0, 0, [](Config& c) -> FieldRef { return &c.log.level; }},
@@ -478,6 +484,12 @@ Status Validate(Config& config) {
   }
   RETURN_IF_ERROR(ValidateEhr(config.ehr));
   RETURN_IF_ERROR(ValidateAuth(config.auth, server));
+  if (server.base_url.empty() && !IsLoopbackAddress(server.host)) {
+    // Location headers and Bundle links would otherwise come from the client's Host header.
+    return KeyError("server.base_url",
+                    "required when server.listen is not a loopback address (links and Location "
+                    "headers are built from it, never from the client's Host header)");
+  }
   if (config.terminology.dir.empty()) return KeyError("terminology.dir", "must not be empty");
   if (std::string reason = UnreadableDirectoryReason(config.terminology.dir); !reason.empty()) {
     return KeyError("terminology.dir",

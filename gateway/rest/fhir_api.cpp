@@ -1,6 +1,7 @@
 #include "gateway/rest/fhir_api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <optional>
 
@@ -34,6 +35,23 @@ std::vector<std::string> SplitPath(std::string_view path) {
     start = slash + 1;
   }
   return parts;
+}
+
+// Whether a Host header value names this machine's loopback interface ("localhost:8080",
+// "127.0.0.1", "[::1]:80"). Without a configured base URL only such a Host is used for links:
+// any other value is the client's word and must not end up in a Location header.
+bool IsLoopbackHost(std::string_view host) {
+  std::string_view name = host;
+  if (name.starts_with("[")) {
+    name = name.substr(0, name.find(']') == std::string_view::npos ? 0 : name.find(']') + 1);
+    return name == "[::1]";
+  }
+  name = name.substr(0, name.find(':'));
+  if (name == "localhost") return true;
+  if (!name.starts_with("127.")) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c == '.' || std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 bool SaneHost(std::string_view host) {
@@ -114,7 +132,8 @@ HttpResponse FhirApi::Dispatch(Call& call) {
     while (!call.base.empty() && call.base.back() == '/') call.base.pop_back();
   } else {
     std::string_view host = req.Header("host");
-    call.base = options_.scheme + "://" + std::string(SaneHost(host) ? host : "localhost");
+    call.base = options_.scheme + "://" +
+                std::string(SaneHost(host) && IsLoopbackHost(host) ? host : "localhost");
   }
   ReadPrefer(call);
   if (auto bad = rest::CheckAcceptable(req)) return *bad;

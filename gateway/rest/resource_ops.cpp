@@ -42,6 +42,8 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
   fhir::json::ParseLimits limits;
   limits.max_bytes = options.max_body_bytes;
   limits.max_depth = options.max_json_depth;
+  limits.max_values = options.max_json_values;
+  limits.max_array_items = options.max_array_items;
   auto parsed = fhir::json::Parse(body, limits);
   if (!parsed) {
     *fatal = parsed.error();

@@ -41,6 +41,27 @@ TEST(ValidatorResourceType, MissingUnknownOrWrongResourceType) {
   EXPECT_TRUE(HasIssue(nested, "not-supported", "Bundle.entry[2].resource"));
 }
 
+TEST(ValidatorIssues, AtMostAHundredAreListedAndTheRestCounted) {
+  std::string given;
+  for (int i = 0; i < 250; ++i) given += (i > 0 ? ",null" : "null");
+  IssueList issues = Validate(R"({"resourceType":"Patient","name":[{"given":[)" + given + "]}]}");
+  ASSERT_EQ(issues.size(), kMaxListedIssues + 1);
+  EXPECT_EQ(issues[0].expression, "Patient.name[0].given[0]");
+  EXPECT_EQ(issues.back().severity, Severity::kError);
+  EXPECT_EQ(issues.back().diagnostics,
+            "150 more issues found and not listed (at most 100 are listed)");
+  EXPECT_TRUE(HasErrors(issues));
+  // The OperationOutcome of a longer list is capped the same way.
+  IssueList warnings(300, Issue{Severity::kWarning, "informational", "w", ""});
+  warnings.push_back(Issue{Severity::kError, "invalid", "e", ""});
+  json::Value oo = MakeOperationOutcome(warnings);
+  const auto& listed = oo.Find("issue")->items();
+  ASSERT_EQ(listed.size(), kMaxListedIssues + 1);
+  EXPECT_EQ(listed.back().GetString("severity"), "error");  // the worst of those left out
+  EXPECT_EQ(listed.back().GetString("diagnostics"),
+            "201 more issues found and not listed (at most 100 are listed)");
+}
+
 TEST(ValidatorResourceType, TypedResourceElementMustHoldThatType) {
   IssueList issues = Validate(
       R"({"resourceType":"Bundle","type":"batch-response","entry":[{"response":{"status":"200",
