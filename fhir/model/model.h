@@ -201,11 +201,13 @@ struct InvariantInfo {
 
 // --- Resource types --------------------------------------------------------------------------
 
-// One of the 43 resource types this server supports.
+// One of the 147 concrete R4 resource types (not the abstract Resource and DomainResource).
+// Every one can be validated, contained and carried in a Bundle; which of them the REST API
+// serves is configuration (fhir/served_types.h).
 bool IsResourceType(std::string_view name);
-// The supported resource types, sorted.
+// The concrete resource types, sorted.
 const std::vector<std::string>& ResourceTypes();
-// Any R4 resource type name (all 148, e.g. "Device"), as allowed in references.
+// Any R4 resource type name, abstract ones included, as allowed in references.
 bool IsR4ResourceName(std::string_view name);
 
 // --- Element properties, for _summary and _elements ------------------------------------------

@@ -1,5 +1,6 @@
 #include "fhir/validation/context.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "fhir/model/model.h"
@@ -22,6 +23,11 @@ PathScope::PathScope(Path& path, std::string_view segment, size_t index)
 
 void Context::Add(Severity severity, std::string_view code, std::string diagnostics,
                   std::string_view suffix) {
+  if (issues_.size() - first_ >= kMaxListedIssues) {
+    ++omitted_;
+    omitted_severity_ = std::min(omitted_severity_, severity);
+    return;
+  }
   Issue issue;
   issue.severity = severity;
   issue.code = std::string(code);
@@ -73,6 +79,11 @@ ResourceFrame Context::PopFrame() {
   ResourceFrame frame = std::move(frames_.back());
   frames_.pop_back();
   return frame;
+}
+
+void Context::FinishIssues() {
+  if (omitted_ > 0) issues_.push_back(OmittedIssues(omitted_, omitted_severity_));
+  omitted_ = 0;
 }
 
 void Context::AddLocalTarget(std::string_view id, bool is_reference_element) {

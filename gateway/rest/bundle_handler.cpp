@@ -303,7 +303,7 @@ class Transaction {
             Code::kUnimplemented, i,
             "method " + e.method.substr(0, 16) + " is not supported in a transaction");
       }
-      if (!fhir::model::IsResourceType(e.type)) {
+      if (!call_.options.Serves(e.type)) {
         return EntryError(Code::kInvalidArgument, i,
                           "request.url does not name a supported resource type");
       }
@@ -362,7 +362,7 @@ class Transaction {
     for (const std::string& ref : conditional_refs_) {
       size_t qm = ref.find('?');
       std::string type = ref.substr(0, qm);
-      if (!fhir::model::IsResourceType(type)) {
+      if (!call_.options.Serves(type)) {
         return Status(Code::kInvalidArgument, "a conditional reference names an unsupported type");
       }
       auto q = ParseCriteria(type, ref.substr(qm + 1), call_.options);
@@ -554,7 +554,7 @@ std::optional<HttpResponse> AuthorizeTransactionEntries(Call& call, const Value*
     if (interaction.empty()) continue;  // reads run as sub-requests, checked in Dispatch
     Entry e;
     SplitUrl(call, std::string(request->GetString("url")), e);
-    if (!fhir::model::IsResourceType(e.type)) continue;
+    if (!call.options.Serves(e.type)) continue;
     const bool conditional =
         method == "POST" ? !request->GetString("ifNoneExist").empty() : !e.query.empty();
     Status allowed = call.store.Authorize({e.type, interaction, e.id, conditional});
@@ -569,7 +569,7 @@ std::optional<HttpResponse> AuthorizeTransactionEntries(Call& call, const Value*
 // A batch PATCH entry whose patch cannot be read: 403 when the caller may not patch there at
 // all (access first), else the reason the payload is wrong.
 HttpResponse PatchEntryRefusal(Call& call, const Entry& e, const Status& why) {
-  if (fhir::model::IsResourceType(e.type)) {
+  if (call.options.Serves(e.type)) {
     Status allowed = call.store.Authorize({e.type, "patch", e.id, !e.query.empty()});
     if (!allowed.ok()) return ErrorResponse(allowed, call.rendering);
   }
@@ -580,10 +580,7 @@ HttpResponse PatchEntryRefusal(Call& call, const Entry& e, const Status& why) {
 
 HttpResponse HandleBundle(Call& call, FhirApi& api) {
   if (auto bad = CheckFhirContentType(call.request)) return *bad;
-  fhir::json::ParseLimits limits;
-  limits.max_bytes = call.options.max_body_bytes;
-  limits.max_depth = call.options.max_json_depth;
-  auto bundle = fhir::json::Parse(call.request.body, limits);
+  auto bundle = fhir::json::Parse(call.request.body, BodyParseLimits(call.options));
   if (!bundle) return ErrorResponse(bundle.error(), call.rendering);
   if (!bundle->is_object()) {
     return ErrorResponse(

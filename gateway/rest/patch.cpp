@@ -136,18 +136,16 @@ StatusOr<Value> ReadPatchDocument(std::string_view media_type, std::string_view 
                                          "document as application/json-patch+json");
   }
   if (body.empty()) return common::Error(Code::kInvalidArgument, "the patch document is empty");
-  fhir::json::ParseLimits limits;
+  fhir::json::ParseLimits limits = BodyParseLimits(options);
   limits.max_bytes = options.max_patch_bytes;
-  limits.max_depth = options.max_json_depth;
   auto parsed = fhir::json::Parse(body, limits);
   if (!parsed) {
-    if (parsed.error().code() == Code::kResourceExhausted) {
+    if (body.size() > options.max_patch_bytes) {
       return common::Error(
           Code::kResourceExhausted,
           "the patch document has more than " + std::to_string(options.max_patch_bytes) + " bytes");
     }
-    return common::Error(Code::kInvalidArgument,
-                         "the patch document is not JSON: " + parsed.error().message());
+    return common::Error(parsed.error().code(), "the patch document: " + parsed.error().message());
   }
   if (!parsed->is_array()) {
     return common::Error(Code::kInvalidArgument,

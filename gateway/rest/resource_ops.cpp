@@ -36,13 +36,19 @@ bool IsPlausibleTypeName(std::string_view name) {
   return true;
 }
 
-std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
-                                                  const FhirApiOptions& options,
-                                                  fhir::IssueList& issues, Status* fatal) {
+fhir::json::ParseLimits BodyParseLimits(const FhirApiOptions& options) {
   fhir::json::ParseLimits limits;
   limits.max_bytes = options.max_body_bytes;
   limits.max_depth = options.max_json_depth;
-  auto parsed = fhir::json::Parse(body, limits);
+  limits.max_values = options.max_json_values;
+  limits.max_array_items = options.max_array_items;
+  return limits;
+}
+
+std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
+                                                  const FhirApiOptions& options,
+                                                  fhir::IssueList& issues, Status* fatal) {
+  auto parsed = fhir::json::Parse(body, BodyParseLimits(options));
   if (!parsed) {
     *fatal = parsed.error();
     return std::nullopt;

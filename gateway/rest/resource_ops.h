@@ -5,6 +5,7 @@
 #include <string>
 #include <variant>
 
+#include "fhir/json/parser.h"
 #include "fhir/json/value.h"
 #include "gateway/rest/call.h"
 
@@ -27,6 +28,9 @@ std::optional<HttpResponse> UseFormBody(Call& call);
 // OperationOutcome response (400 / 413 / 415) instead.
 std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
                                                                 const std::string& type);
+
+// The parser's limits for a request body (size, depth, values, array items).
+fhir::json::ParseLimits BodyParseLimits(const FhirApiOptions& options);
 
 // Parses and validates a resource document (any type). Problems are appended to `issues` with
 // expressions prefixed by `prefix` (e.g. "Bundle.entry[2].resource" is not needed: the

@@ -11,9 +11,9 @@
 namespace fhir::model {
 namespace {
 
-TEST(ModelResourceTypes, FortyThreeSortedSupportedTypes) {
+TEST(ModelResourceTypes, AllConcreteR4TypesSorted) {
   const std::vector<std::string>& types = ResourceTypes();
-  EXPECT_EQ(types.size(), 43u);
+  EXPECT_EQ(types.size(), 147u);  // R4 4.0.1: 149 resource definitions, two of them abstract
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   for (const std::string& t : types) {
     EXPECT_TRUE(IsResourceType(t)) << t;
@@ -24,8 +24,13 @@ TEST(ModelResourceTypes, FortyThreeSortedSupportedTypes) {
   }
   EXPECT_TRUE(IsResourceType("Patient"));
   EXPECT_TRUE(IsResourceType("QuestionnaireResponse"));
-  EXPECT_FALSE(IsResourceType("DiagnosticReport"));  // R4, but not supported here
-  EXPECT_FALSE(IsResourceType("HumanName"));         // a datatype
+  EXPECT_TRUE(IsResourceType("DiagnosticReport"));
+  EXPECT_TRUE(IsResourceType("Goal"));
+  EXPECT_TRUE(IsResourceType("Specimen"));
+  EXPECT_FALSE(IsResourceType("Resource"));        // abstract
+  EXPECT_FALSE(IsResourceType("DomainResource"));  // abstract
+  EXPECT_TRUE(IsR4ResourceName("DomainResource"));
+  EXPECT_FALSE(IsResourceType("HumanName"));  // a datatype
   EXPECT_FALSE(IsResourceType("patient"));
   EXPECT_FALSE(IsResourceType(""));
 }

@@ -8,6 +8,7 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/served_types.h"
 #include "gateway/rest/fhir_api.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -343,6 +344,48 @@ TEST_F(RestApiTest, CapabilityStatementListsTypesAndSearchParams) {
     EXPECT_TRUE(has_family);
   }
   EXPECT_TRUE(saw_patient);
+}
+
+TEST_F(RestApiTest, ServesTheConfiguredTypesAndContainsAnyR4Type) {
+  // Goal is served by default; Device is an R4 type the defaults leave out.
+  HttpResponse goal = Do("POST", "/Goal", R"({"resourceType":"Goal","lifecycleStatus":"active",
+      "description":{"text":"Sleep better"},"subject":{"reference":"Patient/p"}})");
+  EXPECT_EQ(goal.status, 201) << goal.body;
+  HttpResponse device = Do("POST", "/Device", R"({"resourceType":"Device","status":"active"})");
+  EXPECT_EQ(device.status, 404) << device.body;
+  EXPECT_NE(device.body.find("resource type 'Device' is not supported"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/Device").status, 404);
+  // Not served: not a transaction entry either.
+  HttpResponse tx = Do("POST", "/", R"({"resourceType":"Bundle","type":"transaction","entry":[
+      {"resource":{"resourceType":"Device","status":"active"},
+       "request":{"method":"POST","url":"Device"}}]})");
+  EXPECT_EQ(tx.status, 400) << tx.body;
+  // Contained resources of any R4 type are validated and round-trip: a Goal and a Specimen.
+  const std::string care_plan = R"({"resourceType":"CarePlan","status":"active",
+      "intent":"plan","subject":{"reference":"Patient/p"},
+      "contained":[{"resourceType":"Goal","id":"g","lifecycleStatus":"active",
+                    "description":{"text":"Sleep better"},"subject":{"reference":"Patient/p"}},
+                   {"resourceType":"Specimen","id":"s","note":[{"text":"n/a"}]}],
+      "goal":[{"reference":"#g"}],"supportingInfo":[{"reference":"#s"}]})";
+  HttpResponse created = Do("POST", "/CarePlan", care_plan);
+  ASSERT_EQ(created.status, 201) << created.body;
+  Value stored = Json(Do("GET", "/CarePlan/" + std::string(Json(created).GetString("id"))));
+  Value sent = *fhir::json::Parse(care_plan);
+  EXPECT_EQ(*stored.Find("contained"), *sent.Find("contained"));
+  // ... and an invalid one is refused with its path.
+  HttpResponse bad = Do("POST", "/CarePlan", R"({"resourceType":"CarePlan","status":"active",
+      "intent":"plan","subject":{"reference":"Patient/p"},
+      "contained":[{"resourceType":"Goal","id":"g","description":{"text":"x"},
+                    "subject":{"reference":"Patient/p"}}],"goal":[{"reference":"#g"}]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("CarePlan.contained[0].lifecycleStatus"), std::string::npos) << bad.body;
+  // The CapabilityStatement lists exactly the served types.
+  Value cs = Json(Do("GET", "/metadata"));
+  std::vector<std::string> listed;
+  for (const Value& res : cs.Find("rest")->items()[0].Find("resource")->items()) {
+    listed.emplace_back(res.GetString("type"));
+  }
+  EXPECT_EQ(listed, fhir::DefaultServedTypes());
 }
 
 TEST_F(RestApiTest, SummaryAndElements) {
