@@ -101,12 +101,11 @@ bool DataChanged(const Value& before, const Value& after) {
 // patch changes data but leaves the narrative alone, a generated narrative (made from the old
 // data, and made again by whoever generates it) is removed; a narrative someone wrote
 // (additional, extensions, empty) is not ours to drop or keep stale: the patch is refused.
+// Called only for a patch that leaves /text alone.
 std::optional<PatchRejection> KeepNarrativeSafe(const Value& before, Value& after,
-                                                const Value& patch, const std::string& type) {
+                                                const std::string& type) {
   const Value* text = after.Find("text");
-  if (text == nullptr || PatchTouchesNarrative(patch) || !DataChanged(before, after)) {
-    return std::nullopt;
-  }
+  if (text == nullptr || !DataChanged(before, after)) return std::nullopt;
   if (text->GetString("status") == "generated") {
     after.Remove("text");
     return std::nullopt;
@@ -168,7 +167,11 @@ std::variant<Value, PatchRejection> PatchResource(const ResourceVersion& current
   if (!stored || !stored->is_object()) {
     return Reject(Code::kInternal, "the stored " + type + " could not be read");
   }
-  Value patched = *stored;
+  // The stored version is patched in place; a copy of it is kept only when the narrative rule
+  // has to compare before and after (a narrative the patch leaves alone).
+  std::optional<Value> before;
+  if (stored->Find("text") != nullptr && !PatchTouchesNarrative(patch)) before = *stored;
+  Value patched = std::move(*stored);
   fhir::json::PatchLimits limits;
   limits.max_operations = options.max_patch_operations;
   limits.max_document_bytes = options.max_body_bytes;
@@ -186,7 +189,9 @@ std::variant<Value, PatchRejection> PatchResource(const ResourceVersion& current
     return Reject(Code::kUnprocessable, "a patch cannot change or remove the id of a resource",
                   type + ".id");
   }
-  if (auto unsafe = KeepNarrativeSafe(*stored, patched, patch, type)) return std::move(*unsafe);
+  if (before) {
+    if (auto unsafe = KeepNarrativeSafe(*before, patched, type)) return std::move(*unsafe);
+  }
   fhir::IssueList issues;
   fhir::validation::ValidateResource(patched, issues);
   if (!in_transaction) FindBundleLocalReferences(patched, type, issues);
