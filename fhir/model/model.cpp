@@ -287,6 +287,18 @@ std::optional<InvariantInfo> FindInvariant(std::string_view key) {
   return ToInfo(*it);
 }
 
+std::optional<InvariantInfo> FindInvariant(std::string_view key, std::string_view context) {
+  const internal::InvariantRow* begin = internal::kInvariants;
+  const internal::InvariantRow* end = begin + internal::kInvariantCount;
+  auto it = std::lower_bound(
+      begin, end, key,
+      [](const internal::InvariantRow& row, std::string_view k) { return S(row.key) < k; });
+  for (; it != end && S(it->key) == key; ++it) {
+    if (S(it->context) == context) return ToInfo(*it);
+  }
+  return std::nullopt;
+}
+
 std::vector<InvariantInfo> AllInvariants() {
   std::vector<InvariantInfo> out;
   out.reserve(internal::kInvariantCount);

@@ -45,11 +45,16 @@ constexpr std::pair<std::string_view, std::string_view> kExtraInvariants[] = {
     {"qrs-2", "Repeated answers are combined in the answers array of a single item"},
 };
 
-Issue InvariantIssue(std::string_view key) {
+// `name` is a key, or "key@context" for one of the rules of a key R4 uses for several.
+Issue InvariantIssue(std::string_view name) {
+  std::string_view key = name.substr(0, name.find('@'));
+  std::optional<model::InvariantInfo> info =
+      key.size() == name.size() ? model::FindInvariant(key)
+                                : model::FindInvariant(key, name.substr(key.size() + 1));
   Issue issue;
   issue.code = "invariant";
   issue.diagnostics = std::string(key);
-  if (std::optional<model::InvariantInfo> info = model::FindInvariant(key)) {
+  if (info) {
     if (info->severity == "warning") issue.severity = Severity::kWarning;
     issue.diagnostics.append(": ").append(info->human);
     return issue;

@@ -74,6 +74,8 @@ class Context {
     Add(Severity::kError, code, std::move(diagnostics), suffix);
   }
   // Reports invariant `key` (severity and text from the model) at the current path + suffix.
+  // For a key R4 uses for several rules, name the rule as "key@context" ("inv-1@Task"); the
+  // issue names the key alone, with that rule's text.
   void Invariant(std::string_view key, std::string_view suffix = {});
   // Same, at an absolute expression.
   void InvariantAt(std::string_view key, std::string_view expression);

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include "common/url.h"
 #include "common/uuid.h"
@@ -61,26 +62,50 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
   return std::move(*parsed);
 }
 
+namespace {
+
+// Inside a stored Bundle (a document, a collection) a reference to one of its own entries'
+// fullUrl resolves there (R4 bundle.html#references) and is fine: `bundle_urls` collects them.
 void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
-                               fhir::IssueList& issues) {
+                               std::set<std::string>& bundle_urls, fhir::IssueList& issues) {
   if (v.is_object()) {
+    if (v.GetString("resourceType") == "Bundle") {
+      if (const fhir::json::Value* entries = v.Find("entry"); entries && entries->is_array()) {
+        for (const fhir::json::Value& e : entries->items()) {
+          if (e.is_object() && !e.GetString("fullUrl").empty()) {
+            bundle_urls.emplace(e.GetString("fullUrl"));
+          }
+        }
+      }
+    }
     for (const auto& [key, child] : v.members()) {
       std::string here = path + "." + key;
       if (key == "reference" && child.is_string() &&
           (child.text().starts_with("urn:uuid:") || child.text().starts_with("urn:oid:"))) {
-        issues.push_back({fhir::Severity::kError, "invalid",
-                          "a urn:uuid or urn:oid reference can only be resolved inside a "
-                          "transaction Bundle that contains its target",
-                          here});
+        if (bundle_urls.count(child.text()) == 0) {
+          issues.push_back({fhir::Severity::kError, "invalid",
+                            "a urn:uuid or urn:oid reference can only be resolved inside a "
+                            "Bundle that contains its target",
+                            here});
+        }
       } else {
-        FindBundleLocalReferences(child, here, issues);
+        FindBundleLocalReferences(child, here, bundle_urls, issues);
       }
     }
   } else if (v.is_array()) {
     for (size_t i = 0; i < v.items().size(); ++i) {
-      FindBundleLocalReferences(v.items()[i], path + "[" + std::to_string(i) + "]", issues);
+      FindBundleLocalReferences(v.items()[i], path + "[" + std::to_string(i) + "]", bundle_urls,
+                                issues);
     }
   }
+}
+
+}  // namespace
+
+void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
+                               fhir::IssueList& issues) {
+  std::set<std::string> bundle_urls;
+  FindBundleLocalReferences(v, path, bundle_urls, issues);
 }
 
 std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
@@ -103,7 +128,8 @@ std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
          "resourceType" + named + " does not match the URL's type '" + type + "'", "resourceType"}};
     return OutcomeResponse(400, mismatch, call.rendering);
   }
-  FindBundleLocalReferences(*value, type, issues);
+  std::set<std::string> bundle_urls;
+  FindBundleLocalReferences(*value, type, bundle_urls, issues);
   if (fhir::HasErrors(issues)) return OutcomeResponse(400, issues, call.rendering);
   return std::move(*value);
 }

@@ -222,6 +222,17 @@ TEST(ConfigValidate, ServedResourceTypes) {
             "fhir.unique_identifiers: Device is not in fhir.resource_types");
 }
 
+TEST(ConfigValidate, BaseUrlIsRequiredOffLoopback) {
+  // Links and Location headers would otherwise come from the client's Host header.
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "0.0.0.0:8080"}})"),
+            "server.base_url: required when server.listen is not a loopback address (links and "
+            "Location headers are built from it, never from the client's Host header)");
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "0.0.0.0:8080",
+                                     "base_url": "https://fhir.example.org"}})"),
+            "");
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "127.0.0.1:8080"}})"), "");
+}
+
 TEST(ConfigValidate, TlsNeedsBothReadableFiles) {
   TempFile cert("cert");
   EXPECT_EQ(JsonError(R"({"server": {"tls": {"certificate_file": ")" + cert.path() + R"("}}})"),

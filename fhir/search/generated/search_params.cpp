@@ -241,7 +241,6 @@ const char* const kResourceTypes[] = {
     "StructureDefinition",
     "StructureMap",
     "Subscription",
-    "SubscriptionStatus",
     "Substance",
     "SubstanceNucleicAcid",
     "SubstancePolymer",
@@ -259,7 +258,7 @@ const char* const kResourceTypes[] = {
     "VerificationResult",
     "VisionPrescription",
 };
-const size_t kResourceTypeCount = 149;
+const size_t kResourceTypeCount = 148;
 
 const PathRow kPaths[] = {
     {"id", "id", ""},
