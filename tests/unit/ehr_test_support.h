@@ -37,12 +37,14 @@ inline std::string ReadFile(const std::string& path) {
 }
 
 // The synthetic clinic of the corpus (tests/testdata/ehr/README.md): organisation 8142519,
-// unit 8142520; Fjordlegene (7654321) takes AppRec 1.0.
+// unit 8142520; Fjordlegene (7654321) takes AppRec 1.0 and is held to the strict validation
+// policy (everyone else: tolerant, the default).
 inline EhrSettings ClinicSettings() {
   EhrSettings s;
   s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
   s.accepted_her_ids = {"8142519", "8142520"};
   s.apprec_version_by_partner = {{"7654321", "1.0"}};
+  s.validation_policy_by_partner = {{"7654321", ValidationPolicy::kStrict}};
   return s;
 }
 
