@@ -320,7 +320,7 @@ struct Inbox::Impl {
     // for every message under the limit). Then the record keeps their size and hashes.
     const size_t base64_bytes = (bytes.size() + 2) / 3 * 4;
     const bool keep_bytes = settings.max_transaction_bytes == 0 ||
-                            base64_bytes + 256 * 1024 <= settings.max_transaction_bytes;
+                            base64_bytes + 16 * 1024 <= settings.max_transaction_bytes;
     std::string binary = keep_bytes ? AddBinary(tx, mime, bytes) : std::string();
     Value r = Value::Object();
     r.Set("resourceType", Str("DocumentReference"));

@@ -80,6 +80,7 @@ class TestFhirStore {
     std::vector<fhir::store::UniqueIdentifier> unique_identifiers;
     std::vector<std::shared_ptr<fhir::store::WriteTrigger>> triggers;
     std::string base_url = "http://fhir.test";
+    size_t max_body_bytes = 64 << 20;  // the FHIR API's body limit
   };
 
   // A failure is a fatal test failure (the caller checks HasFatalFailure() or ASSERTs on ok()).
@@ -102,7 +103,7 @@ class TestFhirStore {
     if (!o.triggers.empty()) triggered_ = fhir::store::WithTriggers(*store_, o.triggers);
     gateway::FhirApiOptions opts;
     opts.base_url = o.base_url;
-    opts.max_body_bytes = 64 << 20;
+    opts.max_body_bytes = o.max_body_bytes;
     opts.max_bundle_entries = 10000;
     api_ = std::make_unique<gateway::FhirApi>(triggered_ ? *triggered_ : *store_, opts);
     if (!api_->SeedFromBundle(fhir::json::Write(terms.SeedBundle())).ok()) {

@@ -261,7 +261,8 @@ std::string Describe(int code) {
     case XML_ERR_INVALID_CHARREF:
       return "a character reference (&#...;) names a character that XML does not allow";
     case XML_ERR_INVALID_CHAR:
-      return "a character that XML does not allow (a control character)";
+      return "a character that XML does not allow (a control character, or a character "
+             "reference &#...; to one)";
     case XML_ERR_UNDECLARED_ENTITY:
     case XML_WAR_UNDECLARED_ENTITY:
       return "an entity reference (&name;) that is not one of XML's predefined entities";
@@ -286,7 +287,8 @@ std::string Describe(int code) {
       return "the message ends before all its elements are closed (cut off?)";
     case XML_ERR_NAME_REQUIRED:
     case XML_ERR_LT_REQUIRED:
-      return "a '<' that does not start a valid tag (write &lt; in text)";
+      return "a '<' or '&' that does not start a tag or a reference (in text, write &lt; and "
+             "&amp;)";
     case XML_ERR_SPACE_REQUIRED:
       return "attributes are not separated by white space";
     case XML_ERR_COMMENT_NOT_FINISHED:
