@@ -42,7 +42,7 @@ struct EhrSettings {
 };
 
 // The FHIR transaction allowance that lets every message of up to `max_message_bytes` be
-// stored (ADR 0010 § Size limits): the original as base64 (4/3 of its size), every attachment
+// stored (ADR 0010, on size limits): the original as base64 (4/3 of its size), every attachment
 // again as a resource of its own (at most the size of its base64 text in the message), and
 // room for the mapped content. Serve and translate configure the inbox's FHIR port with it.
 size_t TransactionAllowance(size_t max_message_bytes);
