@@ -717,6 +717,7 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   }
   if (status != 200) return Unavailable(status, "the receipt could not be stored");
   if (task) result.outbox_entry = "Task/" + std::string(task->GetString("id"));
+  result.deviations = in.deviations;  // recorded on the receipt's record too
   common::log::Info("ehr_receipt_received",
                     {{"status", received.status}, {"matched", task.has_value()}});
   result.content_type = "application/fhir+json";
@@ -747,10 +748,11 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
   if (env.kind == MessageKind::kUnsupported) {
     return Reject(in, bytes, {{"T10", "", env.unsupported}}, kMime);
   }
-  // What is tolerated: repairs in the tree, then the parts kept whole (foreign documents); the
-  // envelope is read again from the repaired tree.
-  in.deviations = RepairKnownQuirks(*doc, in.policy);
+  // What is tolerated: the parts kept whole first (foreign documents: taken out before any
+  // repair can touch them), then the repairs in the tree; the envelope is read again from the
+  // repaired tree.
   std::vector<MessageAttachment> foreign = TakeForeignDocuments(env, &in.deviations);
+  for (Deviation& d : RepairKnownQuirks(*doc, in.policy)) in.deviations.push_back(std::move(d));
   env = DetectEnvelope(*doc, in.policy);
   for (const Deviation& d : env.deviations) in.deviations.push_back(d);
   if (env.kind == MessageKind::kUnsupported) {

@@ -284,7 +284,10 @@ struct Walker {
         a = an;
       }
       if (misspelled) Add(deviation::kMisspelledXsiNamespace, c);
-      if (name == "TeleCom" && !HasChildNamed(c, "TeleAddress")) {
+      // Only KITH's own elements are repaired: free text (XHTML in a note) and anything else
+      // is the sender's and stays as written.
+      const bool kith = KithNamespace(xml::Namespace(c));
+      if (kith && name == "TeleCom" && !HasChildNamed(c, "TeleAddress")) {
         Add(deviation::kTelecomWithoutAddress, c);
         xmlUnlinkNode(c);
         xmlFreeNode(c);
@@ -292,7 +295,7 @@ struct Walker {
         continue;
       }
       Codes(c);
-      if (xmlNode* text = OnlyText(c); text != nullptr && text->content != nullptr) {
+      if (xmlNode* text = OnlyText(c); kith && text != nullptr && text->content != nullptr) {
         std::string padded = PaddedDate(reinterpret_cast<const char*>(text->content));
         if (!padded.empty()) {
           xmlNodeSetContent(text, reinterpret_cast<const xmlChar*>(padded.c_str()));

@@ -247,6 +247,32 @@ TEST_F(EhrTolerance, AForeignDocumentBeforeTheDialogmeldingDoesNotHideIt) {
   EXPECT_EQ(Kinds(r), std::set<std::string>{"foreign-document"});
 }
 
+TEST_F(EhrTolerance, RepairsNeverTouchFreeTextOrForeignDocuments) {
+  // A date-like text in the note's XHTML is the GP's writing, not a KITH date: kept as written.
+  // The same in the foreign document: it is kept whole, exactly.
+  std::string bytes = Corpus("quirks/foreign-document-eresept-m1.xml");
+  bytes = std::regex_replace(bytes, std::regex("<Forskrivningsdato>2026-03-16"),
+                             "<Forskrivningsdato>2026-3-16");
+  bytes = std::regex_replace(
+      bytes, std::regex("<TekstNotatInnhold>"),
+      R"(<TekstNotatInnhold><div xmlns="http://www.w3.org/1999/xhtml"><p>2026-3-1</p></div>)");
+  InboundResult r = Receive(bytes);
+  ASSERT_EQ(r.apprec_status, "1") << r.body;
+  EXPECT_EQ(Kinds(r), std::set<std::string>{"foreign-document"});
+  std::string comm = fhir::json::Write(Search("Communication").at(0));
+  EXPECT_NE(comm.find("2026-3-1"), std::string::npos) << comm;
+  bool seen = false;
+  for (const Value& d : Search("DocumentReference?_count=20")) {
+    const Value& att = *d.Find("content")->items()[0].Find("attachment");
+    if (att.GetString("contentType") != "text/xml") continue;
+    auto m1 = common::Base64Decode(Get(std::string(att.GetString("url"))).GetString("data"));
+    ASSERT_TRUE(m1.has_value());
+    EXPECT_NE(m1->find("<Forskrivningsdato>2026-3-16</Forskrivningsdato>"), std::string::npos);
+    seen = true;
+  }
+  EXPECT_TRUE(seen);
+}
+
 TEST_F(EhrTolerance, InfItemDiagnosesBecomeConditionsMainFirst) {
   InboundResult r = Receive(Corpus("henvisning-1.1/valid-infitem-diagnoses.xml"));
   ASSERT_EQ(r.apprec_status, "1") << r.body;
