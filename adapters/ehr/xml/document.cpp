@@ -115,7 +115,7 @@ std::optional<ParseError> PreScan(std::string_view b, const ParseLimits& limits)
     return static_cast<int>(std::count(b.begin() + static_cast<std::ptrdiff_t>(from),
                                        b.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
   };
-  auto too_complex = [&](int at, std::string what) {
+  auto too_complex = [&](int at, const std::string& what) {
     return ParseError{ParseFailure::kTooComplex, "line " + std::to_string(at) + ": " + what};
   };
   size_t i = 0;
