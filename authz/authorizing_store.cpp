@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "authz/access.h"
@@ -47,6 +48,9 @@ Status Narrow(fhir::search::Query& q, const std::string& param,
   }
   fhir::search::ParseOptions options;
   options.strict = true;
+  // The care set is ours, not the client's: as many values as the practitioner has patients.
+  options.max_params = std::numeric_limits<size_t>::max();
+  options.max_values = std::numeric_limits<size_t>::max();
   fhir::IssueList warnings;
   auto parsed = fhir::search::ParseQuery(q.type, {{param, joined}}, options, warnings);
   if (!parsed.has_value()) {

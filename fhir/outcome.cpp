@@ -1,5 +1,7 @@
 #include "fhir/outcome.h"
 
+#include <algorithm>
+
 namespace fhir {
 
 bool HasErrors(const IssueList& issues) {
@@ -7,6 +9,26 @@ bool HasErrors(const IssueList& issues) {
     if (i.severity == Severity::kFatal || i.severity == Severity::kError) return true;
   }
   return false;
+}
+
+Issue OmittedIssues(size_t omitted, Severity severity) {
+  Issue issue;
+  issue.severity = severity;
+  issue.code =
+      severity == Severity::kFatal || severity == Severity::kError ? "invalid" : "informational";
+  issue.diagnostics = std::to_string(omitted) + " more issue" + (omitted == 1 ? "" : "s") +
+                      " found and not listed (at most " + std::to_string(kMaxListedIssues) +
+                      " are listed)";
+  return issue;
+}
+
+void CapIssues(IssueList& issues, size_t max) {
+  if (issues.size() <= max) return;
+  Severity worst = Severity::kInformation;
+  for (size_t i = max; i < issues.size(); ++i) worst = std::min(worst, issues[i].severity);
+  size_t omitted = issues.size() - max;
+  issues.resize(max);
+  issues.push_back(OmittedIssues(omitted, worst));
 }
 
 std::string_view SeverityName(Severity s) {
@@ -27,7 +49,18 @@ json::Value MakeOperationOutcome(const IssueList& issues) {
   json::Value oo = json::Value::Object();
   oo.Set("resourceType", json::Value::String("OperationOutcome"));
   json::Value& list = oo.Set("issue", json::Value::Array());
-  for (const Issue& i : issues) {
+  IssueList capped;
+  const IssueList* shown = &issues;
+  if (issues.size() > kMaxListedIssues + 1) {  // +1: an already capped list stays as it is
+    capped.assign(issues.begin(), issues.begin() + kMaxListedIssues);
+    Severity worst = Severity::kInformation;
+    for (size_t k = kMaxListedIssues; k < issues.size(); ++k) {
+      worst = std::min(worst, issues[k].severity);
+    }
+    capped.push_back(OmittedIssues(issues.size() - kMaxListedIssues, worst));
+    shown = &capped;
+  }
+  for (const Issue& i : *shown) {
     json::Value& issue = list.Append(json::Value::Object());
     issue.Set("severity", json::Value::String(std::string(SeverityName(i.severity))));
     issue.Set("code", json::Value::String(i.code.empty() ? "processing" : i.code));

@@ -26,7 +26,17 @@ struct Issue {
 
 using IssueList = std::vector<Issue>;
 
+// At most this many issues are listed in one OperationOutcome: a hostile resource can have
+// millions of problems, and an answer of one issue each would cost more than the request.
+inline constexpr size_t kMaxListedIssues = 100;
+
 bool HasErrors(const IssueList& issues);  // any fatal or error
+
+// Keeps the first `max` issues and, when there were more, appends one that says how many are
+// not listed, with the most severe severity among them (so HasErrors() does not change).
+void CapIssues(IssueList& issues, size_t max = kMaxListedIssues);
+// The issue CapIssues appends for `omitted` issues, the most severe of them `severity`.
+Issue OmittedIssues(size_t omitted, Severity severity);
 std::string_view SeverityName(Severity s);
 json::Value MakeOperationOutcome(const IssueList& issues);
 json::Value MakeOperationOutcome(Severity severity, std::string code, std::string diagnostics,

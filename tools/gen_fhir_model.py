@@ -22,6 +22,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNBOUNDED = 0xFFFFFFFF
+FHIR_VERSION = "4.0.1"
 SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 RESOURCE_TYPES_CS = "http://hl7.org/fhir/resource-types"
@@ -44,6 +45,17 @@ def load_bundle(path):
     with open(path, encoding="utf-8") as f:
         bundle = json.load(f)
     return [e["resource"] for e in bundle.get("entry", []) if "resource" in e]
+
+
+def load_definitions(path):
+    """The StructureDefinitions of a bundle by id, 4.0.1 ones only.
+
+    The profiles-resources.json we are given also carries one R4B (4.3.0) definition,
+    SubscriptionStatus: no R4 resource type (R4's resource-types code system does not list it),
+    so it must not be validated, stored or served as one.
+    """
+    return {r["id"]: r for r in load_bundle(path)
+            if r["resourceType"] == "StructureDefinition" and r.get("fhirVersion") == FHIR_VERSION}
 
 
 class StringPool:
@@ -158,11 +170,8 @@ def cxx_string_literal_lines(data, width=96):
 
 class Generator:
     def __init__(self, fhir_dir):
-        self.types = {r["id"]: r for r in load_bundle(os.path.join(fhir_dir, "profiles-types.json"))
-                      if r["resourceType"] == "StructureDefinition"}
-        self.resources = {r["id"]: r
-                          for r in load_bundle(os.path.join(fhir_dir, "profiles-resources.json"))
-                          if r["resourceType"] == "StructureDefinition"}
+        self.types = load_definitions(os.path.join(fhir_dir, "profiles-types.json"))
+        self.resources = load_definitions(os.path.join(fhir_dir, "profiles-resources.json"))
         self.expander = ValueSetExpander(load_bundle(os.path.join(fhir_dir, "valuesets.json")))
         self.pool = StringPool()
         self.all_defs = dict(self.types)
@@ -231,11 +240,14 @@ class Generator:
         return self.binding_index[url]
 
     def _collect_invariants(self, el):
+        # One row per distinct rule of a key, on the first element path it is found on. Most
+        # keys are one rule repeated on many elements (ele-1, qty-3); R4 also reuses a key for
+        # different rules (inv-1 on Parameters.parameter, Task and TestReport.setup.action).
         for c in el.get("constraint", []):
-            key = c["key"]
-            if key not in self.invariants:
-                self.invariants[key] = (c.get("severity", "error"), c.get("human", ""),
-                                        c.get("expression", ""), el["path"])
+            rule = (c["key"], c.get("severity", "error"), c.get("human", ""),
+                    c.get("expression", ""))
+            if rule not in self.invariants:
+                self.invariants[rule] = el["path"]
 
     def _layout(self, sd):
         """Lays out the elements of one definition; returns (begin, count) of the top level."""
@@ -408,8 +420,11 @@ class Generator:
         b("const uint32_t kResourceNameCount = %d;" % len(names))
         b("")
         b("const InvariantRow kInvariants[] = {")
-        for key in sorted(self.invariants, key=lambda k: k.encode()):
-            severity, human, expression, context = self.invariants[key]
+        rows = sorted(((key, context, severity, human, expression)
+                       for (key, severity, human, expression), context
+                       in self.invariants.items()),
+                      key=lambda r: (r[0].encode(), r[1].encode()))
+        for key, context, severity, human, expression in rows:
             b("  {%s,%s,%s,%s,%s}," % (p.ref(key), p.ref(severity), p.ref(human),
                                        p.ref(expression), p.ref(context)))
         b("};")

@@ -29,6 +29,7 @@ import sys
 RESOURCE_ELEMENTS = {  # Resource is not among the StructureDefinitions we get; its elements:
     'id': ['id'], 'meta': ['Meta'], 'implicitRules': ['uri'], 'language': ['code'],
 }
+FHIR_VERSION = '4.0.1'
 RESOURCE_LEVEL_CODES = ['_id', '_lastUpdated', '_profile', '_security', '_source', '_tag']
 
 # Element types each search parameter type can index (see fhir/search/index.cpp).
@@ -65,7 +66,10 @@ class Model:
         for bundle, is_resource in ((resources_json, True), (types_json, False)):
             for entry in bundle['entry']:
                 sd = entry['resource']
-                if sd.get('resourceType') != 'StructureDefinition':
+                # 4.0.1 only, as in tools/gen_fhir_model.py: the resources bundle we are given
+                # also carries the R4B (4.3.0) SubscriptionStatus, which is no R4 type.
+                if sd.get('resourceType') != 'StructureDefinition' or \
+                        sd.get('fhirVersion') != FHIR_VERSION:
                     continue
                 if is_resource:
                     self.resource_types.append(sd['name'])

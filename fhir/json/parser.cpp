@@ -5,6 +5,7 @@
 #include <rapidjson/reader.h>
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace fhir::json {
@@ -49,7 +50,11 @@ class TreeBuilder {
   bool Key(const char* str, rapidjson::SizeType len, bool) {
     Value& obj = *stack_.back();
     std::string_view key(str, len);
-    if (obj.Find(key) != nullptr) {
+    if (obj.members().size() >= limits_.max_object_members) {
+      return Exhausted("more than " + std::to_string(limits_.max_object_members) +
+                       " members in one JSON object at " + Path());
+    }
+    if (IsDuplicate(obj, key)) {
       error_ = IsSafeKey(key) ? "Duplicate JSON property '" + std::string(key) + "' at " + Path()
                               : "Duplicate JSON property at " + Path();
       return false;
@@ -58,18 +63,13 @@ class TreeBuilder {
     pending_key_ = true;
     return true;
   }
-  bool EndObject(rapidjson::SizeType) {
-    stack_.pop_back();
-    return true;
-  }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
   bool StartArray() { return Open(Value::Array()); }
-  bool EndArray(rapidjson::SizeType) {
-    stack_.pop_back();
-    return true;
-  }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
 
   Value TakeRoot() { return std::move(root_); }
   const std::string& error() const { return error_; }
+  bool exhausted() const { return exhausted_; }
 
  private:
   // Returns the slot the next value goes into.
@@ -87,6 +87,7 @@ class TreeBuilder {
     return &top.Append(Value());
   }
   bool Add(Value v) {
+    if (!Count()) return false;
     Value* slot = Slot();
     if (slot == nullptr) return false;
     *slot = std::move(v);
@@ -97,11 +98,48 @@ class TreeBuilder {
       error_ = "JSON nesting deeper than " + std::to_string(limits_.max_depth) + " at " + Path();
       return false;
     }
+    if (!Count()) return false;
     Value* slot = Slot();
     if (slot == nullptr) return false;
     *slot = std::move(v);
     stack_.push_back(slot);
+    keys_.emplace_back();
     return true;
+  }
+  bool Close() {
+    stack_.pop_back();
+    keys_.pop_back();
+    return true;
+  }
+  // Counts one more value against the document and array limits.
+  bool Count() {
+    if (++values_ > limits_.max_values) {
+      return Exhausted("more than " + std::to_string(limits_.max_values) +
+                       " values in one JSON document (at " + Path() + ")");
+    }
+    if (!stack_.empty() && stack_.back()->is_array() &&
+        stack_.back()->items().size() >= limits_.max_array_items) {
+      return Exhausted("more than " + std::to_string(limits_.max_array_items) +
+                       " items in one JSON array at " + Path());
+    }
+    return true;
+  }
+  bool Exhausted(std::string message) {
+    error_ = std::move(message);
+    exhausted_ = true;
+    return false;
+  }
+  // Whether `obj` (the innermost open object) already has member `key`. Small objects are
+  // scanned; past kIndexFrom members the keys are also kept in a hash set, so an object of many
+  // members costs linear, not quadratic, time.
+  bool IsDuplicate(const Value& obj, std::string_view key) {
+    constexpr size_t kIndexFrom = 16;
+    auto& index = keys_.back();
+    if (obj.members().size() < kIndexFrom) return obj.Find(key) != nullptr;
+    if (index.empty()) {
+      for (const auto& [k, unused] : obj.members()) index.emplace(k);
+    }
+    return !index.emplace(key).second;
   }
   // A JSONPath-like location of the innermost open container, for error messages.
   std::string Path() const {
@@ -122,6 +160,9 @@ class TreeBuilder {
   bool has_root_ = false;
   bool pending_key_ = false;
   std::vector<Value*> stack_;  // pointers stay valid: a container is only appended to while on top
+  std::vector<std::unordered_set<std::string>> keys_;  // per open container, see IsDuplicate
+  size_t values_ = 0;
+  bool exhausted_ = false;
   std::string error_;
 };
 
@@ -143,7 +184,9 @@ common::StatusOr<Value> Parse(std::string_view text, const ParseLimits& limits) 
       reader.Parse<kFlags, rapidjson::MemoryStream, TreeBuilder>(stream, builder);
   if (!result) {
     if (!builder.error().empty()) {
-      return common::Error(common::Code::kInvalidArgument, builder.error());
+      return common::Error(
+          builder.exhausted() ? common::Code::kResourceExhausted : common::Code::kInvalidArgument,
+          builder.error());
     }
     return common::Error(common::Code::kInvalidArgument,
                          std::string("Invalid JSON at byte offset ") +

@@ -191,9 +191,16 @@ TypeDef FindType(std::string_view name) {
   return row == nullptr ? TypeDef() : TypeDef(row);
 }
 
+namespace {
+// The abstract R4 resource types: bases of the others, never the type of an instance.
+bool IsAbstractResource(std::string_view name) {
+  return name == "Resource" || name == "DomainResource";
+}
+}  // namespace
+
 TypeDef FindResourceType(std::string_view name) {
   TypeDef t = FindType(name);
-  if (!t || t.kind() != TypeKind::kResource) return TypeDef();
+  if (!t || t.kind() != TypeKind::kResource || IsAbstractResource(name)) return TypeDef();
   return t;
 }
 
@@ -203,8 +210,9 @@ const std::vector<std::string>& ResourceTypes() {
   static const std::vector<std::string>* const kNames = [] {
     auto* names = new std::vector<std::string>();
     for (uint32_t i = 0; i < internal::kTypeCount; ++i) {
-      if (internal::kTypes[i].kind == TypeKind::kResource) {
-        names->emplace_back(S(internal::kTypes[i].name));
+      std::string_view name = S(internal::kTypes[i].name);
+      if (internal::kTypes[i].kind == TypeKind::kResource && !IsAbstractResource(name)) {
+        names->emplace_back(name);
       }
     }
     std::sort(names->begin(), names->end());
@@ -277,6 +285,18 @@ std::optional<InvariantInfo> FindInvariant(std::string_view key) {
       [](const internal::InvariantRow& row, std::string_view k) { return S(row.key) < k; });
   if (it == end || S(it->key) != key) return std::nullopt;
   return ToInfo(*it);
+}
+
+std::optional<InvariantInfo> FindInvariant(std::string_view key, std::string_view context) {
+  const internal::InvariantRow* begin = internal::kInvariants;
+  const internal::InvariantRow* end = begin + internal::kInvariantCount;
+  auto it = std::lower_bound(
+      begin, end, key,
+      [](const internal::InvariantRow& row, std::string_view k) { return S(row.key) < k; });
+  for (; it != end && S(it->key) == key; ++it) {
+    if (S(it->context) == context) return ToInfo(*it);
+  }
+  return std::nullopt;
 }
 
 std::vector<InvariantInfo> AllInvariants() {

@@ -190,22 +190,26 @@ class TypeDef {
   const internal::TypeRow* row_ = nullptr;
 };
 
-// An invariant (constraint) declared in the definitions.
+// An invariant (constraint) declared in the definitions. A key is usually one rule declared on
+// one or more elements; R4 also gives different rules the same key (inv-1 on
+// Parameters.parameter, Task and TestReport.setup.action): each rule is its own invariant.
 struct InvariantInfo {
   std::string_view key;         // "que-1"
   std::string_view severity;    // "error" or "warning"
   std::string_view human;       // the human-readable rule
   std::string_view expression;  // its FHIRPath
-  std::string_view context;     // an element path it is declared on
+  std::string_view context;     // the first element path it is declared on
 };
 
 // --- Resource types --------------------------------------------------------------------------
 
-// One of the 43 resource types this server supports.
+// One of the 146 concrete R4 resource types (not the abstract Resource and DomainResource).
+// Every one can be validated, contained and carried in a Bundle; which of them the REST API
+// serves is configuration (fhir/served_types.h).
 bool IsResourceType(std::string_view name);
-// The supported resource types, sorted.
+// The concrete resource types, sorted.
 const std::vector<std::string>& ResourceTypes();
-// Any R4 resource type name (all 148, e.g. "Device"), as allowed in references.
+// Any R4 resource type name, abstract ones included, as allowed in references.
 bool IsR4ResourceName(std::string_view name);
 
 // --- Element properties, for _summary and _elements ------------------------------------------
@@ -227,7 +231,11 @@ TypeDef FindResourceType(std::string_view name);
 // unknown.
 ElementDef FindElement(std::string_view path);
 
+// The invariant `key`; for a key with several rules, the one whose context sorts first.
 std::optional<InvariantInfo> FindInvariant(std::string_view key);
+// The rule of `key` declared on `context` (an element path, as InvariantInfo::context).
+std::optional<InvariantInfo> FindInvariant(std::string_view key, std::string_view context);
+// Every rule, sorted by key, then context.
 std::vector<InvariantInfo> AllInvariants();
 
 }  // namespace fhir::model

@@ -75,7 +75,7 @@ struct InvariantRow {
   Str severity;  // "error" or "warning"
   Str human;
   Str expression;  // FHIRPath, for reference
-  Str context;     // first element path it was found on
+  Str context;     // first element path it was found on; rows sorted by key, then context
 };
 
 extern const char kStringPool[];

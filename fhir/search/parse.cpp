@@ -596,6 +596,22 @@ common::StatusOr<Query> ParseQuery(std::string_view type,
   if (!type.empty() && !IsResourceType(type)) {
     return common::Error(common::Code::kNotFound, "Unknown resource type " + std::string(type));
   }
+  if (params.size() > options.max_params) {
+    return common::Error(common::Code::kInvalidArgument,
+                         "The search has " + std::to_string(params.size()) +
+                             " parameters; at most " + std::to_string(options.max_params) +
+                             " are allowed in one search");
+  }
+  size_t values = 0;
+  for (const auto& [name, value] : params) {
+    values += 1 + static_cast<size_t>(std::count(value.begin(), value.end(), ','));
+  }
+  if (values > options.max_values) {
+    return common::Error(common::Code::kInvalidArgument,
+                         "The search has " + std::to_string(values) +
+                             " values (comma-separated values count one each); at most " +
+                             std::to_string(options.max_values) + " are allowed in one search");
+  }
   Parser parser(type, options, warnings);
   return parser.Run(params);
 }

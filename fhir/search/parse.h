@@ -19,6 +19,11 @@ struct ParseOptions {
   bool strict = false;
   int default_count = 50;
   int max_count = 1000;  // larger _count values are lowered to this (with a warning)
+  // How complex one search may be: parameters (each an AND) and comma-separated values in all
+  // of them (each an OR). Beyond either, kInvalidArgument names the limit: such a query is not
+  // one a person or a program of ours writes, and its cost grows with both.
+  size_t max_params = 100;
+  size_t max_values = 1000;
 };
 
 // Parses the search parameters of a search on `type` (empty = system-level search, where only

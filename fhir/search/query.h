@@ -90,7 +90,10 @@ struct Query {
   std::vector<SortKey> sort;        // empty = _lastUpdated desc? no: stable order by seq
   int count = 50;                   // _count (page size), bounded by the parser
   int offset = 0;                   // position of the page (from our paging links)
-  int64_t snapshot = 0;             // 0 = current; else evaluate as of this store seq
+  // Bound on the bytes of the page's bodies, matches and included (0: none). Set by the REST
+  // layer from configuration, not by a search parameter.
+  size_t max_page_bytes = 0;
+  int64_t snapshot = 0;  // 0 = current; else evaluate as of this store seq
   TotalMode total = TotalMode::kAuto;
   SummaryMode summary = SummaryMode::kNone;
   std::vector<std::string> elements;  // _elements

@@ -59,7 +59,10 @@ struct Registry {
 
   Registry() {
     for (size_t i = 0; i < generated::kResourceTypeCount; ++i) {
-      types.emplace_back(generated::kResourceTypes[i]);
+      std::string_view name = generated::kResourceTypes[i];
+      // The abstract bases hold shared parameters ("Resource"), never instances.
+      if (name == "Resource" || name == "DomainResource") continue;
+      types.emplace_back(name);
     }
     std::sort(types.begin(), types.end());
     for (size_t i = 0; i < generated::kParamCount; ++i) {

@@ -37,7 +37,8 @@ struct SearchParamDef {
   std::vector<std::string> targets;  // reference targets as defined (may name types we lack)
 };
 
-// The resource types the gateway serves, sorted.
+// The concrete R4 resource types with their parameters, sorted: every type can be indexed
+// (which ones the REST API serves is configuration, fhir/served_types.h).
 const std::vector<std::string>& ResourceTypes();
 bool IsResourceType(std::string_view type);
 

@@ -45,12 +45,16 @@ struct HistoryQuery {
   int64_t snapshot = 0;                     // 0 = now; else only versions with seq <= snapshot
   int count = 50;
   int offset = 0;
+  // Bound on the bytes of the page's resource bodies (0: none). The page ends after the
+  // version that reaches it (so it holds at least one) and says so (HistoryPage::truncated).
+  size_t max_bytes = 0;
 };
 
 struct HistoryPage {
   std::vector<ResourceVersion> versions;  // newest first
   int64_t total = 0;
-  int64_t snapshot = 0;  // the seq the page was read at (for stable paging links)
+  int64_t snapshot = 0;    // the seq the page was read at (for stable paging links)
+  bool truncated = false;  // ended early at HistoryQuery::max_bytes; paging goes on after it
 };
 
 struct SearchResult {
@@ -61,6 +65,11 @@ struct SearchResult {
   // Rows the page held before a decorator filtered it (access control), when it did: paging
   // goes on from offset + count whenever the unfiltered page was full.
   std::optional<size_t> unfiltered_page_size;
+  // The page ended early at Query::max_page_bytes: it holds fewer than `count` matches and the
+  // next page starts after them (offset + unfiltered page size).
+  bool truncated = false;
+  // _include/_revinclude stopped at the byte bound (or at kMaxIncluded): `included` is partial.
+  bool included_truncated = false;
 };
 
 // Operations available inside a unit of work. They see the unit's own earlier writes.

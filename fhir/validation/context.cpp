@@ -1,5 +1,6 @@
 #include "fhir/validation/context.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "fhir/model/model.h"
@@ -22,6 +23,11 @@ PathScope::PathScope(Path& path, std::string_view segment, size_t index)
 
 void Context::Add(Severity severity, std::string_view code, std::string diagnostics,
                   std::string_view suffix) {
+  if (issues_.size() - first_ >= kMaxListedIssues) {
+    ++omitted_;
+    omitted_severity_ = std::min(omitted_severity_, severity);
+    return;
+  }
   Issue issue;
   issue.severity = severity;
   issue.code = std::string(code);
@@ -39,11 +45,16 @@ constexpr std::pair<std::string_view, std::string_view> kExtraInvariants[] = {
     {"qrs-2", "Repeated answers are combined in the answers array of a single item"},
 };
 
-Issue InvariantIssue(std::string_view key) {
+// `name` is a key, or "key@context" for one of the rules of a key R4 uses for several.
+Issue InvariantIssue(std::string_view name) {
+  std::string_view key = name.substr(0, name.find('@'));
+  std::optional<model::InvariantInfo> info =
+      key.size() == name.size() ? model::FindInvariant(key)
+                                : model::FindInvariant(key, name.substr(key.size() + 1));
   Issue issue;
   issue.code = "invariant";
   issue.diagnostics = std::string(key);
-  if (std::optional<model::InvariantInfo> info = model::FindInvariant(key)) {
+  if (info) {
     if (info->severity == "warning") issue.severity = Severity::kWarning;
     issue.diagnostics.append(": ").append(info->human);
     return issue;
@@ -73,6 +84,11 @@ ResourceFrame Context::PopFrame() {
   ResourceFrame frame = std::move(frames_.back());
   frames_.pop_back();
   return frame;
+}
+
+void Context::FinishIssues() {
+  if (omitted_ > 0) issues_.push_back(OmittedIssues(omitted_, omitted_severity_));
+  omitted_ = 0;
 }
 
 void Context::AddLocalTarget(std::string_view id, bool is_reference_element) {

@@ -63,7 +63,7 @@ struct ResourceFrame {
 
 class Context {
  public:
-  explicit Context(IssueList& issues) : issues_(issues) {}
+  explicit Context(IssueList& issues) : issues_(issues), first_(issues.size()) {}
 
   Path& path() { return path_; }
 
@@ -74,9 +74,15 @@ class Context {
     Add(Severity::kError, code, std::move(diagnostics), suffix);
   }
   // Reports invariant `key` (severity and text from the model) at the current path + suffix.
+  // For a key R4 uses for several rules, name the rule as "key@context" ("inv-1@Task"); the
+  // issue names the key alone, with that rule's text.
   void Invariant(std::string_view key, std::string_view suffix = {});
   // Same, at an absolute expression.
   void InvariantAt(std::string_view key, std::string_view expression);
+
+  // Issues past kMaxListedIssues are counted, not kept (a resource with millions of problems
+  // must not cost millions of issues). Appends the one issue that says how many were left out.
+  void FinishIssues();
 
   // Resource frames (see ResourceFrame).
   void PushFrame() { frames_.emplace_back(); }
@@ -87,6 +93,9 @@ class Context {
 
  private:
   IssueList& issues_;
+  size_t first_;  // issues_ held this many before this validation
+  size_t omitted_ = 0;
+  Severity omitted_severity_ = Severity::kInformation;
   Path path_;
   std::vector<ResourceFrame> frames_;
 };

@@ -83,6 +83,7 @@ class Walker {
       return;
     }
     ValidateResource(resource, /*contained=*/false, {}, 0);
+    ctx_.FinishIssues();
   }
 
  private:

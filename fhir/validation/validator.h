@@ -3,7 +3,7 @@
 // (fhir/model/model.h) plus the R4 invariants implemented by hand (fhir/validation/invariants.h
 // lists them and the ones not checked).
 //
-// What is checked: resourceType (one of the 43 supported types, else "not-supported"),
+// What is checked: resourceType (any concrete R4 type, else "not-supported"),
 // unknown elements, JSON nulls / empty objects / empty arrays / empty strings, array vs single
 // form, primitive extensions (`_name`), cardinality (also in backbone elements and through
 // contentReference), datatypes recursively, choice types, primitive formats, REQUIRED bindings,
@@ -23,7 +23,8 @@
 // `Bundle.entry[2].resource.birthDate`, `Patient.contained[0].name[0]`.
 //
 // Diagnostics name the element and the rule, never the offending value (it may be personal
-// data). Everything wrong is reported, not just the first problem.
+// data). Everything wrong is reported, not just the first problem, up to kMaxListedIssues
+// (fhir/outcome.h); one more issue then says how many more were found.
 
 #include "fhir/json/value.h"
 #include "fhir/outcome.h"

@@ -36,6 +36,8 @@ common::Status SeedTerminology(fhir::store::Store& store, const config::Config& 
   FhirApiOptions options = ToFhirOptions(c);
   options.max_body_bytes = std::max(options.max_body_bytes, seed.size());
   options.max_bundle_entries = std::max(options.max_bundle_entries, terminology.resources().size());
+  options.max_json_values = std::max(options.max_json_values, seed.size());  // never more values
+  options.max_array_items = std::max(options.max_array_items, seed.size());  // than bytes
   return FhirApi(store, std::move(options)).SeedFromBundle(seed);
 }
 
@@ -47,6 +49,10 @@ FhirApiOptions ToFhirOptions(const config::Config& c) {
   o.default_page_size = c.fhir.default_page_size;
   o.max_page_size = c.fhir.max_page_size;
   o.max_bundle_entries = static_cast<size_t>(c.fhir.max_bundle_entries);
+  o.resource_types = c.fhir.served_types;
+  o.max_json_values = static_cast<size_t>(c.fhir.max_json_values);
+  o.max_array_items = static_cast<size_t>(c.fhir.max_array_items);
+  o.max_page_bytes = static_cast<size_t>(c.fhir.max_page_bytes);
   return o;
 }
 

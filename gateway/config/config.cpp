@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include "common/file.h"
 #include "common/url.h"
 #include "fhir/model/model.h"
+#include "fhir/served_types.h"
 
 namespace gateway::config {
 namespace {
@@ -73,6 +75,14 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.fhir.max_bundle_entries; }},
     {"fhir.unique_identifiers", "EMG_UNIQUE_IDENTIFIERS", 0, 0,
      [](Config& c) -> FieldRef { return &c.fhir.unique_identifiers; }},
+    {"fhir.max_json_values", "EMG_MAX_JSON_VALUES", 1000, 100'000'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_json_values; }},
+    {"fhir.max_array_items", "EMG_MAX_ARRAY_ITEMS", 100, 100'000'000,
+     [](Config& c) -> FieldRef { return &c.fhir.max_array_items; }},
+    {"fhir.max_page_bytes", "EMG_MAX_PAGE_BYTES", 64 * 1024, int64_t{1024} * 1024 * 1024,
+     [](Config& c) -> FieldRef { return &c.fhir.max_page_bytes; }},
+    {"fhir.resource_types", "EMG_RESOURCE_TYPES", 0, 0,
+     [](Config& c) -> FieldRef { return &c.fhir.resource_types; }},
     {"log.level", "EMG_LOG_LEVEL", 0, 0, [](Config& c) -> FieldRef { return &c.log.level; }},
     {"demo.seed_file", "EMG_SEED_FILE", 0, 0,
      [](Config& c) -> FieldRef { return &c.demo.seed_file; }},
@@ -464,11 +474,26 @@ Status Validate(Config& config) {
                               &config.fhir.unique_identifier_rules)) {
     return KeyError("fhir.unique_identifiers", kUniqueMessage);
   }
+  auto served = fhir::ResolveServedTypes(SplitList(config.fhir.resource_types));
+  if (!served) return KeyError("fhir.resource_types", served.error().message());
+  config.fhir.served_types = std::move(*served);
+  for (const auto& [type, system] : config.fhir.unique_identifier_rules) {
+    if (!std::binary_search(config.fhir.served_types.begin(), config.fhir.served_types.end(),
+                            type)) {
+      return KeyError("fhir.unique_identifiers", type + " is not in fhir.resource_types");
+    }
+  }
   if (!config.demo.seed_file.empty()) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }
   RETURN_IF_ERROR(ValidateEhr(config.ehr, server));
   RETURN_IF_ERROR(ValidateAuth(config.auth, server));
+  if (server.base_url.empty() && !IsLoopbackAddress(server.host)) {
+    // Location headers and Bundle links would otherwise come from the client's Host header.
+    return KeyError("server.base_url",
+                    "required when server.listen is not a loopback address (links and Location "
+                    "headers are built from it, never from the client's Host header)");
+  }
   if (config.terminology.dir.empty()) return KeyError("terminology.dir", "must not be empty");
   if (std::string reason = UnreadableDirectoryReason(config.terminology.dir); !reason.empty()) {
     return KeyError("terminology.dir",

@@ -29,6 +29,10 @@
 //   fhir.max_page_size           EMG_MAX_PAGE_SIZE         1000            1-10000
 //   fhir.max_bundle_entries      EMG_MAX_BUNDLE_ENTRIES    1000            1-100000
 //   fhir.unique_identifiers      EMG_UNIQUE_IDENTIFIERS    (6)             Type|system,...
+//   fhir.resource_types          EMG_RESOURCE_TYPES        default         Type,... (8a)
+//   fhir.max_json_values         EMG_MAX_JSON_VALUES       1000000         1000-100000000 (8b)
+//   fhir.max_array_items         EMG_MAX_ARRAY_ITEMS       100000          100-100000000
+//   fhir.max_page_bytes          EMG_MAX_PAGE_BYTES        16777216        65536-1073741824 (8c)
 //   log.level                    EMG_LOG_LEVEL             info            debug|info|warn|error
 //   demo.seed_file               EMG_SEED_FILE             ""              readable Bundle (5)
 //   terminology.dir              EMG_TERMINOLOGY_DIR       mappings/terminology   readable
@@ -72,6 +76,14 @@
 //     the store at every start; relative paths are from the working directory.
 // (8) The gateway POSTs every outbox message there (gateway/ehr/ehr_pusher.h), with retry,
 //     backoff and a dead-letter state; the pull API stays available. Needs ehr.her_id.
+// (8a) The resource types with their own endpoints (and allowed as transaction entries):
+//     R4 type names and "default" for the default list (fhir/served_types.h), e.g.
+//     "default,Device,Specimen". Any R4 type may be contained or carried in a stored Bundle
+//     whatever this says. The types the gateway writes itself cannot be left out.
+// (8b) What one request body may hold: JSON values in all (a bound on the memory of the
+//     parsed tree, ~100 bytes each) and items in any one array. Beyond: 413 naming the limit.
+// (8c) Resource bytes in one search or history page: a page ends after the resource that
+//     reaches it (always at least one) and its next link continues from there.
 //
 // (9)  "off" serves every request as the gateway itself, without authentication or audit: for
 //      tests of other features only, and refused unless server.listen is a loopback address.
@@ -143,6 +155,13 @@ struct FhirConfig {
       "Patient|urn:oid:2.16.578.1.12.4.1.4.1,Patient|urn:oid:2.16.578.1.12.4.1.4.2,"
       "Practitioner|urn:oid:2.16.578.1.12.4.1.4.4";
   std::vector<std::pair<std::string, std::string>> unique_identifier_rules;  // (type, system)
+  // The resource types the REST API serves: R4 type names, "default" for the default list
+  // (fhir/served_types.h). Resolved into served_types by Validate().
+  int64_t max_json_values = 1'000'000;
+  int64_t max_array_items = 100'000;
+  int64_t max_page_bytes = 16 * 1024 * 1024;
+  std::string resource_types = "default";
+  std::vector<std::string> served_types;
 };
 
 struct LogConfig {

@@ -1,5 +1,7 @@
 #include "gateway/http/session.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -113,6 +115,8 @@ namespace {
 
 // The interim response to "Expect: 100-continue" (RFC 9110 section 10.1.1).
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// After a request or response of at least this size, free memory is returned to the system.
+constexpr size_t kTrimAfterBytes = 1024 * 1024;
 // Upper bound for lingering close (reading and discarding after our last response).
 constexpr std::chrono::milliseconds kMaxLinger{2000};
 
@@ -325,10 +329,30 @@ class Session : public SessionBase {
     Write(std::move(response));
   }
 
+  // RFC 9112 section 3.2: an HTTP/1.1 request without Host, any request with more than one
+  // Host field, or with a Host value that is not host[:port], is answered 400. Empty when fine.
+  std::string HostProblem() const {
+    const auto& msg = parser_->get();
+    size_t count = msg.count(bhttp::field::host);
+    if (count > 1) return "the request has more than one Host header";
+    if (count == 0) return version_ == 11 ? "an HTTP/1.1 request must have a Host header" : "";
+    std::string_view host = msg[bhttp::field::host];
+    bool ok =
+        !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                 c == '[' || c == ']' || c == '_';
+        });
+    return ok ? "" : "the Host header is not a host name or address with an optional port";
+  }
+
   void Dispatch() {
     NoteRequest();
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
+    if (std::string problem = HostProblem(); !problem.empty()) {
+      keep_alive_ = false;
+      return Write(OutcomeResponse(400, "structure", problem, kRouteMalformed));
+    }
 
     HttpRequest request;
     request.method = std::string(msg.method_string());
@@ -358,6 +382,11 @@ class Session : public SessionBase {
     EdgeContext::Pool pool = EdgeContext::PoolFor(request.method);
     bool posted = ctx_->PostToPool(pool, [self = Self(), request = std::move(request)] {
       HttpResponse response = self->ctx_->InvokeHandler(request);
+      if (request.body.size() >= kTrimAfterBytes || response.body.size() >= kTrimAfterBytes) {
+        // A large request leaves its parsed tree's pages in malloc's free lists: hand them back
+        // so one big request does not keep the process large afterwards.
+        ::malloc_trim(0);
+      }
       net::post(self->executor_, [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));
       });

@@ -260,7 +260,7 @@ class Transaction {
             Code::kUnimplemented, i,
             "method " + e.method.substr(0, 16) + " is not supported in a transaction");
       }
-      if (!fhir::model::IsResourceType(e.type)) {
+      if (!call_.options.Serves(e.type)) {
         return EntryError(Code::kInvalidArgument, i,
                           "request.url does not name a supported resource type");
       }
@@ -304,7 +304,7 @@ class Transaction {
     for (const std::string& ref : conditional_refs_) {
       size_t qm = ref.find('?');
       std::string type = ref.substr(0, qm);
-      if (!fhir::model::IsResourceType(type)) {
+      if (!call_.options.Serves(type)) {
         return Status(Code::kInvalidArgument, "a conditional reference names an unsupported type");
       }
       auto q = ParseCriteria(type, ref.substr(qm + 1), call_.options);

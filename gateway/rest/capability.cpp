@@ -1,5 +1,5 @@
 // /metadata: the CapabilityStatement, generated from what this build really implements — the
-// model's resource types, the search registry's parameters and the interactions wired in
+// served resource types, the search registry's parameters and the interactions wired in
 // fhir_api.cpp. Built once.
 
 #include <algorithm>
@@ -50,7 +50,7 @@ Value StringList(const std::vector<std::string>& items) {
   return list;
 }
 
-Value ResourceEntry(const std::string& type) {
+Value ResourceEntry(const std::string& type, const FhirApiOptions& options) {
   Value r = Value::Object();
   r.Set("type", Str(type));
   r.Set("profile", Str("http://hl7.org/fhir/StructureDefinition/" + type));
@@ -67,15 +67,17 @@ Value ResourceEntry(const std::string& type) {
   std::vector<std::string> includes;
   std::vector<std::string> revincludes;
   for (const auto* def : fhir::search::ListSearchParams(type)) {
-    if (def->type == fhir::search::ParamType::kReference && def->resource_type != "Resource") {
+    if (def->type == fhir::search::ParamType::kReference && def->resource_type != "Resource" &&
+        std::any_of(def->targets.begin(), def->targets.end(),
+                    [&](const std::string& t) { return options.Serves(t); })) {
       includes.push_back(type + ":" + def->code);
     }
   }
-  for (const std::string& other : fhir::model::ResourceTypes()) {
+  for (const std::string& other : options.resource_types) {
     for (const auto* def : fhir::search::ListSearchParams(other)) {
       if (def->type != fhir::search::ParamType::kReference || def->resource_type == "Resource")
         continue;
-      auto targets = fhir::search::KnownTargets(*def);
+      const auto& targets = def->targets;
       if (std::find(targets.begin(), targets.end(), type) != targets.end()) {
         revincludes.push_back(other + ":" + def->code);
       }
@@ -88,7 +90,7 @@ Value ResourceEntry(const std::string& type) {
   return r;
 }
 
-std::string Build(const std::string& base, const std::string& version) {
+std::string Build(const std::string& base, const FhirApiOptions& options) {
   Value cs = Value::Object();
   cs.Set("resourceType", Str("CapabilityStatement"));
   cs.Set("status", Str("active"));
@@ -97,7 +99,7 @@ std::string Build(const std::string& base, const std::string& version) {
   cs.Set("kind", Str("instance"));
   Value& software = cs.Set("software", Value::Object());
   software.Set("name", Str("eMeistring Gateway"));
-  software.Set("version", Str(version));
+  software.Set("version", Str(options.software_version));
   Value& impl = cs.Set("implementation", Value::Object());
   impl.Set("description", Str("eMeistring Gateway FHIR R4 server"));
   impl.Set("url", Str(base));
@@ -106,8 +108,9 @@ std::string Build(const std::string& base, const std::string& version) {
   Value& rest = cs.Set("rest", Value::Array()).Append(Value::Object());
   rest.Set("mode", Str("server"));
   Value& resources = rest.Set("resource", Value::Array());
-  for (const std::string& type : fhir::model::ResourceTypes())
-    resources.Append(ResourceEntry(type));
+  for (const std::string& type : options.resource_types) {
+    resources.Append(ResourceEntry(type, options));
+  }
   rest.Set("interaction",
            Codes({"transaction", "batch", "search-system", "history-system"}, "code"));
   Value common_params = SearchParams("");
@@ -118,16 +121,18 @@ std::string Build(const std::string& base, const std::string& version) {
 }  // namespace
 
 HttpResponse HandleCapabilities(Call& call) {
-  // The statement depends only on the build and the base URL; cache per base.
+  // The statement depends only on the build, the served types and the base URL: cache it.
   static std::mutex mu;
   static std::map<std::string, std::string> cache;
+  std::string key = call.base + '\n' + call.options.software_version;
+  for (const std::string& type : call.options.resource_types) key += '\n' + type;
   std::string body;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(call.base);
+    auto it = cache.find(key);
     if (it == cache.end()) {
       if (cache.size() > 16) cache.clear();  // Host headers are client-controlled: bound it
-      it = cache.emplace(call.base, Build(call.base, call.options.software_version)).first;
+      it = cache.emplace(key, Build(call.base, call.options)).first;
     }
     body = it->second;
   }

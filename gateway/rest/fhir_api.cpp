@@ -1,5 +1,7 @@
 #include "gateway/rest/fhir_api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 #include <optional>
 
@@ -9,6 +11,7 @@
 #include "fhir/json/writer.h"
 #include "fhir/model/model.h"
 #include "fhir/search/parse.h"
+#include "fhir/served_types.h"
 #include "fhir/validation/validator.h"
 #include "gateway/rest/call.h"
 #include "gateway/rest/resource_ops.h"
@@ -32,6 +35,23 @@ std::vector<std::string> SplitPath(std::string_view path) {
     start = slash + 1;
   }
   return parts;
+}
+
+// Whether a Host header value names this machine's loopback interface ("localhost:8080",
+// "127.0.0.1", "[::1]:80"). Without a configured base URL only such a Host is used for links:
+// any other value is the client's word and must not end up in a Location header.
+bool IsLoopbackHost(std::string_view host) {
+  std::string_view name = host;
+  if (name.starts_with("[")) {
+    name = name.substr(0, name.find(']') == std::string_view::npos ? 0 : name.find(']') + 1);
+    return name == "[::1]";
+  }
+  name = name.substr(0, name.find(':'));
+  if (name == "localhost") return true;
+  if (!name.starts_with("127.")) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c == '.' || std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 bool SaneHost(std::string_view host) {
@@ -77,8 +97,15 @@ void ReadPrefer(Call& call) {
 
 }  // namespace
 
+bool FhirApiOptions::Serves(std::string_view type) const {
+  return std::binary_search(resource_types.begin(), resource_types.end(), type);
+}
+
 FhirApi::FhirApi(fhir::store::Store& store, FhirApiOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+  if (options_.resource_types.empty()) options_.resource_types = fhir::DefaultServedTypes();
+  std::sort(options_.resource_types.begin(), options_.resource_types.end());
+}
 
 HttpResponse FhirApi::Handle(const HttpRequest& request) { return Handle(request, store_); }
 
@@ -105,7 +132,8 @@ HttpResponse FhirApi::Dispatch(Call& call) {
     while (!call.base.empty() && call.base.back() == '/') call.base.pop_back();
   } else {
     std::string_view host = req.Header("host");
-    call.base = options_.scheme + "://" + std::string(SaneHost(host) ? host : "localhost");
+    call.base = options_.scheme + "://" +
+                std::string(SaneHost(host) && IsLoopbackHost(host) ? host : "localhost");
   }
   ReadPrefer(call);
   if (auto bad = rest::CheckAcceptable(req)) return *bad;
@@ -137,7 +165,7 @@ HttpResponse FhirApi::Dispatch(Call& call) {
     return rest::HandleSearch(call, "");
   }
   const std::string& type = parts[0];
-  if (!fhir::model::IsResourceType(type)) {
+  if (!call.options.Serves(type)) {
     call.route = "/{type}";
     return UnknownType(type);
   }

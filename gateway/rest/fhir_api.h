@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "fhir/store/store.h"
@@ -17,16 +18,29 @@ struct Call;
 namespace gateway {
 
 struct FhirApiOptions {
-  // Absolute base URL used in Location, fullUrl and paging links. Empty: derived from the
-  // request's Host header and `scheme`.
+  // Absolute base URL used in Location, fullUrl and paging links. Empty (loopback only, see
+  // gateway/config): `scheme` and the request's Host header when it names a loopback host,
+  // else localhost.
   std::string base_url;
   std::string scheme = "http";
   size_t max_body_bytes = 16 * 1024 * 1024;
   size_t max_json_depth = 64;
+  // Per request body (fhir/json/parser.h): values in the document, items in one array.
+  size_t max_json_values = 1'000'000;
+  size_t max_array_items = 100'000;
   int default_page_size = 50;
   int max_page_size = 1000;
+  // Bound on the bytes of the resources in one search or history page: the page ends after
+  // the resource that reaches it (so it always holds one) and links to the next.
+  size_t max_page_bytes = 16 * 1024 * 1024;
   size_t max_bundle_entries = 1000;
   std::string software_version = EMG_VERSION;
+  // The resource types with their own endpoints and allowed as transaction entries, sorted
+  // (fhir::ResolveServedTypes). Empty: fhir::DefaultServedTypes(). Any R4 type may still be
+  // contained in a resource or carried in a stored Bundle.
+  std::vector<std::string> resource_types;
+
+  bool Serves(std::string_view type) const;
 };
 
 class FhirApi {

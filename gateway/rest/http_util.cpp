@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/log.h"
 #include "fhir/json/writer.h"
 
 namespace gateway::rest {
@@ -104,7 +105,14 @@ HttpResponse ErrorResponse(const common::Status& status, const Rendering& r,
   issue.severity =
       status.code() == Code::kInternal ? fhir::Severity::kFatal : fhir::Severity::kError;
   issue.code = IssueCodeFor(status.code());
-  issue.diagnostics = status.message();
+  if (status.code() == Code::kInternal) {
+    // Our own fault: the text may come from the database or a library (SQL, file names) and is
+    // for the operators, not the client. The log has it (no personal data goes into these).
+    common::log::Error("internal_error", {{"detail", status.message().substr(0, 300)}});
+    issue.diagnostics = "internal error in the gateway; the details are in its log";
+  } else {
+    issue.diagnostics = status.message();
+  }
   issue.expression = std::move(expression);
   return OutcomeResponse(HttpStatusFor(status.code()), {issue}, r);
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include "common/url.h"
 #include "common/uuid.h"
@@ -42,6 +43,8 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
   fhir::json::ParseLimits limits;
   limits.max_bytes = options.max_body_bytes;
   limits.max_depth = options.max_json_depth;
+  limits.max_values = options.max_json_values;
+  limits.max_array_items = options.max_array_items;
   auto parsed = fhir::json::Parse(body, limits);
   if (!parsed) {
     *fatal = parsed.error();
@@ -58,26 +61,40 @@ std::optional<fhir::json::Value> ParseAndValidate(std::string_view body,
 namespace {
 
 // A reference to a Bundle entry ("urn:uuid:..." / "urn:oid:...") means something only inside
-// the transaction that carries the entry; stored anywhere else it would dangle. Adds an issue
-// per such reference, with its path. `contained` resources are walked too.
+// a Bundle that carries the entry; stored anywhere else it would dangle. Adds an issue per such
+// reference, with its path. `contained` resources are walked too. Inside a stored Bundle (a
+// document, a collection) a reference to one of its own entries' fullUrl resolves there (R4
+// bundle.html#references) and is fine.
 void FindBundleLocalReferences(const fhir::json::Value& v, const std::string& path,
-                               fhir::IssueList& issues) {
+                               std::set<std::string>& bundle_urls, fhir::IssueList& issues) {
   if (v.is_object()) {
+    if (v.GetString("resourceType") == "Bundle") {
+      if (const fhir::json::Value* entries = v.Find("entry"); entries && entries->is_array()) {
+        for (const fhir::json::Value& e : entries->items()) {
+          if (e.is_object() && !e.GetString("fullUrl").empty()) {
+            bundle_urls.emplace(e.GetString("fullUrl"));
+          }
+        }
+      }
+    }
     for (const auto& [key, child] : v.members()) {
       std::string here = path + "." + key;
       if (key == "reference" && child.is_string() &&
           (child.text().starts_with("urn:uuid:") || child.text().starts_with("urn:oid:"))) {
-        issues.push_back({fhir::Severity::kError, "invalid",
-                          "a urn:uuid or urn:oid reference can only be resolved inside a "
-                          "transaction Bundle that contains its target",
-                          here});
+        if (bundle_urls.count(child.text()) == 0) {
+          issues.push_back({fhir::Severity::kError, "invalid",
+                            "a urn:uuid or urn:oid reference can only be resolved inside a "
+                            "Bundle that contains its target",
+                            here});
+        }
       } else {
-        FindBundleLocalReferences(child, here, issues);
+        FindBundleLocalReferences(child, here, bundle_urls, issues);
       }
     }
   } else if (v.is_array()) {
     for (size_t i = 0; i < v.items().size(); ++i) {
-      FindBundleLocalReferences(v.items()[i], path + "[" + std::to_string(i) + "]", issues);
+      FindBundleLocalReferences(v.items()[i], path + "[" + std::to_string(i) + "]", bundle_urls,
+                                issues);
     }
   }
 }
@@ -104,7 +121,8 @@ std::variant<fhir::json::Value, HttpResponse> ParseResourceBody(Call& call,
          "resourceType" + named + " does not match the URL's type '" + type + "'", "resourceType"}};
     return OutcomeResponse(400, mismatch, call.rendering);
   }
-  FindBundleLocalReferences(*value, type, issues);
+  std::set<std::string> bundle_urls;
+  FindBundleLocalReferences(*value, type, bundle_urls, issues);
   if (fhir::HasErrors(issues)) return OutcomeResponse(400, issues, call.rendering);
   return std::move(*value);
 }

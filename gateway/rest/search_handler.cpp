@@ -33,15 +33,18 @@ std::string PageUrl(const Call& call, const std::string& path, const std::string
   return url;
 }
 
+// `page_size` is the number of rows the store's page held; `truncated`: the page ended early at
+// the byte bound (fhir.max_page_bytes), so the next page starts right after those rows.
 void AddPagingLinks(BundleWriter& bundle, const Call& call, const std::string& path,
                     const std::string& canonical, int count, int64_t snapshot, int64_t offset,
-                    size_t page_size, std::optional<int64_t> total) {
+                    size_t page_size, std::optional<int64_t> total, bool truncated) {
   bundle.AddLink("self", PageUrl(call, path, canonical, count, snapshot, offset));
   if (count <= 0) return;
   bundle.AddLink("first", PageUrl(call, path, canonical, count, snapshot, 0));
-  bool more = total ? offset + static_cast<int64_t>(page_size) < *total
-                    : static_cast<int>(page_size) == count;
-  if (more) bundle.AddLink("next", PageUrl(call, path, canonical, count, snapshot, offset + count));
+  bool more = truncated || (total ? offset + static_cast<int64_t>(page_size) < *total
+                                  : static_cast<int>(page_size) == count);
+  int64_t next = offset + (truncated ? static_cast<int64_t>(page_size) : count);
+  if (more) bundle.AddLink("next", PageUrl(call, path, canonical, count, snapshot, next));
   if (offset > 0) {
     int64_t prev = std::max<int64_t>(0, offset - count);
     bundle.AddLink("previous", PageUrl(call, path, canonical, count, snapshot, prev));
@@ -77,6 +80,7 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
   fhir::IssueList warnings;
   auto query = fhir::search::ParseQuery(type, call.params, po, warnings);
   if (!query) return ErrorResponse(query.error(), call.rendering);
+  query->max_page_bytes = call.options.max_page_bytes;
   auto result = call.store.Search(*query);
   if (!result) return ErrorResponse(result.error(), call.rendering);
 
@@ -87,7 +91,8 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
   int page_count = query->summary == fhir::search::SummaryMode::kCount ? 0 : query->count;
   // A page that access control shortened still continues when the store's page was full.
   AddPagingLinks(bundle, call, path, query->canonical, page_count, result->snapshot, query->offset,
-                 result->unfiltered_page_size.value_or(result->matches.size()), result->total);
+                 result->unfiltered_page_size.value_or(result->matches.size()), result->total,
+                 result->truncated);
   for (const ResourceVersion& v : result->matches) {
     Value entry = Value::Object();
     entry.Set("fullUrl", Value::String(FullUrl(call, v.type, v.id)));
@@ -101,6 +106,12 @@ HttpResponse HandleSearch(Call& call, const std::string& type) {
     Value& search = entry.Set("search", Value::Object());
     search.Set("mode", Value::String("include"));
     bundle.AddEntry(entry, EntryBody(v, query->summary, query->elements));
+  }
+  if (result->included_truncated) {
+    warnings.push_back({fhir::Severity::kWarning, "too-costly",
+                        "_include/_revinclude stopped at the page's size bound: not every included "
+                        "resource is in this page (ask for a smaller _count)",
+                        ""});
   }
   if (!warnings.empty()) {
     Value entry = Value::Object();
@@ -230,6 +241,7 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
                            call.rendering);
     }
   }
+  q.max_bytes = call.options.max_page_bytes;
   auto page = call.store.History(q);
   if (!page) return ErrorResponse(page.error(), call.rendering);
 
@@ -237,7 +249,7 @@ HttpResponse HandleHistory(Call& call, const std::string& type, const std::strin
   bundle.SetTotal(page->total);
   std::string path = (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
   AddPagingLinks(bundle, call, path, canonical, q.count, page->snapshot, q.offset,
-                 page->versions.size(), page->total);
+                 page->versions.size(), page->total, page->truncated);
   for (const ResourceVersion& v : page->versions) {
     Value entry = Value::Object();
     entry.Set("fullUrl", Value::String(FullUrl(call, v.type, v.id)));

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "common/time.h"
+#include "fhir/json/writer.h"
 #include "fhir/search/values.h"
 
 namespace store::sqlite {
@@ -28,6 +29,18 @@ using fhir::store::SearchResult;
 using Bind = std::variant<int64_t, double, std::string>;
 
 // SQL text with its bound values, in order.
+// A list of values bound as one parameter: a JSON array for json_each().
+std::string JsonArray(const std::vector<std::string>& items) {
+  fhir::json::Value list = fhir::json::Value::Array();
+  for (const std::string& item : items) list.Append(fhir::json::Value::String(item));
+  return fhir::json::Write(list);
+}
+
+// Lists longer than this go into json_each() as one bound parameter instead of one parameter
+// each: a practitioner's care set can name thousands of patients, and SQLite allows at most
+// 32766 parameters in a statement.
+constexpr size_t kJsonListFrom = 8;
+
 struct Sql {
   std::string text;
   std::vector<Bind> binds;
@@ -280,6 +293,12 @@ class CriteriaBuilder {
     }
     if (id) {
       sql.Add(a + (c.modifier == Modifier::kNot ? ".id NOT IN (" : ".id IN ("));
+      if (c.values.size() >= kJsonListFrom) {
+        std::vector<std::string> ids;
+        for (const SearchValue& v : c.values) ids.push_back(v.code.empty() ? v.raw : v.code);
+        sql.Add("SELECT value FROM json_each(").Param(JsonArray(ids)).Add("))");
+        return common::Status::Ok();
+      }
       for (size_t k = 0; k < c.values.size(); ++k) {
         if (k > 0) sql.Add(", ");
         sql.Param(c.values[k].code.empty() ? c.values[k].raw : c.values[k].code);
@@ -288,15 +307,9 @@ class CriteriaBuilder {
       return common::Status::Ok();
     }
     if (last_updated) {
-      sql.Add("(");
-      for (size_t k = 0; k < c.values.size(); ++k) {
-        if (k > 0) sql.Add(" OR ");
-        common::Status s =
-            AppendDate(sql, c, c.values[k], a + ".last_updated", a + ".last_updated");
-        if (!s.ok()) return s;
-      }
-      sql.Add(")");
-      return common::Status::Ok();
+      return AppendOr(sql, c.values.size(), [&](Sql& out, size_t k) {
+        return AppendDate(out, c, c.values[k], a + ".last_updated", a + ".last_updated");
+      });
     }
     std::string_view table = TableFor(c.type);
     if (table.empty()) return BadCriterion(c, "an unsupported type");
@@ -317,16 +330,60 @@ class CriteriaBuilder {
     return common::Status::Ok();
   }
 
-  // The criterion's values on index alias `i`, OR'ed: "(v1) OR (v2) ...".
-  common::Status AppendValues(Sql& sql, const Criterion& c, const std::string& i) {
-    for (size_t k = 0; k < c.values.size(); ++k) {
-      if (k > 0) sql.Add(" OR ");
+  // `n` terms OR'ed as a balanced tree, "((t0) OR (t1)) OR ((t2) OR (t3))": the expression
+  // depth grows with log2(n), not n (SQLite refuses expressions deeper than 1000).
+  template <typename AppendTerm>
+  static common::Status AppendOr(Sql& sql, size_t n, const AppendTerm& term) {
+    return AppendOrRange(sql, 0, n, term);
+  }
+  template <typename AppendTerm>
+  static common::Status AppendOrRange(Sql& sql, size_t lo, size_t hi, const AppendTerm& term) {
+    if (hi - lo == 1) {
       sql.Add("(");
-      common::Status s = AppendValue(sql, c, c.values[k], i);
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(term(sql, lo));
       sql.Add(")");
+      return common::Status::Ok();
     }
+    size_t mid = lo + (hi - lo) / 2;
+    sql.Add("(");
+    RETURN_IF_ERROR(AppendOrRange(sql, lo, mid, term));
+    sql.Add(" OR ");
+    RETURN_IF_ERROR(AppendOrRange(sql, mid, hi, term));
+    sql.Add(")");
     return common::Status::Ok();
+  }
+
+  // The criterion's values on index alias `i`, OR'ed. Long lists of plain references
+  // ("Type/id") become one json_each() list per target type (kJsonListFrom).
+  common::Status AppendValues(Sql& sql, const Criterion& c, const std::string& i) {
+    if (c.values.empty()) return BadCriterion(c, "no value");
+    std::map<std::string, std::vector<std::string>> plain;  // target type -> ids
+    std::vector<const SearchValue*> others;
+    if (c.type == ParamType::kReference && c.modifier == Modifier::kNone &&
+        c.values.size() >= kJsonListFrom) {
+      for (const SearchValue& v : c.values) {
+        fhir::search::ParsedReference ref = fhir::search::ParseReference(v.raw);
+        if (ref.url.empty() && !ref.type.empty() && !ref.id.empty() && ref.version.empty()) {
+          plain[ref.type].push_back(ref.id);
+        } else {
+          others.push_back(&v);
+        }
+      }
+    } else {
+      for (const SearchValue& v : c.values) others.push_back(&v);
+    }
+    std::vector<std::pair<const std::string*, const std::vector<std::string>*>> lists;
+    for (const auto& [type, ids] : plain) lists.emplace_back(&type, &ids);
+    return AppendOr(sql, lists.size() + others.size(), [&](Sql& out, size_t k) {
+      if (k < lists.size()) {
+        out.Add(i + ".target_type = ").Param(*lists[k].first);
+        out.Add(" AND " + i + ".target_id IN (SELECT value FROM json_each(")
+            .Param(JsonArray(*lists[k].second))
+            .Add("))");
+        return common::Status::Ok();
+      }
+      return AppendValue(out, c, *others[k - lists.size()], i);
+    });
   }
 
   common::Status AppendValue(Sql& sql, const Criterion& c, const SearchValue& v,
@@ -651,7 +708,10 @@ class Includer {
   Includer(sqlite3* db, StatementCache* statements, const Query& query, const Live& live,
            SearchResult& result)
       : db_(db), statements_(statements), query_(query), live_(live), result_(result) {
-    for (const ResourceVersion& m : result.matches) seen_.insert({m.type, m.id});
+    for (const ResourceVersion& m : result.matches) {
+      seen_.insert({m.type, m.id});
+      bytes_ += m.body.size();
+    }
   }
 
   common::Status Run() {
@@ -679,11 +739,14 @@ class Includer {
       result_.included.insert(result_.included.end(), added.begin(), added.end());
       level = std::move(added);
     }
+    result_.included_truncated = truncated_;
     return common::Status::Ok();
   }
 
  private:
-  bool Full() const { return added_ >= kMaxIncluded; }
+  bool Full() const {
+    return added_ >= kMaxIncluded || (query_.max_page_bytes > 0 && bytes_ >= query_.max_page_bytes);
+  }
 
   common::StatusOr<SearchStatement*> Cached(const std::string& text) {
     auto it = cache_.find(text);
@@ -700,12 +763,17 @@ class Includer {
     SearchStatement* stmt = *stmt_or;
     common::Status s = stmt->BindAll(sql.binds);
     if (!s.ok()) return s;
-    while (!Full()) {
+    while (true) {
+      if (Full()) {
+        truncated_ = true;
+        break;
+      }
       auto row = stmt->Step();
       if (!row) return row.error();
       if (!*row) break;
       ResourceVersion v = ReadVersion(*stmt);
       if (v.deleted || !seen_.insert({v.type, v.id}).second) continue;
+      bytes_ += v.body.size();
       added.push_back(std::move(v));
       ++added_;
     }
@@ -714,7 +782,10 @@ class Includer {
 
   common::Status Include(const ResourceVersion& source, const fhir::search::Include& inc,
                          std::vector<ResourceVersion>& added) {
-    if (Full()) return common::Status::Ok();
+    if (Full()) {
+      truncated_ = true;
+      return common::Status::Ok();
+    }
     Sql targets;
     targets.Add("SELECT DISTINCT target_type, target_id FROM idx_reference WHERE seq = ")
         .Param(source.seq)
@@ -750,7 +821,10 @@ class Includer {
 
   common::Status RevInclude(const ResourceVersion& target, const fhir::search::Include& inc,
                             std::vector<ResourceVersion>& added) {
-    if (Full()) return common::Status::Ok();
+    if (Full()) {
+      truncated_ = true;
+      return common::Status::Ok();
+    }
     Sql sql;
     sql.Add("SELECT " + std::string(kVersionColumns) + " FROM resource_versions A WHERE ");
     sql.Add("A.type = ").Param(inc.source_type).Add(" AND ");
@@ -769,7 +843,9 @@ class Includer {
   Live live_;
   SearchResult& result_;
   std::set<Key> seen_;
-  size_t added_ = 0;  // resources included so far, over all levels
+  size_t bytes_ = 0;        // bodies of the page and of what was included so far
+  bool truncated_ = false;  // stopped at a bound with more to include
+  size_t added_ = 0;        // resources included so far, over all levels
   std::map<std::string, SearchStatement> cache_;
 };
 
@@ -873,10 +949,18 @@ common::StatusOr<SearchResult> ExecuteSearch(sqlite3* db, const Query& query,
                " FROM resource_versions A WHERE A.seq = ")
           .Param(int64_t{0});
       ASSIGN_OR_RETURN(SearchStatement stmt, PrepareAndBind(db, fetch, cache));
+      size_t bytes = 0;
       for (size_t k = first; k < last; ++k) {
+        if (query.max_page_bytes > 0 && bytes >= query.max_page_bytes) {
+          result.truncated = true;  // the next page starts at this match
+          break;
+        }
         RETURN_IF_ERROR(stmt.BindAll({seqs[k]}));
         ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (row) result.matches.push_back(ReadVersion(stmt));
+        if (row) {
+          result.matches.push_back(ReadVersion(stmt));
+          bytes += result.matches.back().body.size();
+        }
       }
     }
   }

@@ -567,7 +567,16 @@ class SqliteStore final : public fhir::store::Store {
     bind(rows);
     rows.Bind(6, static_cast<int64_t>(q.count)).Bind(7, static_cast<int64_t>(q.offset));
     Status s;
-    while (rows.Step(&s)) page.versions.push_back(ReadVersionRow(rows));
+    size_t bytes = 0;
+    while (true) {
+      if (q.max_bytes > 0 && bytes >= q.max_bytes) {
+        page.truncated = rows.Step(&s);  // only when there is a next version
+        break;
+      }
+      if (!rows.Step(&s)) break;
+      page.versions.push_back(ReadVersionRow(rows));
+      bytes += page.versions.back().body.size();
+    }
     RETURN_IF_ERROR(s);
     return page;
   }

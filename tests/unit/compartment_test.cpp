@@ -53,9 +53,12 @@ TEST_F(CompartmentTest, LoadsTheCommittedMappings) {
                                 "Task", "Consent", "EpisodeOfCare", "Group"}) {
     EXPECT_TRUE(c.Contains(type)) << type;
   }
-  // Not in the compartment, and R4 types the gateway does not serve (skipped on load).
-  for (std::string_view type : {"Binary", "Questionnaire", "Practitioner", "Organization",
-                                "Account", "Encounter", "Nonsense", ""}) {
+  // Every R4 type of the definition is loaded, served or not (serving is configuration).
+  EXPECT_TRUE(c.Contains("Encounter"));
+  EXPECT_TRUE(c.Contains("Account"));
+  // Not in the compartment.
+  for (std::string_view type :
+       {"Binary", "Questionnaire", "Practitioner", "Organization", "Nonsense", ""}) {
     EXPECT_FALSE(c.Contains(type)) << type;
     EXPECT_TRUE(c.Params(type).empty()) << type;
   }
@@ -220,12 +223,15 @@ TEST(CompartmentMappings, MalformedFilesAreRejectedWithTheReason) {
   }
 }
 
-TEST(CompartmentMappings, MinimalFileAndUnservedTypes) {
-  // Types the gateway does not serve are skipped, unchecked; Patient is always in.
+TEST(CompartmentMappings, MinimalFileAndEveryR4Type) {
+  // Every R4 type is checked against its search parameters; Patient is always in.
+  auto bad = PatientCompartment::FromJson(R"({"resources": {"Account": ["whatever"]}})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("Account.whatever"), std::string::npos);
   auto c = PatientCompartment::FromJson(
-      R"({"resources": {"Account": ["whatever"], "Observation": ["subject"]}})");
+      R"({"resources": {"Account": ["subject"], "Observation": ["subject"]}})");
   ASSERT_TRUE(c.has_value()) << c.error().message();
-  EXPECT_FALSE(c->Contains("Account"));
+  EXPECT_TRUE(c->Contains("Account"));
   EXPECT_TRUE(c->Contains("Observation"));
   EXPECT_TRUE(c->Contains("Patient"));
   EXPECT_TRUE(c->Params("Patient").empty());

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "fhir/served_types.h"
 #include "gateway/config/config.h"
 
 namespace gateway::config {
@@ -189,6 +191,46 @@ TEST(ConfigValidate, CrossFieldChecksNameTheKey) {
             "fragment");
   EXPECT_NE(JsonError(R"({"server": {"base_url": "http://h/fhir?x=1"}})"), "");
   EXPECT_EQ(JsonError(R"({"store": {"data_dir": ""}})"), "store.data_dir: must not be empty");
+}
+
+TEST(ConfigValidate, ServedResourceTypes) {
+  Config c = TestDefaults();
+  ASSERT_TRUE(Validate(c).ok());
+  EXPECT_EQ(c.fhir.served_types, fhir::DefaultServedTypes());
+  EXPECT_TRUE(std::binary_search(c.fhir.served_types.begin(), c.fhir.served_types.end(), "Goal"));
+
+  Config more = TestDefaults();
+  ASSERT_TRUE(
+      ApplyJson(R"({"fhir": {"resource_types": "default, Device,Specimen,Device"}})", more).ok());
+  ASSERT_TRUE(Validate(more).ok());
+  EXPECT_EQ(more.fhir.served_types.size(), fhir::DefaultServedTypes().size() + 2);
+  EXPECT_TRUE(std::is_sorted(more.fhir.served_types.begin(), more.fhir.served_types.end()));
+
+  EXPECT_EQ(JsonError(R"({"fhir": {"resource_types": "default,device"}})"),
+            "fhir.resource_types: 'device' is not an R4 resource type (names are "
+            "case-sensitive; 'default' stands for the default list)");
+  EXPECT_EQ(JsonError(R"({"fhir": {"resource_types": "default,DomainResource"}})").substr(0, 41),
+            "fhir.resource_types: 'DomainResource' is ");
+  // The types the gateway writes itself cannot be left out.
+  EXPECT_EQ(JsonError(R"({"fhir": {"resource_types": "Patient,Goal"}})"),
+            "fhir.resource_types: AuditEvent must be served: the gateway writes it itself");
+  // A unique-identifier rule on a type that is not served is a contradiction.
+  std::string required;
+  for (const std::string& t : fhir::RequiredServedTypes()) required += t + ",";
+  EXPECT_EQ(JsonError(R"({"fhir": {"resource_types": ")" + required +
+                      R"(", "unique_identifiers": "Device|urn:x"}})"),
+            "fhir.unique_identifiers: Device is not in fhir.resource_types");
+}
+
+TEST(ConfigValidate, BaseUrlIsRequiredOffLoopback) {
+  // Links and Location headers would otherwise come from the client's Host header.
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "0.0.0.0:8080"}})"),
+            "server.base_url: required when server.listen is not a loopback address (links and "
+            "Location headers are built from it, never from the client's Host header)");
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "0.0.0.0:8080",
+                                     "base_url": "https://fhir.example.org"}})"),
+            "");
+  EXPECT_EQ(JsonError(R"({"server": {"listen": "127.0.0.1:8080"}})"), "");
 }
 
 TEST(ConfigValidate, TlsNeedsBothReadableFiles) {

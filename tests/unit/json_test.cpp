@@ -42,6 +42,48 @@ TEST(JsonParser, EnforcesDepthAndSizeLimits) {
   EXPECT_EQ(big.error().code(), common::Code::kResourceExhausted);
 }
 
+TEST(JsonParser, EnforcesValueArrayAndMemberCounts) {
+  ParseLimits limits;
+  limits.max_array_items = 3;
+  EXPECT_TRUE(Parse(R"({"a":[1,2,3]})", limits).has_value());
+  auto items = Parse(R"({"a":[{"b":[1,2,3,4]}]})", limits);
+  ASSERT_FALSE(items.has_value());
+  EXPECT_EQ(items.error().code(), common::Code::kResourceExhausted);
+  EXPECT_EQ(items.error().message(), "more than 3 items in one JSON array at $.a[0].b");
+
+  limits = ParseLimits();
+  limits.max_values = 5;  // the object, the array and its items all count
+  EXPECT_TRUE(Parse(R"({"a":[1,2,3]})", limits).has_value());
+  auto values = Parse(R"({"a":[1,2,3,4]})", limits);
+  ASSERT_FALSE(values.has_value());
+  EXPECT_EQ(values.error().code(), common::Code::kResourceExhausted);
+  EXPECT_NE(values.error().message().find("more than 5 values in one JSON document"),
+            std::string::npos);
+
+  limits = ParseLimits();
+  limits.max_object_members = 2;
+  EXPECT_TRUE(Parse(R"({"a":1,"b":{"c":1,"d":2}})", limits).has_value());
+  auto members = Parse(R"({"a":1,"b":{"c":1,"d":2,"e":3}})", limits);
+  ASSERT_FALSE(members.has_value());
+  EXPECT_EQ(members.error().message(), "more than 2 members in one JSON object at $.b");
+}
+
+TEST(JsonParser, FindsDuplicatesInLargeObjects) {
+  // Past 16 members the keys are hashed: a duplicate far apart is still found, and distinct
+  // keys that share a prefix are not mistaken for one.
+  std::string object = "{";
+  for (int i = 0; i < 900; ++i) object += "\"k" + std::to_string(i) + "\":" + "1,";
+  auto fine = Parse(object + "\"k900\":1}");
+  ASSERT_TRUE(fine.has_value()) << fine.error().message();
+  EXPECT_EQ(fine->members().size(), 901u);
+  auto dup = Parse(object + "\"k3\":2}");
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code(), common::Code::kInvalidArgument);
+  EXPECT_NE(dup.error().message().find("Duplicate JSON property 'k3'"), std::string::npos);
+  auto first = Parse(object + "\"k899\":2}");  // the key that was added just before
+  EXPECT_FALSE(first.has_value());
+}
+
 TEST(JsonWriter, EscapesStringsAndKeepsUnicode) {
   Value o = Value::Object();
   o.Set("s", Value::String("a\"b\\c\n\xc3\xa6\xc3\xb8\xc3\xa5"));

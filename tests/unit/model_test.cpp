@@ -3,17 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "fhir/validation/invariants.h"
 
 namespace fhir::model {
 namespace {
 
-TEST(ModelResourceTypes, FortyThreeSortedSupportedTypes) {
+TEST(ModelResourceTypes, AllConcreteR4TypesSorted) {
   const std::vector<std::string>& types = ResourceTypes();
-  EXPECT_EQ(types.size(), 43u);
+  EXPECT_EQ(types.size(), 146u);  // R4 4.0.1: 148 resource definitions, two of them abstract
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   for (const std::string& t : types) {
     EXPECT_TRUE(IsResourceType(t)) << t;
@@ -24,10 +27,25 @@ TEST(ModelResourceTypes, FortyThreeSortedSupportedTypes) {
   }
   EXPECT_TRUE(IsResourceType("Patient"));
   EXPECT_TRUE(IsResourceType("QuestionnaireResponse"));
-  EXPECT_FALSE(IsResourceType("DiagnosticReport"));  // R4, but not supported here
-  EXPECT_FALSE(IsResourceType("HumanName"));         // a datatype
+  EXPECT_TRUE(IsResourceType("DiagnosticReport"));
+  EXPECT_TRUE(IsResourceType("Goal"));
+  EXPECT_TRUE(IsResourceType("Specimen"));
+  EXPECT_FALSE(IsResourceType("Resource"));        // abstract
+  EXPECT_FALSE(IsResourceType("DomainResource"));  // abstract
+  EXPECT_TRUE(IsR4ResourceName("DomainResource"));
+  EXPECT_FALSE(IsResourceType("HumanName"));  // a datatype
   EXPECT_FALSE(IsResourceType("patient"));
   EXPECT_FALSE(IsResourceType(""));
+}
+
+// The definitions we are given carry one R4B (4.3.0) resource, SubscriptionStatus; the
+// generator leaves it out, with its invariants (sst-1, dom-r4b).
+TEST(ModelResourceTypes, NoR4BTypes) {
+  EXPECT_FALSE(IsResourceType("SubscriptionStatus"));
+  EXPECT_FALSE(IsR4ResourceName("SubscriptionStatus"));
+  EXPECT_FALSE(FindType("SubscriptionStatus"));
+  EXPECT_FALSE(FindInvariant("sst-1").has_value());
+  EXPECT_FALSE(FindInvariant("dom-r4b").has_value());
 }
 
 TEST(ModelResourceTypes, AllR4NamesAreKnownForReferences) {
@@ -179,8 +197,13 @@ TEST(ModelInvariants, EveryInvariantIsImplementedOrListedAsNot) {
   }
   std::vector<InvariantInfo> all = AllInvariants();
   EXPECT_GT(all.size(), 150u);
+  std::map<std::string_view, int> rules_per_key;
+  for (const InvariantInfo& info : all) ++rules_per_key[info.key];
   for (const InvariantInfo& info : all) {
-    EXPECT_TRUE(known.count(info.key)) << info.key << " (" << info.context << "): " << info.human;
+    // A key R4 uses for several rules is listed once per rule, as "key@context".
+    std::string name(info.key);
+    if (rules_per_key[info.key] > 1) name += "@" + std::string(info.context);
+    EXPECT_TRUE(known.count(name)) << name << " (" << info.context << "): " << info.human;
   }
   auto que1 = FindInvariant("que-1");
   ASSERT_TRUE(que1.has_value());
@@ -188,6 +211,28 @@ TEST(ModelInvariants, EveryInvariantIsImplementedOrListedAsNot) {
   EXPECT_EQ(que1->context, "Questionnaire.item");
   EXPECT_EQ(FindInvariant("que-0")->severity, "warning");
   EXPECT_FALSE(FindInvariant("xyz-1").has_value());
+}
+
+TEST(ModelInvariants, OneKeyForSeveralRulesKeepsEachRule) {
+  std::vector<InvariantInfo> all = AllInvariants();
+  std::vector<std::string_view> inv1_contexts;
+  size_t qty3_rows = 0;
+  for (const InvariantInfo& info : all) {
+    if (info.key == "inv-1") inv1_contexts.push_back(info.context);
+    if (info.key == "qty-3") ++qty3_rows;
+  }
+  EXPECT_EQ(inv1_contexts, (std::vector<std::string_view>{"Parameters.parameter", "Task",
+                                                          "TestReport.setup.action"}));
+  EXPECT_EQ(qty3_rows, 1u);  // one rule declared on Quantity and its profiles: one row
+  auto task = FindInvariant("inv-1", "Task");
+  ASSERT_TRUE(task.has_value());
+  EXPECT_NE(task->expression.find("lastModified"), std::string_view::npos);
+  auto report = FindInvariant("inv-1", "TestReport.setup.action");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->expression, "operation.exists() xor assert.exists()");
+  EXPECT_EQ(FindInvariant("inv-1")->context, "Parameters.parameter");  // the first by context
+  EXPECT_FALSE(FindInvariant("inv-1", "Patient").has_value());
+  EXPECT_FALSE(FindInvariant("xyz-1", "Task").has_value());
 }
 
 }  // namespace

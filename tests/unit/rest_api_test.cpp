@@ -8,7 +8,9 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/served_types.h"
 #include "gateway/rest/fhir_api.h"
+#include "gateway/rest/http_util.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace gateway {
@@ -342,6 +344,87 @@ TEST_F(RestApiTest, CapabilityStatementListsTypesAndSearchParams) {
     EXPECT_TRUE(has_family);
   }
   EXPECT_TRUE(saw_patient);
+}
+
+TEST_F(RestApiTest, ServesTheConfiguredTypesAndContainsAnyR4Type) {
+  // Goal is served by default; Device is an R4 type the defaults leave out.
+  HttpResponse goal = Do("POST", "/Goal", R"({"resourceType":"Goal","lifecycleStatus":"active",
+      "description":{"text":"Sleep better"},"subject":{"reference":"Patient/p"}})");
+  EXPECT_EQ(goal.status, 201) << goal.body;
+  HttpResponse device = Do("POST", "/Device", R"({"resourceType":"Device","status":"active"})");
+  EXPECT_EQ(device.status, 404) << device.body;
+  EXPECT_NE(device.body.find("resource type 'Device' is not supported"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/Device").status, 404);
+  // Not served: not a transaction entry either.
+  HttpResponse tx = Do("POST", "/", R"({"resourceType":"Bundle","type":"transaction","entry":[
+      {"resource":{"resourceType":"Device","status":"active"},
+       "request":{"method":"POST","url":"Device"}}]})");
+  EXPECT_EQ(tx.status, 400) << tx.body;
+  // Contained resources of any R4 type are validated and round-trip: a Goal and a Specimen.
+  const std::string care_plan = R"({"resourceType":"CarePlan","status":"active",
+      "intent":"plan","subject":{"reference":"Patient/p"},
+      "contained":[{"resourceType":"Goal","id":"g","lifecycleStatus":"active",
+                    "description":{"text":"Sleep better"},"subject":{"reference":"Patient/p"}},
+                   {"resourceType":"Specimen","id":"s","note":[{"text":"n/a"}]}],
+      "goal":[{"reference":"#g"}],"supportingInfo":[{"reference":"#s"}]})";
+  HttpResponse created = Do("POST", "/CarePlan", care_plan);
+  ASSERT_EQ(created.status, 201) << created.body;
+  Value stored = Json(Do("GET", "/CarePlan/" + std::string(Json(created).GetString("id"))));
+  Value sent = *fhir::json::Parse(care_plan);
+  EXPECT_EQ(*stored.Find("contained"), *sent.Find("contained"));
+  // ... and an invalid one is refused with its path.
+  HttpResponse bad = Do("POST", "/CarePlan", R"({"resourceType":"CarePlan","status":"active",
+      "intent":"plan","subject":{"reference":"Patient/p"},
+      "contained":[{"resourceType":"Goal","id":"g","description":{"text":"x"},
+                    "subject":{"reference":"Patient/p"}}],"goal":[{"reference":"#g"}]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("CarePlan.contained[0].lifecycleStatus"), std::string::npos) << bad.body;
+  // The CapabilityStatement lists exactly the served types.
+  Value cs = Json(Do("GET", "/metadata"));
+  std::vector<std::string> listed;
+  for (const Value& res : cs.Find("rest")->items()[0].Find("resource")->items()) {
+    listed.emplace_back(res.GetString("type"));
+  }
+  EXPECT_EQ(listed, fhir::DefaultServedTypes());
+}
+
+TEST_F(RestApiTest, BundleLocalReferencesResolveOnlyInsideTheirBundle) {
+  // Stored alone, a urn:uuid reference dangles.
+  HttpResponse alone = Do("POST", "/Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"text":"x"},"subject":{"reference":"urn:uuid:9d0fa3f5-3b54-4f06-8a1c-0d1f3e2b7a11"}})");
+  EXPECT_EQ(alone.status, 400) << alone.body;
+  EXPECT_NE(alone.body.find("Observation.subject.reference"), std::string::npos);
+  // In a document Bundle it names one of the Bundle's own entries (R4 bundle.html#references).
+  const std::string document = R"({"resourceType":"Bundle","type":"collection","entry":[
+      {"fullUrl":"urn:uuid:9d0fa3f5-3b54-4f06-8a1c-0d1f3e2b7a11",
+       "resource":{"resourceType":"Patient","active":true}},
+      {"fullUrl":"urn:uuid:1c2b3a4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d",
+       "resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+       "subject":{"reference":"urn:uuid:REF"}}}]})";
+  auto with_ref = [&](const std::string& ref) {
+    std::string body = document;
+    body.replace(body.find("REF"), 3, ref);
+    return body;
+  };
+  HttpResponse ok = Do("POST", "/Bundle", with_ref("9d0fa3f5-3b54-4f06-8a1c-0d1f3e2b7a11"));
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  HttpResponse missing = Do("POST", "/Bundle", with_ref("00000000-0000-4000-8000-000000000000"));
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_NE(missing.body.find("Bundle.entry[1].resource.subject.reference"), std::string::npos)
+      << missing.body;
+}
+
+TEST(RestErrors, InternalErrorsKeepTheirDetailOutOfTheAnswer) {
+  HttpResponse r = rest::ErrorResponse(
+      common::Status(common::Code::kInternal, "SQL logic error (Expression tree is too large)"),
+      rest::Rendering{});
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("SQL"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("internal error in the gateway"), std::string::npos) << r.body;
+  HttpResponse bad = rest::ErrorResponse(
+      common::Status(common::Code::kInvalidArgument, "the request body is empty"),
+      rest::Rendering{});
+  EXPECT_NE(bad.body.find("the request body is empty"), std::string::npos);  // ours: shown
 }
 
 TEST_F(RestApiTest, SummaryAndElements) {

@@ -270,9 +270,15 @@ TEST(SearchIndex, DeduplicatesAndIgnoresUnknownTypesAndEmptyValues) {
   EXPECT_EQ(For(obs, "combo-code").size(), 1u);
   EXPECT_EQ(For(obs, "component-code").size(), 1u);
 
-  auto unknown = Extract(R"({"resourceType":"Device","id":"d","meta":{"tag":[{"code":"x"}]},
+  // Any R4 type is indexed by its own parameters too (a Device: _tag and status).
+  auto device = Extract(R"({"resourceType":"Device","id":"d","meta":{"tag":[{"code":"x"}]},
     "status":"active"})");
-  EXPECT_EQ(unknown.size(), 1u);  // only the Resource-level _tag
+  EXPECT_EQ(For(device, "_tag").size(), 1u);
+  EXPECT_EQ(For(device, "status").size(), 1u);
+  // Not a resource type: only the Resource-level parameters.
+  auto unknown = Extract(R"({"resourceType":"NoSuchThing","id":"d","meta":{"tag":[{"code":"x"}]},
+    "status":"active"})");
+  EXPECT_EQ(unknown.size(), 1u);
   EXPECT_EQ(unknown[0].param, "_tag");
 
   auto empty = Extract(R"({"resourceType":"Patient","id":"p","name":[{"family":""}],

@@ -219,6 +219,28 @@ TEST(SearchParse, ModifierMustFitTheType) {
   ExpectRejected("Patient", "name:missing", "maybe", "'name:missing'");
 }
 
+TEST(SearchParse, ComplexityIsBounded) {
+  IssueList warnings;
+  ParseOptions options;
+  std::vector<std::pair<std::string, std::string>> params(101, {"name", "a"});
+  auto many = ParseQuery("Patient", params, options, warnings);
+  ASSERT_FALSE(many.has_value());
+  EXPECT_EQ(many.error().code(), common::Code::kInvalidArgument);
+  EXPECT_EQ(many.error().message(),
+            "The search has 101 parameters; at most 100 are allowed in one search");
+  params.resize(100);
+  EXPECT_TRUE(ParseQuery("Patient", params, options, warnings).has_value());
+  std::string values = "a";
+  for (int i = 0; i < 1000; ++i) values += ",a";
+  auto ored = ParseQuery("Patient", {{"name", values}}, options, warnings);
+  ASSERT_FALSE(ored.has_value());
+  EXPECT_EQ(ored.error().message(),
+            "The search has 1001 values (comma-separated values count one each); at most 1000 "
+            "are allowed in one search");
+  options.max_values = 2000;
+  EXPECT_TRUE(ParseQuery("Patient", {{"name", values}}, options, warnings).has_value());
+}
+
 TEST(SearchParse, Chaining) {
   Query q = MustParse("Observation", {{"subject:Patient.name", "Åse"},
                                       {"patient.birthdate", "ge1980"},
@@ -248,7 +270,8 @@ TEST(SearchParse, Chaining) {
   // subject may be a Group or a Patient: ambiguous without a type.
   ExpectRejected("Observation", "subject.name", "x", "'subject.name'");
   ExpectRejected("Observation", "status.name", "x", "'status'");
-  ExpectRejected("Observation", "subject:Device.name", "x", "'Device'");
+  ExpectRejected("Observation", "subject:Device.nosuch", "x", "'nosuch'");
+  ExpectRejected("Observation", "subject:Specimen.name", "x", "'Specimen'");  // not a target
   ExpectRejected("Observation", "subject:Patient.nosuch", "x", "'nosuch'");
   ExpectRejected("Observation", "subject:Patient.organization.partof.name", "x",
                  "'subject:Patient.organization.partof.name'");

@@ -400,6 +400,64 @@ TEST_F(SearchSqlTest, ReferencesAndChaining) {
   EXPECT_EQ(Find("Observation", {{"subject", "Patient/p1"}}), V{"obs1"});  // plain ref remains
 }
 
+TEST_F(SearchSqlTest, LongValueListsStayWithinSqliteLimits) {
+  // SQLite refuses expressions deeper than 1000 and more than 32766 parameters; an access
+  // narrowing can name thousands of patients. Long OR lists are balanced trees and plain
+  // references one json_each() list.
+  Put(R"({"resourceType":"Observation","id":"obs1","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Patient/p1"}})");
+  Put(R"({"resourceType":"Observation","id":"obs2","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Group/g7"}})");
+  Put(R"({"resourceType":"Patient","id":"p1","name":[{"family":"Berg"}]})");
+  fhir::search::ParseOptions unlimited;
+  unlimited.strict = true;
+  unlimited.max_values = 1'000'000;
+  auto parse = [&](const std::string& type, const std::string& name, const std::string& value) {
+    fhir::IssueList warnings;
+    auto q = fhir::search::ParseQuery(type, {{name, value}}, unlimited, warnings);
+    EXPECT_TRUE(q.has_value()) << (q ? "" : q.error().message());
+    return q ? *q : Query{};
+  };
+  std::string refs;
+  for (int i = 0; i < 20'000; ++i) refs += "Patient/x" + std::to_string(i) + ",";
+  EXPECT_EQ(Sorted(Ids(Run(parse("Observation", "subject", refs + "Patient/p1,Group/g7")).matches)),
+            (V{"obs1", "obs2"}));
+  EXPECT_EQ(Ids(Run(parse("Observation", "subject", refs + "Patient/p2")).matches), V{});
+  std::string names;
+  for (int i = 0; i < 3000; ++i) names += "navn" + std::to_string(i) + ",";
+  EXPECT_EQ(Ids(Run(parse("Patient", "family", names + "Berg")).matches), V{"p1"});
+  std::string ids;
+  for (int i = 0; i < 40'000; ++i) ids += "id" + std::to_string(i) + ",";
+  EXPECT_EQ(Ids(Run(parse("Patient", "_id", ids + "p1")).matches), V{"p1"});
+  std::string dates;
+  for (int i = 0; i < 3000; ++i) dates += "lt1990-01-01,";
+  EXPECT_EQ(Ids(Run(parse("Patient", "_lastUpdated", dates + "gt2000-01-01")).matches), V{"p1"});
+}
+
+TEST_F(SearchSqlTest, PagesAreBoundedInBytes) {
+  const std::string text(1000, 'x');
+  for (int i = 0; i < 6; ++i) {
+    Put(R"({"resourceType":"Patient","id":"p)" + std::to_string(i) +
+        R"(","name":[{"family":"Berg"}],"text":{"status":"generated","div":"<div>)" + text +
+        R"(</div>"}})");
+  }
+  Query q = Parse("Patient", {{"family", "Berg"}, {"_count", "6"}});
+  q.max_page_bytes = 2500;  // a page ends after the resource that reaches it: three of ~1 kB
+  SearchResult first = Run(q);
+  EXPECT_EQ(first.matches.size(), 3u);
+  EXPECT_TRUE(first.truncated);
+  q.offset = 3;
+  SearchResult second = Run(q);
+  EXPECT_EQ(second.matches.size(), 3u);
+  EXPECT_FALSE(second.truncated);  // the end of the result, not of the byte budget
+  std::vector<std::string> all = Ids(first.matches);
+  for (const std::string& id : Ids(second.matches)) all.push_back(id);
+  EXPECT_EQ(Sorted(all), (V{"p0", "p1", "p2", "p3", "p4", "p5"}));
+  q.offset = 0;
+  q.max_page_bytes = 1;  // always at least one
+  EXPECT_EQ(Run(q).matches.size(), 1u);
+}
+
 TEST_F(SearchSqlTest, UriModifiers) {
   Put(R"({"resourceType":"ValueSet","id":"v1","status":"active",
     "url":"http://example.org/fhir/ValueSet/colors"})");

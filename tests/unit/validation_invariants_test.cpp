@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -410,8 +411,10 @@ const std::vector<Case>& Cases() {
       {"org-3", R("Organization", R"("name":"x","telecom":[{"use":"home","system":"phone",
            "value":"1"}])"),
        "Organization.telecom[0]"},
-      {"inv-1", R("Parameters", R"("parameter":[{"name":"a"}])"), "Parameters.parameter[0]"},
-      {"inv-1", R("Parameters", R"("parameter":[{"name":"a","valueString":"x","resource":{
+      {"inv-1@Parameters.parameter", R("Parameters", R"("parameter":[{"name":"a"}])"),
+       "Parameters.parameter[0]"},
+      {"inv-1@Parameters.parameter",
+       R("Parameters", R"("parameter":[{"name":"a","valueString":"x","resource":{
            "resourceType":"Patient"}}])"),
        "Parameters.parameter[0]"},
       {"pat-1", R("Patient", R"("contact":[{"gender":"male"}])"), "Patient.contact[0]"},
@@ -583,7 +586,7 @@ INSTANTIATE_TEST_SUITE_P(ValidatorInvariants, ValidatorInvariantTest,
                            std::string name = Cases()[param_info.param].key + "_" +
                                               std::to_string(param_info.param);
                            for (char& ch : name) {
-                             if (ch == '-') ch = '_';
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
                            return name;
                          });
@@ -608,9 +611,11 @@ TEST(ValidatorInvariantDirect, MoneyQuantity) {
 
 TEST(ValidatorInvariantCoverage, EveryImplementedInvariantHasACase) {
   // Covered by other tests: ele-1 (ValidatorJsonShape.*: empty values), sqty-1
-  // (ValidatorCardinality.*: SimpleQuantity.comparator), mqty-1 (above).
+  // (ValidatorCardinality.*: SimpleQuantity.comparator), mqty-1 (above), and those of
+  // validation_invariants_r4_test.cpp.
   std::set<std::string> covered = {"ele-1", "sqty-1", "mqty-1"};
   for (const Case& c : Cases()) covered.insert(c.key);
+  for (const std::string& key : testing_util::R4InvariantCaseKeys()) covered.insert(key);
   for (std::string_view key : internal::ImplementedInvariants()) {
     EXPECT_TRUE(covered.count(std::string(key))) << key << " has no test case";
   }

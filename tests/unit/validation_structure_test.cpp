@@ -25,15 +25,41 @@ TEST(ValidatorResourceType, AcceptsAMinimalValidResource) {
 TEST(ValidatorResourceType, MissingUnknownOrWrongResourceType) {
   EXPECT_TRUE(HasIssue(Validate(R"({"id":"x"})"), "required", ""));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Foo"})"), "not-supported", ""));
-  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DiagnosticReport"})"), "not-supported", ""));
+  // Every concrete R4 type is validated by its own definition; the abstract bases are refused.
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DiagnosticReport"})"), "required",
+                       "DiagnosticReport.status"));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"DomainResource"})"), "not-supported", ""));
+  EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":"Resource"})"), "not-supported", ""));
   EXPECT_TRUE(HasIssue(Validate(R"({"resourceType":5})"), "structure", ""));
   EXPECT_TRUE(HasIssue(Validate(R"([{"resourceType":"Patient"}])"), "structure", ""));
   // Nested resources are checked the same way, with their own path.
   IssueList nested = Validate(
       R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"id":"a"}},
-          {"resource":{"resourceType":"Goal"}}]})");
+          {"resource":{"resourceType":"Goal"}},{"resource":{"resourceType":"Nonsense"}}]})");
   EXPECT_TRUE(HasIssue(nested, "required", "Bundle.entry[0].resource"));
-  EXPECT_TRUE(HasIssue(nested, "not-supported", "Bundle.entry[1].resource"));
+  EXPECT_TRUE(HasIssue(nested, "required", "Bundle.entry[1].resource.lifecycleStatus"));
+  EXPECT_TRUE(HasIssue(nested, "not-supported", "Bundle.entry[2].resource"));
+}
+
+TEST(ValidatorIssues, AtMostAHundredAreListedAndTheRestCounted) {
+  std::string given;
+  for (int i = 0; i < 250; ++i) given += (i > 0 ? ",null" : "null");
+  IssueList issues = Validate(R"({"resourceType":"Patient","name":[{"given":[)" + given + "]}]}");
+  ASSERT_EQ(issues.size(), kMaxListedIssues + 1);
+  EXPECT_EQ(issues[0].expression, "Patient.name[0].given[0]");
+  EXPECT_EQ(issues.back().severity, Severity::kError);
+  EXPECT_EQ(issues.back().diagnostics,
+            "150 more issues found and not listed (at most 100 are listed)");
+  EXPECT_TRUE(HasErrors(issues));
+  // The OperationOutcome of a longer list is capped the same way.
+  IssueList warnings(300, Issue{Severity::kWarning, "informational", "w", ""});
+  warnings.push_back(Issue{Severity::kError, "invalid", "e", ""});
+  json::Value oo = MakeOperationOutcome(warnings);
+  const auto& listed = oo.Find("issue")->items();
+  ASSERT_EQ(listed.size(), kMaxListedIssues + 1);
+  EXPECT_EQ(listed.back().GetString("severity"), "error");  // the worst of those left out
+  EXPECT_EQ(listed.back().GetString("diagnostics"),
+            "201 more issues found and not listed (at most 100 are listed)");
 }
 
 TEST(ValidatorResourceType, TypedResourceElementMustHoldThatType) {
