@@ -167,7 +167,7 @@ std::vector<MessageAttachment> TakeForeignDocuments(const Envelope& env,
   std::vector<MessageAttachment> out;
   for (const xmlNode* document : env.foreign) {
     const xmlNode* ref = xml::Child(document, ns::kMsgHead, "RefDoc");
-    auto* content = const_cast<xmlNode*>(xml::Child(ref, ns::kMsgHead, "Content"));
+    const xmlNode* content = xml::Child(ref, ns::kMsgHead, "Content");
     std::string mime = xml::ChildText(ref, ns::kMsgHead, "MimeType");
     std::string lower = mime;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -190,14 +190,11 @@ std::vector<MessageAttachment> TakeForeignDocuments(const Envelope& env,
       a.decoded = true;
       out.push_back(std::move(a));
     }
-    for (xmlNode* c = content->children; c != nullptr;) {
-      xmlNode* next = c->next;
-      if (c->type == XML_ELEMENT_NODE) {
-        xmlUnlinkNode(c);
-        xmlFreeNode(c);
-      }
-      c = next;
-    }
+    // The whole Document goes: neither the validator nor the readers (which would take an
+    // emptied attachment Document for a broken attachment) see it again.
+    auto* node = const_cast<xmlNode*>(document);
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
   }
   return out;
 }

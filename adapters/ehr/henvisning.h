@@ -75,9 +75,10 @@ MessageAttachment AttachmentOf(const MsgHeadDocument& d);
 
 // Takes the Documents `e.foreign` names (a namespace without a schema here, quirks.h
 // foreign-document) out of the tree: each XML element in their RefDoc/Content becomes an
-// attachment of its own, kept whole as a stand-alone XML document, so that validation is about
-// what the gateway reads. One foreign-document Deviation per Document. `e` must be re-detected
-// afterwards (its pointers into those Documents' content are gone).
+// attachment of its own, kept whole as a stand-alone XML document, and the Document is
+// removed, so that validation and reading are about what the gateway reads. One
+// foreign-document Deviation per Document. `e` must be re-detected afterwards (its pointers to
+// those Documents are gone).
 std::vector<MessageAttachment> TakeForeignDocuments(const Envelope& e,
                                                     std::vector<Deviation>* deviations);
 

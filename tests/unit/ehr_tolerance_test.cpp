@@ -273,6 +273,27 @@ TEST_F(EhrTolerance, RepairsNeverTouchFreeTextOrForeignDocuments) {
   EXPECT_TRUE(seen);
 }
 
+TEST_F(EhrTolerance, AForeignDocumentMarkedAsAttachmentIsKeptNotCountedAsBroken) {
+  // The same e-resept document sent as an attachment Document (MsgType A): one attachment kept
+  // whole, and no "empty attachment" error in a part (AppRec 1, not 3).
+  std::string bytes = Corpus("quirks/foreign-document-eresept-m1.xml");
+  size_t m1 = bytes.find("<Resept ");
+  size_t type = bytes.rfind(R"(<MsgType V="XML" DN="XML-instans"/>)", m1);
+  ASSERT_NE(type, std::string::npos);
+  bytes.replace(type, std::string(R"(<MsgType V="XML" DN="XML-instans"/>)").size(),
+                R"(<MsgType V="A" DN="Vedlegg"/>)");
+  InboundResult r = Receive(bytes);
+  EXPECT_EQ(r.apprec_status, "1") << r.body;
+  EXPECT_EQ(Kinds(r), std::set<std::string>{"foreign-document"});
+  std::vector<Value> comms = Search("Communication");
+  ASSERT_EQ(comms.size(), 1u);
+  size_t references = 0;
+  for (const Value& p : comms[0].Find("payload")->items()) {
+    if (p.Find("contentReference") != nullptr) ++references;
+  }
+  EXPECT_EQ(references, 1u);
+}
+
 TEST_F(EhrTolerance, InfItemDiagnosesBecomeConditionsMainFirst) {
   InboundResult r = Receive(Corpus("henvisning-1.1/valid-infitem-diagnoses.xml"));
   ASSERT_EQ(r.apprec_status, "1") << r.body;
