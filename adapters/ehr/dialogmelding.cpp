@@ -83,13 +83,7 @@ Dialog ReadDialog(const Envelope& e) {
   }
   for (const MsgHeadDocument& doc : d.head.documents) {
     if (doc.msg_type.v != "A") continue;
-    MessageAttachment a{doc.id,
-                        doc.mime_type,
-                        doc.description,
-                        doc.issue_date,
-                        xml::Text(doc.content),
-                        doc.content != nullptr ? xml::PathOf(doc.content) : xml::PathOf(doc.node)};
-    d.attachments.push_back(std::move(a));
+    d.attachments.push_back(AttachmentOf(doc));
   }
   return d;
 }

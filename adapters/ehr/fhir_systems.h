@@ -27,7 +27,15 @@ inline constexpr std::string_view kTaskCode = "https://emeistring.no/fhir/CodeSy
 inline constexpr std::string_view kReferralStatus =
     "https://emeistring.no/fhir/CodeSystem/referral-status";
 inline constexpr std::string_view kTaskStatus = "http://hl7.org/fhir/task-status";
+// The deviations from the KITH standards the inbox tolerated (quirks.h; mappings:
+// emeistring/kith-deviation.json): meta.tag of the message record and the kind in kExtDeviation.
+inline constexpr std::string_view kDeviationCode =
+    "https://emeistring.no/fhir/CodeSystem/kith-deviation";
 // Extensions.
+// On a received message's record (DocumentReference): one tolerated deviation kind, with the
+// sub-extensions kind (valueCoding), count (valueInteger) and path (valueString, 0..10).
+inline constexpr std::string_view kExtDeviation =
+    "https://emeistring.no/fhir/StructureDefinition/kith-deviation";
 inline constexpr std::string_view kExtSha256 =
     "https://emeistring.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr std::string_view kExtKithPriority =

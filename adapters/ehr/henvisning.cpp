@@ -1,5 +1,6 @@
 #include "adapters/ehr/henvisning.h"
 
+#include <cctype>
 #include <set>
 
 #include "adapters/ehr/kith_namespaces.h"
@@ -96,11 +97,37 @@ Organisation ReadHcp(const xmlNode* hcp, std::string_view ns) {
   return o;
 }
 
+// InfItem diagnoses (8233 H main, B secondary), under ServReq or its Patient (the display
+// stylesheet finds InfItem anywhere: //InfItem). CodedDescr is read as a CV, or as holding one
+// Concept; Observation/Description is the text. Mains first, each in message order.
+void ReadInfItemDiagnoses(const xmlNode* root, std::string_view ns, Referral& r) {
+  std::vector<const xmlNode*> items = Children(root, ns, "InfItem");
+  for (const xmlNode* i : Children(Child(root, ns, "Patient"), ns, "InfItem")) items.push_back(i);
+  std::vector<InfItemDiagnosis> main, secondary;
+  for (const xmlNode* item : items) {
+    KithCode type = ReadCode(Child(item, ns, "Type"));
+    if (type.v != "H" && type.v != "B") continue;
+    const xmlNode* obs = Child(item, ns, "Observation");
+    const xmlNode* coded = Child(obs, ns, "CodedDescr");
+    if (const xmlNode* inner = Child(coded, ns, "Concept")) coded = inner;
+    InfItemDiagnosis d;
+    d.type = type;
+    d.code = ReadCode(coded);
+    d.text = ChildText(obs, ns, "Description");
+    d.start = DateOf(Child(item, ns, "StartDateTime"));
+    if (d.code.v.empty() && d.code.dn.empty() && d.text.empty()) continue;
+    (type.v == "H" ? main : secondary).push_back(std::move(d));
+  }
+  for (InfItemDiagnosis& d : main) r.infitem_diagnoses.push_back(std::move(d));
+  for (InfItemDiagnosis& d : secondary) r.infitem_diagnoses.push_back(std::move(d));
+}
+
 void ReadContent(const xmlNode* root, std::string_view ns, Referral& r) {
   for (const xmlNode* d : Children(root, ns, "Diagnosis")) {
     KithCode c = ReadCode(Child(d, ns, "Concept"));
     if (!c.empty()) r.diagnoses.push_back(c);
   }
+  ReadInfItemDiagnoses(root, ns, r);
   for (const xmlNode* s : Children(root, ns, "ReasonAsText")) {
     ReasonSection section;
     section.heading = ReadCode(Child(s, ns, "Heading"));
@@ -120,6 +147,57 @@ void ReadContent(const xmlNode* root, std::string_view ns, Referral& r) {
 void SplitInto(const std::string& name, Person& p) { SplitKithName(name, p); }
 
 }  // namespace
+
+MessageAttachment AttachmentOf(const MsgHeadDocument& d) {
+  MessageAttachment a;
+  a.id = d.id;
+  a.mime_type = d.mime_type;
+  a.description = d.description;
+  a.issue_date = d.issue_date;
+  a.base64 = xml::Text(d.content);
+  a.path = d.content != nullptr ? xml::PathOf(d.content) : xml::PathOf(d.node);
+  return a;
+}
+
+// The Documents in a namespace without a schema here (envelope.h): each XML element in their
+// RefDoc/Content becomes an attachment of its own, kept whole as a stand-alone XML document,
+// and is taken out of the tree so that validation is about what the gateway reads.
+std::vector<MessageAttachment> TakeForeignDocuments(const Envelope& env,
+                                                    std::vector<Deviation>* deviations) {
+  std::vector<MessageAttachment> out;
+  for (const xmlNode* document : env.foreign) {
+    const xmlNode* ref = xml::Child(document, ns::kMsgHead, "RefDoc");
+    const xmlNode* content = xml::Child(ref, ns::kMsgHead, "Content");
+    std::string mime = xml::ChildText(ref, ns::kMsgHead, "MimeType");
+    std::string lower = mime;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool xml_type = lower == "text/xml" || lower == "application/xml" ||
+                    (lower.size() > 4 && lower.compare(lower.size() - 4, 4, "+xml") == 0);
+    deviations->push_back({std::string(deviation::kForeignDocument), xml::PathOf(document)});
+    for (const xmlNode* part : xml::ElementChildren(content)) {
+      MessageAttachment a;
+      a.id = xml::ChildText(ref, ns::kMsgHead, "Id");
+      a.mime_type = xml_type ? lower : "application/xml";
+      a.description = xml::ChildText(ref, ns::kMsgHead, "Description");
+      if (a.description.empty()) {
+        a.description = "Dokument i et format gatewayen ikke leser ({" +
+                        std::string(xml::Namespace(part)) + "}" +
+                        std::string(xml::LocalName(part)) + ")";
+      }
+      a.issue_date = xml::Attr(xml::Child(ref, ns::kMsgHead, "IssueDate"), "V");
+      a.path = xml::PathOf(part);
+      a.data = xml::SerializeElement(part);
+      a.decoded = true;
+      out.push_back(std::move(a));
+    }
+    // The whole Document goes: neither the validator nor the readers (which would take an
+    // emptied attachment Document for a broken attachment) see it again.
+    auto* node = const_cast<xmlNode*>(document);
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+  }
+  return out;
+}
 
 void SplitKithName(const std::string& name, Person& person) {
   person.full_name = name;
@@ -158,13 +236,7 @@ Referral ReadReferral(const Envelope& e) {
     ReadContent(body, ns, r);
     for (const MsgHeadDocument& d : h.documents) {
       if (d.msg_type.v != "A") continue;
-      MessageAttachment a{d.id,
-                          d.mime_type,
-                          d.description,
-                          d.issue_date,
-                          xml::Text(d.content),
-                          d.content != nullptr ? xml::PathOf(d.content) : xml::PathOf(d.node)};
-      r.attachments.push_back(std::move(a));
+      r.attachments.push_back(AttachmentOf(d));
     }
     if (!r.has_patient) r.problems.push_back("missing required element /MsgHead/MsgInfo/Patient");
     return r;

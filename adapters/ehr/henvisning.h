@@ -21,6 +21,15 @@ struct ReasonSection {
   std::string xhtml;  // the original markup when the section is XHTML, else empty
 };
 
+// A diagnosis given as InfItem (8233 H main, B secondary) with Observation/CodedDescr: how
+// some EPJ systems send Henvisning 1.1 diagnoses instead of Diagnosis.
+struct InfItemDiagnosis {
+  KithCode type;      // 8233: H or B
+  KithCode code;      // CodedDescr (or its Concept): V, S (ICPC-2 / ICD-10), DN
+  std::string text;   // Observation/Description, when there is no code (or as well)
+  std::string start;  // InfItem/StartDateTime
+};
+
 struct MessageAttachment {
   std::string id;
   std::string mime_type;
@@ -28,6 +37,10 @@ struct MessageAttachment {
   std::string issue_date;
   std::string base64;  // as in the Base64Container (may be invalid: checked by the importer)
   std::string path;    // where in the message (for an AppRec error's OT)
+  // A part kept whole instead of decoded (a foreign-document, quirks.h): its bytes, when
+  // `decoded` is set (then `base64` is empty).
+  std::string data;
+  bool decoded = false;
 };
 
 struct Referral {
@@ -50,11 +63,24 @@ struct Referral {
   Person patient;
   bool has_patient = false;
   std::vector<KithCode> diagnoses;
+  std::vector<InfItemDiagnosis> infitem_diagnoses;  // InfItem H (main) first, then B
   std::vector<ReasonSection> reasons;
   std::vector<MessageAttachment> attachments;
   // Structural problems (T02), each naming the element path; empty when the structure holds.
   std::vector<std::string> problems;
 };
+
+// An attachment Document of a MsgHead (RefDoc/MsgType A) as a MessageAttachment.
+MessageAttachment AttachmentOf(const MsgHeadDocument& d);
+
+// Takes the Documents `e.foreign` names (a namespace without a schema here, quirks.h
+// foreign-document) out of the tree: each XML element in their RefDoc/Content becomes an
+// attachment of its own, kept whole as a stand-alone XML document, and the Document is
+// removed, so that validation and reading are about what the gateway reads. One
+// foreign-document Deviation per Document. `e` must be re-detected afterwards (its pointers to
+// those Documents are gone).
+std::vector<MessageAttachment> TakeForeignDocuments(const Envelope& e,
+                                                    std::vector<Deviation>* deviations);
 
 // Reads a Henvisning of any version from `e` (kind kHenvisning).
 Referral ReadReferral(const Envelope& e);

@@ -1,13 +1,16 @@
 #include "adapters/ehr/inbox.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/dialogmelding.h"
 #include "adapters/ehr/envelope.h"
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/henvisning.h"
+#include "adapters/ehr/kith_namespaces.h"
 #include "adapters/ehr/message_to_fhir.h"
 #include "adapters/ehr/outbox.h"
 #include "adapters/ehr/quirks.h"
@@ -64,7 +67,38 @@ struct Incoming {
   AppRecParty reply_to;   // the AppRec's receiver: the original's sender
   std::string kind_text;  // "Henvisning 1.1", for descriptions
   std::string sha256;     // of the bytes as received (hex), computed once
+  ValidationPolicy policy = ValidationPolicy::kTolerant;
+  std::vector<Deviation> deviations;  // tolerated so far (recorded with the message)
 };
+
+// How many places of one deviation kind the message record lists (the count is always kept):
+// a message with thousands of the same slip must not make a record of thousands of entries.
+constexpr size_t kMaxPathsPerKind = 10;
+
+// A FHIR code has no white space at its ends, no runs of it and is not empty.
+bool IsFhirCode(std::string_view s) {
+  if (s.empty() || s.size() > 200) return false;
+  if (std::isspace(static_cast<unsigned char>(s.front())) ||
+      std::isspace(static_cast<unsigned char>(s.back()))) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 && c != '\t') return false;
+    if (std::isspace(c) && i + 1 < s.size() && std::isspace(static_cast<unsigned char>(s[i + 1])))
+      return false;
+  }
+  return true;
+}
+
+// The distinct kinds, in the order first found.
+std::vector<std::string> KindsOf(const std::vector<Deviation>& deviations) {
+  std::vector<std::string> kinds;
+  for (const Deviation& d : deviations) {
+    if (std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end()) kinds.push_back(d.kind);
+  }
+  return kinds;
+}
 
 AppRecParty PartyOf(const Organisation& o) {
   AppRecParty p;
@@ -189,6 +223,62 @@ struct Inbox::Impl {
     return d ? *d : std::string();
   }
 
+  std::string DeviationDisplay(std::string_view kind) const {
+    auto d = terms->Display(sys::kDeviationCode, kind);
+    return d ? *d : std::string();
+  }
+
+  // The deviations as extensions of the message record: one per kind, with the kind (a Coding
+  // of the kith-deviation CodeSystem), how many places and up to kMaxPathsPerKind of them.
+  Value DeviationExtensions(const std::vector<Deviation>& deviations) const {
+    Value list = Value::Array();
+    for (const std::string& kind : KindsOf(deviations)) {
+      Value ext = Value::Object();
+      ext.Set("url", Str(sys::kExtDeviation));
+      Value& parts = ext.Set("extension", Value::Array());
+      Value k = Value::Object();
+      k.Set("url", Str("kind"));
+      k.Set("valueCoding", Coding(sys::kDeviationCode, kind, DeviationDisplay(kind)));
+      parts.Append(std::move(k));
+      size_t count = 0;
+      std::vector<std::string> paths;
+      for (const Deviation& d : deviations) {
+        if (d.kind != kind) continue;
+        ++count;
+        if (paths.size() < kMaxPathsPerKind && !d.path.empty() &&
+            std::find(paths.begin(), paths.end(), d.path) == paths.end()) {
+          paths.push_back(d.path);
+        }
+      }
+      Value c = Value::Object();
+      c.Set("url", Str("count"));
+      c.Set("valueInteger", Value::Number(std::to_string(count)));
+      parts.Append(std::move(c));
+      for (const std::string& path : paths) {
+        Value pe = Value::Object();
+        pe.Set("url", Str("path"));
+        pe.Set("valueString", Str(path));
+        parts.Append(std::move(pe));
+      }
+      list.Append(std::move(ext));
+    }
+    return list;
+  }
+
+  // The partner's validation policy: by the sender's HER-ids as the message names them (most
+  // specific first), else by the transport's sender, else the default.
+  ValidationPolicy PolicyFor(const std::vector<std::string>& her_ids,
+                             const std::string& transport_her) const {
+    const auto& by = settings.validation_policy_by_partner;
+    for (const std::string& her : her_ids) {
+      if (auto it = by.find(her); it != by.end()) return it->second;
+    }
+    if (auto it = by.find(transport_her); !transport_her.empty() && it != by.end()) {
+      return it->second;
+    }
+    return settings.default_validation_policy;
+  }
+
   std::string ApprecVersionFor(const std::string& her) const {
     auto it = settings.apprec_version_by_partner.find(her);
     return it == settings.apprec_version_by_partner.end() ? settings.default_apprec_version
@@ -220,15 +310,32 @@ struct Inbox::Impl {
 
   // The stored original (Binary + DocumentReference identified by the message's identity).
   // `index` receives the DocumentReference's entry index (the Binary comes before it).
+  // `minimal`: only what cannot be invalid (the last fallback, see Manual): no message type, no
+  // deviations.
   std::string AddRecord(BundleBuilder& tx, const Incoming& in, std::string_view bytes,
                         const std::string& status_text, const Mapped* mapped,
-                        const std::string& mime, size_t* index) const {
-    std::string binary = AddBinary(tx, mime, bytes);
+                        const std::string& mime, size_t* index, bool minimal = false) const {
+    // The bytes are kept unless they alone are more than a transaction may carry (only for a
+    // message refused as larger than ehr.max_message_bytes: TransactionAllowance leaves room
+    // for every message under the limit). Then the record keeps their size and hashes.
+    const size_t base64_bytes = (bytes.size() + 2) / 3 * 4;
+    const bool keep_bytes = settings.max_transaction_bytes == 0 ||
+                            base64_bytes + 16 * 1024 <= settings.max_transaction_bytes;
+    std::string binary = keep_bytes ? AddBinary(tx, mime, bytes) : std::string();
     Value r = Value::Object();
     r.Set("resourceType", Str("DocumentReference"));
+    if (!minimal && !in.deviations.empty()) {
+      // Searchable: DocumentReference?_tag=<kith-deviation system>|<kind>.
+      Value& meta = r.Set("meta", Value::Object());
+      Value& tags = meta.Set("tag", Value::Array());
+      for (const std::string& kind : KindsOf(in.deviations)) {
+        tags.Append(Coding(sys::kDeviationCode, kind, DeviationDisplay(kind)));
+      }
+      r.Set("extension", DeviationExtensions(in.deviations));
+    }
     r.Set("identifier", Value::Array()).Append(Identifier(in.identity_system, in.identity));
     r.Set("status", Str("current"));
-    if (!in.msg_type.empty()) {
+    if (!minimal && IsFhirCode(in.msg_type)) {
       KithCode type{in.msg_type, "", in.msg_type_display, ""};
       r.Set("type", to.Concept(type, "8279"));
     }
@@ -239,8 +346,14 @@ struct Inbox::Impl {
     if (mapped != nullptr && !mapped->sender.empty()) {
       r.Set("author", Value::Array()).Append(BundleBuilder::Ref(mapped->sender));
     }
-    r.Set("description", Str("Mottatt " + in.kind_text + ": " + status_text));
-    r.Set("content", StoredContent(mime, binary, bytes, "", in.sha256));
+    r.Set("description",
+          Str("Mottatt " + in.kind_text + ": " + status_text +
+              (keep_bytes ? ""
+                          : " (meldingen er for stor til å lagres; størrelse og sjekksum er "
+                            "lagret)")));
+    Value content = StoredContent(mime, binary, bytes, "", in.sha256);
+    if (!keep_bytes) content.items().front().Find("attachment")->Remove("url");
+    r.Set("content", std::move(content));
     if (mapped != nullptr && !mapped->focus.empty()) {
       Value& context = r.Set("context", Value::Object());
       context.Set("related", Value::Array()).Append(BundleBuilder::Ref(mapped->focus));
@@ -303,8 +416,18 @@ struct Inbox::Impl {
   int Submit(BundleBuilder& tx, size_t record_index, size_t outbox_index, InboundResult& result,
              std::string* body) const {
     // return=minimal: the response need not echo every resource (with its attachments) back.
-    FhirResponse r =
-        fhir.Call("POST", "", fhir::json::Write(tx.bundle()), {{"prefer", "return=minimal"}});
+    std::string json = fhir::json::Write(tx.bundle());
+    if (settings.max_transaction_bytes != 0 && json.size() > settings.max_transaction_bytes) {
+      // The FHIR port would refuse it (413): say so here, without building the request.
+      common::log::Warn("ehr_transaction_too_large",
+                        {{"bytes", static_cast<unsigned long>(json.size())},
+                         {"limit", static_cast<unsigned long>(settings.max_transaction_bytes)}});
+      *body = fhir::json::Write(fhir::MakeOperationOutcome(
+          fhir::Severity::kError, "too-costly",
+          "the message's FHIR transaction is larger than the EHR adapter's allowance", ""));
+      return 413;
+    }
+    FhirResponse r = fhir.Call("POST", "", json, {{"prefer", "return=minimal"}});
     *body = r.body;
     if (r.status != 200) return r.status;
     auto bundle = fhir::json::Parse(r.body);
@@ -375,10 +498,14 @@ struct Inbox::Impl {
     return r;
   }
 
-  // Records a refused message with its Avvist AppRec.
+  // Records a refused message with its Avvist AppRec. `check_previous`: false when the caller
+  // has just looked (one lookup per message, not two).
   InboundResult Reject(const Incoming& in, std::string_view bytes,
-                       const std::vector<AppRecError>& errors, const std::string& mime) const {
-    if (auto previous = Previous(in)) return *previous;
+                       const std::vector<AppRecError>& errors, const std::string& mime,
+                       bool check_previous = true) const {
+    if (check_previous) {
+      if (auto previous = Previous(in)) return *previous;
+    }
     AppRec apprec = MakeAppRec(in, errors, /*rejected=*/true);
     std::string xml = WriteAppRec(apprec);
     BundleBuilder tx;
@@ -398,11 +525,13 @@ struct Inbox::Impl {
     }
     if (status != 200) return Unavailable(status, "the rejected message could not be recorded");
     common::log::Info("ehr_inbound_rejected", {{"kind", in.kind_text}, {"errors", codes}});
-    return WithAppRec(std::move(result), xml, apprec.status);
+    return WithAppRec(std::move(result), xml, apprec.status, in);
   }
 
-  InboundResult Accept(const Incoming& in, std::string_view bytes, BundleBuilder& tx, Mapped& m,
+  InboundResult Accept(Incoming& in, std::string_view bytes, BundleBuilder& tx, Mapped& m,
                        const std::string& mime) const {
+    for (Deviation& d : m.deviations) in.deviations.push_back(std::move(d));
+    m.deviations.clear();
     AppRec apprec = MakeAppRec(in, m.part_errors, /*rejected=*/false);
     std::string xml = WriteAppRec(apprec);
     std::string status_text = m.part_errors.empty() ? "OK" : "OK, feil i delmelding";
@@ -435,11 +564,15 @@ struct Inbox::Impl {
     common::log::Info("ehr_inbound_accepted", {{"kind", in.kind_text},
                                                {"apprec_status", apprec.status},
                                                {"resources", static_cast<long>(m.targets.size())}});
-    return WithAppRec(std::move(result), xml, apprec.status);
+    return WithAppRec(std::move(result), xml, apprec.status, in);
   }
 
-  // Stores the message for manual import (with an OK receipt: it is kept and handled).
-  InboundResult Manual(const Incoming& in, std::string_view bytes, const std::string& mime) const {
+  // Stores the message for manual import (with an OK receipt: it is kept and handled). When
+  // even that is refused (4xx: something read from the message that the record carries is not
+  // valid FHIR), once more with a minimal record, so that a permanent problem with the message
+  // never becomes a 5xx the message service would retry for ever.
+  InboundResult Manual(const Incoming& in, std::string_view bytes, const std::string& mime,
+                       bool minimal = false) const {
     BundleBuilder tx;
     Mapped m;
     m.self = to.AddSelf(tx);
@@ -447,7 +580,7 @@ struct Inbox::Impl {
     std::string xml = WriteAppRec(apprec);
     size_t record_index = 0;
     std::string record =
-        AddRecord(tx, in, bytes, "til manuell registrering", &m, mime, &record_index);
+        AddRecord(tx, in, bytes, "til manuell registrering", &m, mime, &record_index, minimal);
     tx.Create(
         Work({.code = "manual-import",
               .description = "Meldingen kunne ikke registreres automatisk: registrer den manuelt.",
@@ -461,16 +594,32 @@ struct Inbox::Impl {
     if (status == 409) {
       if (auto previous = Previous(in)) return *previous;
     }
+    if (status >= 400 && status < 500 && status != 409 && !minimal) {
+      common::log::Error("ehr_inbound_manual_refused",
+                         {{"kind", in.kind_text}, {"status", status}});
+      return Manual(in, bytes, mime, /*minimal=*/true);
+    }
     if (status != 200) return Unavailable(status, "the message could not be stored");
-    return WithAppRec(std::move(result), xml, apprec.status);
+    common::log::Info("ehr_inbound_manual", {{"kind", in.kind_text}, {"minimal", minimal}});
+    return WithAppRec(std::move(result), xml, apprec.status, in);
   }
 
-  // The answer to a stored message: its AppRec.
+  // The answer to a stored message: its AppRec (and what was tolerated in it).
   static InboundResult WithAppRec(InboundResult result, const std::string& xml,
-                                  const std::string& apprec_status) {
+                                  const std::string& apprec_status, const Incoming& in) {
     result.content_type = "application/xml; charset=utf-8";
     result.body = xml;
     result.apprec_status = apprec_status;
+    result.deviations = in.deviations;
+    if (!in.deviations.empty()) {
+      std::string kinds;
+      for (const std::string& k : KindsOf(in.deviations)) kinds += (kinds.empty() ? "" : ",") + k;
+      common::log::Info("ehr_inbound_deviations",
+                        {{"kind", in.kind_text},
+                         {"policy", PolicyName(in.policy)},
+                         {"deviations", kinds},
+                         {"places", static_cast<unsigned long>(in.deviations.size())}});
+    }
     return result;
   }
 
@@ -487,16 +636,20 @@ struct Inbox::Impl {
   InboundResult Receive(std::string_view bytes, const ReceiveHints& hints) const;
   static Incoming FromTransport(std::string_view bytes, const ReceiveHints& hints);
   void ReadEnvelope(const Envelope& env, const xml::Document& doc, Incoming& in) const;
-  void RepairQuirks(xml::Document& doc, const Incoming& in) const;
-  std::optional<InboundResult> Validate(const Envelope& env, const xml::Document& doc,
-                                        const Incoming& in, std::string_view bytes,
+  std::optional<InboundResult> Validate(Envelope& env, xml::Document& doc, Incoming& in,
+                                        std::string_view bytes,
                                         std::vector<AppRecError>* part_errors) const;
   bool AddressedToUs(const std::vector<std::string>& her_ids) const;
+  std::optional<InboundResult> CheckSender(const Incoming& in, std::string_view bytes,
+                                           const std::vector<std::string>& sender_her_ids,
+                                           std::string_view where) const;
   InboundResult ReceiveAppRec(const xml::Document& doc, Incoming& in, std::string_view bytes) const;
   InboundResult ReceiveReferral(const Envelope& env, Incoming& in, std::string_view bytes,
-                                std::vector<AppRecError> part_errors) const;
+                                std::vector<AppRecError> part_errors,
+                                std::vector<MessageAttachment> foreign) const;
   InboundResult ReceiveDialog(const Envelope& env, Incoming& in, std::string_view bytes,
-                              std::vector<AppRecError> part_errors) const;
+                              std::vector<AppRecError> part_errors,
+                              std::vector<MessageAttachment> foreign) const;
   InboundResult Receipt(const Incoming& in, std::string_view bytes, const AppRec& received,
                         const std::string& mime) const;
 };
@@ -564,6 +717,7 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
   }
   if (status != 200) return Unavailable(status, "the receipt could not be stored");
   if (task) result.outbox_entry = "Task/" + std::string(task->GetString("id"));
+  result.deviations = in.deviations;  // recorded on the receipt's record too
   common::log::Info("ehr_receipt_received",
                     {{"status", received.status}, {"matched", task.has_value()}});
   result.content_type = "application/fhir+json";
@@ -574,23 +728,37 @@ InboundResult Inbox::Impl::Receipt(const Incoming& in, std::string_view bytes,
 }
 
 // ---------------------------------------------------------------------------------------------
-// The pipeline, stage by stage in the order of inbox.h: T01, T10, (repair), T02, then per kind
-// idempotency, E21 and E30-E34 before the content is mapped.
+// The pipeline, stage by stage in the order of inbox.h: T01, T10, (tolerated deviations), T02,
+// then per kind idempotency, E21, the sender, and E30-E34 before the content is mapped.
 
 InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& hints) const {
   if (bytes.empty()) return Refused(400, "required", "the request has no message");
   Incoming in = FromTransport(bytes, hints);
-  // T01: what cannot be read.
+  // T01: what cannot be read (and what would cost too much to read).
   xml::ParseError perr;
-  auto doc = xml::Document::Parse(bytes, settings.max_message_bytes, &perr);
+  xml::ParseLimits limits;
+  limits.max_bytes = settings.max_message_bytes;
+  auto doc = xml::Document::Parse(bytes, limits, &perr);
   if (!doc) return Reject(in, bytes, {{"T01", "", perr.message}}, kMime);
+  // The partner's policy, by the sender the message names (or the transport's).
+  in.policy = PolicyFor(SenderHerIds(*doc), hints.sender_her_id);
   // T10: kinds we do not accept.
-  Envelope env = DetectEnvelope(*doc);
+  Envelope env = DetectEnvelope(*doc, in.policy);
   ReadEnvelope(env, *doc, in);
   if (env.kind == MessageKind::kUnsupported) {
     return Reject(in, bytes, {{"T10", "", env.unsupported}}, kMime);
   }
-  RepairQuirks(*doc, in);
+  // What is tolerated: the parts kept whole first (foreign documents: taken out before any
+  // repair can touch them), then the repairs in the tree; the envelope is read again from the
+  // repaired tree.
+  std::vector<MessageAttachment> foreign = TakeForeignDocuments(env, &in.deviations);
+  for (Deviation& d : RepairKnownQuirks(*doc, in.policy)) in.deviations.push_back(std::move(d));
+  env = DetectEnvelope(*doc, in.policy);
+  for (const Deviation& d : env.deviations) in.deviations.push_back(d);
+  if (env.kind == MessageKind::kUnsupported) {
+    return Reject(in, bytes, {{"T10", "", env.unsupported}}, kMime);
+  }
+  if (!env.ambiguous.empty()) return Reject(in, bytes, {{"T02", "", env.ambiguous}}, kMime);
   // T02: the schemas (an attachment's violations cost only that attachment).
   std::vector<AppRecError> part_errors;
   if (auto refused = Validate(env, *doc, in, bytes, &part_errors)) return std::move(*refused);
@@ -598,9 +766,9 @@ InboundResult Inbox::Impl::Receive(std::string_view bytes, const ReceiveHints& h
     case MessageKind::kAppRec:
       return ReceiveAppRec(*doc, in, bytes);
     case MessageKind::kHenvisning:
-      return ReceiveReferral(env, in, bytes, std::move(part_errors));
+      return ReceiveReferral(env, in, bytes, std::move(part_errors), std::move(foreign));
     default:
-      return ReceiveDialog(env, in, bytes, std::move(part_errors));
+      return ReceiveDialog(env, in, bytes, std::move(part_errors), std::move(foreign));
   }
 }
 
@@ -665,22 +833,23 @@ void Inbox::Impl::ReadEnvelope(const Envelope& env, const xml::Document& doc, In
   }
 }
 
-void Inbox::Impl::RepairQuirks(xml::Document& doc, const Incoming& in) const {
-  std::vector<std::string> repairs = RepairKnownQuirks(doc);
-  if (!repairs.empty()) {
-    common::log::Info("ehr_inbound_repaired",
-                      {{"kind", in.kind_text}, {"repairs", static_cast<long>(repairs.size())}});
-  }
-}
-
-// T02 against the XSDs (Henvisning 1.x has none: ReceiveReferral checks its structure). The
-// answer when the message is refused; violations inside an attachment Document (RefDoc,
-// MsgType A) go to `part_errors` instead.
-std::optional<InboundResult> Inbox::Impl::Validate(const Envelope& env, const xml::Document& doc,
-                                                   const Incoming& in, std::string_view bytes,
+// T02 against the XSDs (Henvisning 1.x has none: ReceiveReferral checks its structure), after
+// the repairs the policy allows for what the validator finds (quirks.h). The answer when the
+// message is refused; violations inside an attachment Document (RefDoc, MsgType A) go to
+// `part_errors` instead.
+std::optional<InboundResult> Inbox::Impl::Validate(Envelope& env, xml::Document& doc, Incoming& in,
+                                                   std::string_view bytes,
                                                    std::vector<AppRecError>* part_errors) const {
   if (env.kind != MessageKind::kAppRec && !env.head) return std::nullopt;
   std::vector<xml::SchemaViolation> violations = schemas.Validate(doc, 50);
+  if (!violations.empty()) {
+    std::vector<Deviation> repaired = RepairViolations(violations, in.policy);
+    if (!repaired.empty()) {
+      for (Deviation& d : repaired) in.deviations.push_back(std::move(d));
+      violations = schemas.Validate(doc, 50);
+      env = DetectEnvelope(doc, in.policy);  // what the repairs changed is read again
+    }
+  }
   std::vector<std::string> attachment_paths;
   if (env.head) {
     for (const MsgHeadDocument& d : env.head->documents) {
@@ -693,8 +862,8 @@ std::optional<InboundResult> Inbox::Impl::Validate(const Envelope& env, const xm
     for (const std::string& p : attachment_paths) {
       if (!v.path.empty() && v.path.rfind(p, 0) == 0) in_attachment = true;
     }
-    std::string detail =
-        (v.path.empty() ? "line " + std::to_string(v.line) : v.path) + ": " + v.message;
+    std::string detail = (v.line > 0 ? "line " + std::to_string(v.line) + ", " : "") +
+                         (v.path.empty() ? std::string() : v.path + ": ") + v.message;
     if (in_attachment) {
       part_errors->push_back({"T02", "", "attachment not valid, not stored: " + detail});
     } else if (fatal.size() < kMaxSchemaErrors) {
@@ -727,9 +896,26 @@ bool Inbox::Impl::AddressedToUs(const std::vector<std::string>& her_ids) const {
   return false;
 }
 
+// A business message must name its sender's HER-id: it is whom the receipt is addressed to,
+// and what tells one sender from another (an empty one would match every organisation). 8221
+// has no code of its own for this; X99 "Annen feil" with what is missing, as NAV's receivers
+// do for business rules (docs/kith-quirks.md).
+std::optional<InboundResult> Inbox::Impl::CheckSender(const Incoming& in, std::string_view bytes,
+                                                      const std::vector<std::string>& her_ids,
+                                                      std::string_view where) const {
+  if (!her_ids.empty()) return std::nullopt;
+  return Reject(in, bytes,
+                {{"X99", "",
+                  "the sender (" + std::string(where) +
+                      ") has no HER-id: the message cannot be answered or told apart from other "
+                      "senders' messages"}},
+                kMime, /*check_previous=*/false);
+}
+
 InboundResult Inbox::Impl::ReceiveReferral(const Envelope& env, Incoming& in,
                                            std::string_view bytes,
-                                           std::vector<AppRecError> part_errors) const {
+                                           std::vector<AppRecError> part_errors,
+                                           std::vector<MessageAttachment> foreign) const {
   Referral referral = ReadReferral(env);
   if (!referral.msg_id.empty()) {
     in.identity_system = std::string(sys::kMsgId);
@@ -758,14 +944,20 @@ InboundResult Inbox::Impl::ReceiveReferral(const Envelope& env, Incoming& in,
   if (!AddressedToUs(HerIdsOf(referral.service_provider))) {
     return Reject(in, bytes,
                   {{"E21", "", "the referral is not addressed to one of this service's HER-ids"}},
-                  kMime);
+                  kMime, /*check_previous=*/false);
+  }
+  if (auto refused = CheckSender(in, bytes, HerIdsOf(referral.requester),
+                                 env.version == "2.0" ? "/MsgHead/MsgInfo/Sender/Organisation"
+                                                      : "/Message/ServReq/Requester/HCP/Inst")) {
+    return std::move(*refused);
   }
   // E30-E34: the patient.
   if (!referral.has_patient) {
-    return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, kMime);
+    return Reject(in, bytes, {{"E30", "", "the referral has no patient"}}, kMime,
+                  /*check_previous=*/false);
   }
   std::vector<AppRecError> patient = CheckPatient(referral.patient, env.version == "2.0");
-  if (!patient.empty()) return Reject(in, bytes, patient, kMime);
+  if (!patient.empty()) return Reject(in, bytes, patient, kMime, /*check_previous=*/false);
 
   // A change or cancellation acts on the referral it names.
   ReferralContext ctx;
@@ -776,6 +968,7 @@ InboundResult Inbox::Impl::ReceiveReferral(const Envelope& env, Incoming& in,
       if (const Value* ids = existing->Find("identifier")) ctx.identifiers = ids->items();
     }
   }
+  for (MessageAttachment& a : foreign) referral.attachments.push_back(std::move(a));
   BundleBuilder tx;
   Mapped m;
   m.part_errors = std::move(part_errors);
@@ -784,19 +977,24 @@ InboundResult Inbox::Impl::ReceiveReferral(const Envelope& env, Incoming& in,
 }
 
 InboundResult Inbox::Impl::ReceiveDialog(const Envelope& env, Incoming& in, std::string_view bytes,
-                                         std::vector<AppRecError> part_errors) const {
+                                         std::vector<AppRecError> part_errors,
+                                         std::vector<MessageAttachment> foreign) const {
   Dialog dialog = ReadDialog(env);
   if (auto previous = Previous(in)) return *previous;
   // E21: addressed to us.
   if (!AddressedToUs(HerIdsOf(dialog.head.receiver))) {
     return Reject(in, bytes,
                   {{"E21", "", "the message is not addressed to one of this service's HER-ids"}},
-                  kMime);
+                  kMime, /*check_previous=*/false);
+  }
+  if (auto refused = CheckSender(in, bytes, HerIdsOf(dialog.head.sender),
+                                 "/MsgHead/MsgInfo/Sender/Organisation")) {
+    return std::move(*refused);
   }
   // E30-E34: the patient, when the message names one.
   if (dialog.head.patient) {
     std::vector<AppRecError> patient = CheckPatient(*dialog.head.patient, /*structured_name=*/true);
-    if (!patient.empty()) return Reject(in, bytes, patient, kMime);
+    if (!patient.empty()) return Reject(in, bytes, patient, kMime, /*check_previous=*/false);
   }
   DialogContext ctx;
   // RefToParent names the message answered: an inbound one (its MsgId) or one of ours.
@@ -811,6 +1009,7 @@ InboundResult Inbox::Impl::ReceiveDialog(const Envelope& env, Incoming& in, std:
   if (ctx.about.empty()) {
     ctx.about = ReferenceByIdentifier("ServiceRequest", sys::kMsgId, dialog.head.ref_to_parent);
   }
+  for (MessageAttachment& a : foreign) dialog.attachments.push_back(std::move(a));
   BundleBuilder tx;
   Mapped m;
   m.part_errors = std::move(part_errors);

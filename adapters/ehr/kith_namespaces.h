@@ -2,6 +2,7 @@
 // XML namespaces of the KITH/Hdir message standards (structure, not code lists: code lists are
 // data in mappings/terminology).
 
+#include <initializer_list>
 #include <string_view>
 
 namespace adapters::ehr::ns {
@@ -23,6 +24,18 @@ inline constexpr std::string_view kBase64 = "http://www.kith.no/xmlstds/base64co
 inline constexpr std::string_view kFelles1 = "http://www.kith.no/xmlstds/felleskomponent1";
 inline constexpr std::string_view kKith = "http://www.kith.no/xmlstds";
 inline constexpr std::string_view kXsi = "http://www.w3.org/2001/XMLSchema-instance";
+inline constexpr std::string_view kXmlDsig = "http://www.w3.org/2000/09/xmldsig#";
+
+// The namespaces the compiled schema set (kith-all.xsd) declares: a document in any other
+// namespace inside RefDoc/Content cannot be validated here (quirks.h, foreign-document).
+inline bool HasSchema(std::string_view ns) {
+  for (std::string_view known :
+       {kMsgHead, kDialog10, kDialog11, kAppRec10, kAppRec11, kHenvisning20, kHenvisning20Old,
+        kBase64, kFelles1, kKith, kXmlDsig}) {
+    if (ns == known) return true;
+  }
+  return false;
+}
 
 // The MIGversion texts the standards fix.
 inline constexpr std::string_view kMsgHeadMig = "v1.2 2006-05-24";

@@ -1,6 +1,8 @@
 #include "adapters/ehr/message_to_fhir.h"
 
+#include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "adapters/ehr/fhir_systems.h"
 #include "adapters/ehr/tasks.h"
@@ -91,9 +93,26 @@ void AddTarget(Mapped& out, const std::string& ref) {
   if (!ref.empty()) out.targets.push_back(ref);
 }
 
+// The attachment with the media type it is stored as (AttachmentMediaType); a MimeType that
+// could not be used is a tolerated deviation.
+MessageAttachment Typed(const MessageAttachment& a, std::string_view bytes, Mapped& out) {
+  MessageAttachment typed = a;
+  bool tolerated = false;
+  typed.mime_type = AttachmentMediaType(a.mime_type, bytes, &tolerated);
+  if (tolerated) out.deviations.push_back({std::string(deviation::kAttachmentMimeType), a.path});
+  return typed;
+}
+
 }  // namespace
 
 std::optional<std::string> DecodeAttachment(const MessageAttachment& a, std::string* error) {
+  if (a.decoded) {
+    if (a.data.empty()) {
+      *error = "the document at " + a.path + " is empty";
+      return std::nullopt;
+    }
+    return a.data;
+  }
   if (a.base64.empty()) {
     *error = "the attachment at " + a.path + " is empty";
     return std::nullopt;
@@ -104,6 +123,44 @@ std::optional<std::string> DecodeAttachment(const MessageAttachment& a, std::str
     return std::nullopt;
   }
   return bytes;
+}
+
+std::string AttachmentMediaType(const std::string& mime_type, std::string_view bytes,
+                                bool* tolerated) {
+  std::string m;
+  for (char c : mime_type) {
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      m += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  // type "/" subtype, both tokens (RFC 6838 restricted names), parameters allowed after ';'.
+  auto token = [](std::string_view t) {
+    if (t.empty() || t.size() > 127) return false;
+    for (char c : t) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) &&
+          std::string_view("!#$&-^_.+").find(c) == std::string_view::npos) {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::string_view bare = std::string_view(m).substr(0, m.find(';'));
+  size_t slash = bare.find('/');
+  if (slash != std::string_view::npos && token(bare.substr(0, slash)) &&
+      token(bare.substr(slash + 1))) {
+    *tolerated = false;
+    return std::string(bare);
+  }
+  *tolerated = true;
+  auto starts = [&bytes](std::string_view magic) { return bytes.substr(0, magic.size()) == magic; };
+  if (starts("%PDF-")) return "application/pdf";
+  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) {
+    return "image/tiff";
+  }
+  if (starts("<?xml")) return "application/xml";
+  return "application/octet-stream";
 }
 
 std::string ReferralKey(const Referral& r) {
@@ -130,8 +187,18 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
   out.sender = sender.organisation();
   out.self = to.AddSelf(tx);
 
+  // Conditions: the Diagnosis elements, then the InfItem diagnoses (main before secondary),
+  // each as a provisional problem-list Condition asserted by the referrer; an InfItem's 8233
+  // type (H main, B secondary) is a second category. A code given twice is one Condition.
   Value conditions = Array();
-  for (const KithCode& d : r.diagnoses) {
+  std::vector<std::pair<std::string, std::string>> coded;  // (system OID, code) already made
+  auto add_condition = [&](const KithCode& d, const KithCode* rank, const std::string& text,
+                           const std::string& onset) {
+    if (!d.v.empty()) {
+      std::pair<std::string, std::string> key{d.s, d.v};
+      if (std::find(coded.begin(), coded.end(), key) != coded.end()) return;
+      coded.push_back(key);
+    }
     Value c = Value::Object();
     c.Set("resourceType", Str("Condition"));
     c.Set("clinicalStatus",
@@ -140,19 +207,30 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
     c.Set("verificationStatus",
           CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-ver-status",
                           "provisional", "Provisional"));
-    c.Set("category", Array())
-        .Append(CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category",
-                                "problem-list-item", "Problem List Item"));
+    Value& categories = c.Set("category", Array());
+    categories.Append(CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category",
+                                      "problem-list-item", "Problem List Item"));
+    if (rank != nullptr) categories.Append(to.Concept(*rank, "8233"));
     Value code = Value::Object();
-    code.Set("coding", Array()).Append(to.ForeignCoding(d));
-    c.Set("code", std::move(code));
+    // A code without V (only its text) is no coding: the text says what it is.
+    if (!d.v.empty()) code.Set("coding", Array()).Append(to.ForeignCoding(d));
+    std::string code_text =
+        !text.empty() ? text : (d.v.empty() ? (d.dn.empty() ? d.ot : d.dn) : std::string());
+    if (!code_text.empty()) code.Set("text", Str(code_text));
+    if (!code.members().empty()) c.Set("code", std::move(code));
     if (!out.patient.empty()) c.Set("subject", BundleBuilder::Ref(out.patient));
+    std::string onset_at = FhirDateTime(onset);
+    if (!onset_at.empty()) c.Set("onsetDateTime", Str(onset_at));
     std::string recorded = FhirDateTime(r.issue_date);
     if (!recorded.empty()) c.Set("recordedDate", Str(recorded));
     if (!sender.who().empty()) c.Set("asserter", BundleBuilder::Ref(sender.who()));
     std::string ref = tx.Create(std::move(c));
     conditions.Append(BundleBuilder::Ref(ref));
     AddTarget(out, ref);
+  };
+  for (const KithCode& d : r.diagnoses) add_condition(d, nullptr, "", "");
+  for (const InfItemDiagnosis& d : r.infitem_diagnoses) {
+    add_condition(d.code, &d.type, d.text, d.start);
   }
 
   Value supporting = Array();
@@ -173,7 +251,7 @@ void MapReferral(const Referral& r, const ReferralContext& ctx, const ToFhir& to
       out.part_errors.push_back({"T02", "", error + "; the attachment was not stored"});
       continue;
     }
-    std::string ref = to.AddAttachment(tx, out.patient, a, *bytes);
+    std::string ref = to.AddAttachment(tx, out.patient, Typed(a, *bytes, out), *bytes);
     supporting.Append(BundleBuilder::Ref(ref, a.description));
     AddTarget(out, ref);
   }
@@ -287,7 +365,7 @@ void MapDialog(const Dialog& d, const DialogContext& ctx, const ToFhir& to, Bund
       out.part_errors.push_back({"T02", "", error + "; the attachment was not stored"});
       continue;
     }
-    std::string ref = to.AddAttachment(tx, out.patient, a, *bytes);
+    std::string ref = to.AddAttachment(tx, out.patient, Typed(a, *bytes, out), *bytes);
     Value payload = Value::Object();
     payload.Set("contentReference", BundleBuilder::Ref(ref, a.description));
     attachments.Append(std::move(payload));

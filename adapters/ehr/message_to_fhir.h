@@ -11,6 +11,7 @@
 #include "adapters/ehr/bundle_builder.h"
 #include "adapters/ehr/dialogmelding.h"
 #include "adapters/ehr/henvisning.h"
+#include "adapters/ehr/quirks.h"
 #include "adapters/ehr/to_fhir.h"
 
 namespace adapters::ehr {
@@ -23,6 +24,7 @@ struct Mapped {
   std::string focus;                 // the ServiceRequest / Communication / CommunicationRequest
   std::vector<std::string> targets;  // everything made from the message (Provenance targets)
   std::vector<AppRecError> part_errors;  // parts not taken (AppRec status 3)
+  std::vector<Deviation> deviations;     // tolerated while mapping (quirks.h)
 };
 
 // What the inbox found in the store before mapping.
@@ -50,5 +52,11 @@ void MapDialog(const Dialog& d, const DialogContext& ctx, const ToFhir& to, Bund
 
 // The decoded bytes of an attachment, or nullopt with `error` set (not base64, empty).
 std::optional<std::string> DecodeAttachment(const MessageAttachment& a, std::string* error);
+
+// The media type to store an attachment as: its MimeType when that is one (lower-cased,
+// trimmed), else what its first bytes say (PDF, PNG, JPEG, TIFF, XML), else
+// application/octet-stream. `tolerated` is set when the MimeType could not be used.
+std::string AttachmentMediaType(const std::string& mime_type, std::string_view bytes,
+                                bool* tolerated);
 
 }  // namespace adapters::ehr

@@ -39,13 +39,42 @@ std::vector<std::string> ReadTelecoms(const xmlNode* parent, std::string_view ns
 
 }  // namespace
 
+namespace {
+
+// XSD's whitespace "collapse" (V and S are xs:token): no leading or trailing white space, inner
+// runs as one space. "HENVISNING " and "HENVISNING" are the same code to the schema, and a
+// code with white space at its ends is not a FHIR code.
+std::string Collapse(const std::string& s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+// Display texts: trimmed (white space at the ends carries nothing; all of it is no text).
+std::string Trimmed(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+}  // namespace
+
 KithCode ReadCode(const xmlNode* n) {
   KithCode c;
   if (n == nullptr) return c;
-  c.v = xml::Attr(n, "V");
-  c.s = xml::Attr(n, "S");
-  c.dn = xml::Attr(n, "DN");
-  c.ot = xml::Attr(n, "OT");
+  c.v = Collapse(xml::Attr(n, "V"));
+  c.s = Collapse(xml::Attr(n, "S"));
+  c.dn = Trimmed(xml::Attr(n, "DN"));
+  c.ot = Trimmed(xml::Attr(n, "OT"));
   return c;
 }
 

@@ -88,7 +88,12 @@ Value ToFhir::Coding(const KithCode& code, std::string_view list) const {
 Value ToFhir::Concept(const KithCode& code, std::string_view list) const {
   Value cc = Value::Object();
   if (!code.v.empty()) cc.Set("coding", Array()).Append(Coding(code, list));
-  if (!code.ot.empty()) cc.Set("text", Str(code.ot));
+  if (!code.ot.empty()) {
+    cc.Set("text", Str(code.ot));
+  } else if (code.v.empty() && !code.dn.empty()) {
+    // A code without V (code-without-value, quirks.h): its display text is all it says.
+    cc.Set("text", Str(code.dn));
+  }
   return cc;
 }
 

@@ -138,6 +138,10 @@ struct Application::Parts {
   std::unique_ptr<identity::SecureFhirApi> secure_api;
   std::unique_ptr<identity::SmartDiscovery> smart;
 
+  // The EHR adapter's own view of the FHIR API: the same store and access rules, with a body
+  // allowance that fits a whole message's transaction (ToEhrFhirOptions).
+  std::unique_ptr<FhirApi> ehr_api;
+  std::unique_ptr<identity::SecureFhirApi> ehr_secure_api;
   std::unique_ptr<InProcessFhirPort> ehr_port;
   std::unique_ptr<adapters::ehr::Inbox> ehr_inbox;
   std::unique_ptr<adapters::ehr::Outbox> ehr_outbox;
@@ -270,19 +274,23 @@ common::Status Application::Parts::BuildIdentity() {
 // EHR messaging: the inbox and the outbox on the in-process FHIR port, push when configured.
 common::Status Application::Parts::BuildEhr() {
   if (!config.ehr.enabled()) return common::Status::Ok();
+  ehr_api = std::make_unique<FhirApi>(*fhir_store, ToEhrFhirOptions(config));
   if (config.auth.enforced()) {
+    ehr_secure_api = std::make_unique<identity::SecureFhirApi>(*ehr_api, *fhir_store,
+                                                               authenticator.get(), access_policy,
+                                                               [] { return common::SystemNow(); });
     ehr_port = std::make_unique<InProcessFhirPort>(
-        [api = secure_api.get(), as_adapter = EhrAdapterPrincipal()](const HttpRequest& r) {
+        [api = ehr_secure_api.get(), as_adapter = EhrAdapterPrincipal()](const HttpRequest& r) {
           return api->HandleAs(r, as_adapter);
         },
         "system:ehr");
   } else {
-    ehr_port = std::make_unique<InProcessFhirPort>(*api, "system:ehr");
+    ehr_port = std::make_unique<InProcessFhirPort>(*ehr_api, "system:ehr");
   }
   ehr_inbox = std::make_unique<adapters::ehr::Inbox>(ToEhrSettings(config.ehr), *ehr_schemas,
                                                      terminology, *ehr_port);
   ehr_outbox = std::make_unique<adapters::ehr::Outbox>(*ehr_port, terminology);
-  ehr_routes = std::make_unique<ehr::EhrRoutes>(*ehr_inbox, *ehr_outbox);
+  ehr_routes = std::make_unique<ehr::EhrRoutes>(*ehr_inbox, *ehr_outbox, &metrics);
   if (!config.ehr.push_url.empty()) {
     auto client = http::HttpClient::Create(std::chrono::milliseconds(config.ehr.push_timeout_ms),
                                            config.ehr.push_ca_file);

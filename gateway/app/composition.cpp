@@ -13,7 +13,13 @@ adapters::ehr::EhrSettings ToEhrSettings(const config::EhrConfig& e) {
   s.accepted_her_ids.insert(e.accepted.begin(), e.accepted.end());
   for (const auto& [her, version] : e.partners) s.apprec_version_by_partner[her] = version;
   s.default_apprec_version = e.apprec_version;
+  for (const auto& [her, policy] : e.partner_policies) {
+    s.validation_policy_by_partner[her] = *adapters::ehr::ParsePolicy(policy);  // validated
+  }
+  s.default_validation_policy = adapters::ehr::ParsePolicy(e.validation_policy)
+                                    .value_or(adapters::ehr::ValidationPolicy::kTolerant);
   s.max_message_bytes = static_cast<size_t>(e.max_message_bytes);
+  s.max_transaction_bytes = adapters::ehr::TransactionAllowance(s.max_message_bytes);
   return s;
 }
 
@@ -47,6 +53,14 @@ FhirApiOptions ToFhirOptions(const config::Config& c) {
   o.max_json_values = static_cast<size_t>(c.fhir.max_json_values);
   o.max_array_items = static_cast<size_t>(c.fhir.max_array_items);
   o.max_page_bytes = static_cast<size_t>(c.fhir.max_page_bytes);
+  return o;
+}
+
+FhirApiOptions ToEhrFhirOptions(const config::Config& c) {
+  FhirApiOptions o = ToFhirOptions(c);
+  o.max_body_bytes =
+      std::max(o.max_body_bytes,
+               adapters::ehr::TransactionAllowance(static_cast<size_t>(c.ehr.max_message_bytes)));
   return o;
 }
 

@@ -16,6 +16,10 @@ namespace gateway::app {
 
 adapters::ehr::EhrSettings ToEhrSettings(const config::EhrConfig& e);
 FhirApiOptions ToFhirOptions(const config::Config& c);
+// The FHIR API the EHR adapter writes through: as ToFhirOptions, with a body allowance that
+// fits every message up to ehr.max_message_bytes (adapters::ehr::TransactionAllowance). The
+// same figure is the inbox's max_transaction_bytes (ToEhrSettings), so the two limits agree.
+FhirApiOptions ToEhrFhirOptions(const config::Config& c);
 
 // The identifiers the store keeps unique: the configured rules and those the EHR inbox's
 // idempotency rests on (always on: turning EHR messaging on later must not find duplicates).

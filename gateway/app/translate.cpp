@@ -72,13 +72,18 @@ int ToFhir(const cfg::Config& config, const std::string& bytes, bool with_apprec
     store->Close();
     return Fail(err, "cannot seed the code lists: " + s.message());
   }
-  // The message's own transaction: room for the original bytes (base64) and their content.
-  FhirApiOptions api_options = ToFhirOptions(config);
-  api_options.max_body_bytes = std::max(api_options.max_body_bytes, bytes.size() * 2 + (1 << 20));
+  // The message's own transaction: room for the original bytes (base64) and their content, as
+  // in serve (ToEhrFhirOptions), and for this file when it is larger than the message limit
+  // (so that its refusal is shown whole); the inbox knows the same allowance.
+  FhirApiOptions api_options = ToEhrFhirOptions(config);
+  api_options.max_body_bytes =
+      std::max(api_options.max_body_bytes, adapters::ehr::TransactionAllowance(bytes.size()));
   FhirApi api(*store, api_options);
   InProcessFhirPort port(api, "system:ehr-translate");
   adapters::TransactionRecorder recorder(port);
-  adapters::ehr::Inbox inbox(ToEhrSettings(config.ehr), schemas, terminology, recorder);
+  adapters::ehr::EhrSettings settings = ToEhrSettings(config.ehr);
+  settings.max_transaction_bytes = api_options.max_body_bytes;
+  adapters::ehr::Inbox inbox(settings, schemas, terminology, recorder);
   adapters::ehr::InboundResult result = inbox.Receive(bytes);
   store->Close();
 

@@ -101,6 +101,10 @@ const Spec kSpecs[] = {
      [](Config& c) -> FieldRef { return &c.ehr.apprec_version; }},
     {"ehr.partner_apprec_versions", "EMG_EHR_PARTNER_APPREC_VERSIONS", 0, 0,
      [](Config& c) -> FieldRef { return &c.ehr.partner_apprec_versions; }},
+    {"ehr.validation_policy", "EMG_EHR_VALIDATION_POLICY", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.validation_policy; }},
+    {"ehr.partner_validation_policies", "EMG_EHR_PARTNER_VALIDATION_POLICIES", 0, 0,
+     [](Config& c) -> FieldRef { return &c.ehr.partner_validation_policies; }},
     {"ehr.max_message_bytes", "EMG_EHR_MAX_MESSAGE_BYTES", 1024, int64_t{1024} * 1024 * 1024,
      [](Config& c) -> FieldRef { return &c.ehr.max_message_bytes; }},
     {"ehr.schema_dir", "EMG_EHR_SCHEMA_DIR", 0, 0,
@@ -239,7 +243,7 @@ std::vector<std::string> SplitList(std::string_view text) {
 }
 
 // Forward declaration: defined with the other validation below.
-Status ValidateEhr(EhrConfig& ehr);
+Status ValidateEhr(EhrConfig& ehr, const ServerConfig& server);
 Status ValidateAuth(AuthConfig& auth, const ServerConfig& server);
 
 // The syntax check of a string key, or empty when `text` is fine (or the key has none).
@@ -482,7 +486,7 @@ Status Validate(Config& config) {
   if (!config.demo.seed_file.empty()) {
     RETURN_IF_ERROR(CheckReadable("demo.seed_file", config.demo.seed_file));
   }
-  RETURN_IF_ERROR(ValidateEhr(config.ehr));
+  RETURN_IF_ERROR(ValidateEhr(config.ehr, server));
   RETURN_IF_ERROR(ValidateAuth(config.auth, server));
   if (server.base_url.empty() && !IsLoopbackAddress(server.host)) {
     // Location headers and Bundle links would otherwise come from the client's Host header.
@@ -531,9 +535,10 @@ Status ValidateAuth(AuthConfig& auth, const ServerConfig& server) {
   return Status::Ok();
 }
 
-Status ValidateEhr(EhrConfig& ehr) {
+Status ValidateEhr(EhrConfig& ehr, const ServerConfig& server) {
   ehr.accepted.clear();
   ehr.partners.clear();
+  ehr.partner_policies.clear();
   if (!ehr.enabled()) {
     if (!ehr.push_url.empty())
       return KeyError("ehr.push_url", "needs ehr.her_id (EHR messaging is off)");
@@ -567,6 +572,25 @@ Status ValidateEhr(EhrConfig& ehr) {
                       "must be comma-separated HER-id:version pairs, version 1.0 or 1.1");
     }
     ehr.partners.emplace_back(her, version);
+  }
+  if (ehr.validation_policy != "tolerant" && ehr.validation_policy != "strict") {
+    return KeyError("ehr.validation_policy", "must be tolerant or strict");
+  }
+  for (const std::string& pair : SplitList(ehr.partner_validation_policies)) {
+    size_t colon = pair.find(':');
+    std::string her = pair.substr(0, colon);
+    std::string policy = colon == std::string::npos ? "" : pair.substr(colon + 1);
+    if (!IsHerId(her) || (policy != "tolerant" && policy != "strict")) {
+      return KeyError("ehr.partner_validation_policies",
+                      "must be comma-separated HER-id:policy pairs, policy tolerant or strict");
+    }
+    ehr.partner_policies.emplace_back(her, policy);
+  }
+  if (ehr.max_message_bytes > server.body_limit_bytes) {
+    return KeyError("ehr.max_message_bytes",
+                    "must not exceed server.body_limit_bytes (" +
+                        std::to_string(server.body_limit_bytes) +
+                        "): a larger message would be refused at the HTTP edge without an AppRec");
   }
   if (std::string reason = UnreadableDirectoryReason(ehr.schema_dir); !reason.empty()) {
     return KeyError("ehr.schema_dir", "cannot read directory '" + ehr.schema_dir + "': " + reason);

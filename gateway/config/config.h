@@ -43,7 +43,10 @@
 //   ehr.accepted_her_ids         EMG_EHR_ACCEPTED_HER_IDS  "" (ours)       comma-separated HER-ids
 //   ehr.apprec_version           EMG_EHR_APPREC_VERSION    1.1             1.0 | 1.1
 //   ehr.partner_apprec_versions  EMG_EHR_PARTNER_APPREC_VERSIONS ""        HER:1.0,HER:1.1,...
-//   ehr.max_message_bytes        EMG_EHR_MAX_MESSAGE_BYTES 16777216        1024-1073741824
+//   ehr.validation_policy        EMG_EHR_VALIDATION_POLICY tolerant        tolerant | strict (13)
+//   ehr.partner_validation_policies EMG_EHR_PARTNER_VALIDATION_POLICIES "" HER:strict,HER:tolerant
+//   ehr.max_message_bytes        EMG_EHR_MAX_MESSAGE_BYTES 16777216        1024-1073741824,
+//                                                                          <= body_limit_bytes (14)
 //   ehr.schema_dir               EMG_EHR_SCHEMA_DIR        adapters/ehr/schemas/kith  readable
 //   directory ehr.push_url                 EMG_EHR_PUSH_URL          ""              http(s) URL;
 //   empty: pull only (8) ehr.push_max_attempts        EMG_EHR_PUSH_MAX_ATTEMPTS 10 1-1000
@@ -90,6 +93,11 @@
 //      unless server.listen is a loopback address.
 // (12) The gateway's external URL (for DPoP `htu` and redirect URIs); default server.base_url,
 //      else http(s)://<listen address>.
+// (13) How strictly inbound KITH messages are held to the schemas (adapters/ehr/settings.h,
+//      ADR 0010); per partner by the sender's HER-id in ehr.partner_validation_policies.
+// (14) A larger message could not reach the inbox at all (413 at the HTTP edge, and no AppRec).
+//      The EHR adapter's own FHIR transactions may be larger than server.body_limit_bytes: they
+//      carry the message in base64 and its attachments again (adapters::ehr::TransactionAllowance).
 //
 // EMG_CONFIG names the config file when --config is not given. TLS is on when both tls files
 // are set (setting only one is an error).
@@ -177,6 +185,8 @@ struct EhrConfig {
   std::string accepted_her_ids;  // comma-separated; empty: her_id and department_her_id
   std::string apprec_version = "1.1";
   std::string partner_apprec_versions;  // "HER:1.0,HER:1.1"
+  std::string validation_policy = "tolerant";
+  std::string partner_validation_policies;  // "HER:strict,HER:tolerant"
   int64_t max_message_bytes = 16 * 1024 * 1024;
   std::string schema_dir = "adapters/ehr/schemas/kith";
   std::string push_url;  // empty: the message service pulls (GET /ehr/outbox)
@@ -188,8 +198,9 @@ struct EhrConfig {
   std::string push_ca_file;
   bool enabled() const { return !her_id.empty(); }
   // Filled by Validate().
-  std::vector<std::string> accepted;                          // HER-ids
-  std::vector<std::pair<std::string, std::string>> partners;  // (HER-id, version)
+  std::vector<std::string> accepted;                                  // HER-ids
+  std::vector<std::pair<std::string, std::string>> partners;          // (HER-id, version)
+  std::vector<std::pair<std::string, std::string>> partner_policies;  // (HER-id, policy)
 };
 
 // Identity and access (gateway/auth, auth/).

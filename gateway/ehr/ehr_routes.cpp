@@ -1,5 +1,6 @@
 #include "gateway/ehr/ehr_routes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <string>
@@ -81,6 +82,19 @@ std::optional<HttpResponse> EhrRoutes::Messages(const HttpRequest& request) cons
   if (result.http_status == 200) r.SetHeader("X-Duplicate", result.duplicate ? "true" : "false");
   if (!result.record.empty()) r.SetHeader("X-Message-Record", result.record);
   if (!result.outbox_entry.empty()) r.SetHeader("X-Outbox-Entry", result.outbox_entry);
+  std::vector<std::string> kinds;
+  for (const adapters::ehr::Deviation& d : result.deviations) {
+    if (std::find(kinds.begin(), kinds.end(), d.kind) == kinds.end()) kinds.push_back(d.kind);
+  }
+  if (!kinds.empty()) {
+    std::string header;
+    for (const std::string& k : kinds) header += (header.empty() ? "" : ",") + k;
+    r.SetHeader("X-KITH-Deviations", header);
+  }
+  if (metrics_ != nullptr && result.http_status == 200 && !result.duplicate) {
+    metrics_->CountEhrInbound(result.apprec_status.empty() ? "none" : result.apprec_status);
+    for (const std::string& k : kinds) metrics_->CountEhrDeviation(k);
+  }
   return r;
 }
 

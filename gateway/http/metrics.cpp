@@ -246,6 +246,30 @@ std::string Metrics::Render() const {
                "its batch size).");
   AppendSample(out, "emg_ehr_outbox_pending", "",
                static_cast<double>(ehr_outbox_pending_.load(std::memory_order_relaxed)));
+  AppendHeader(out, "emg_ehr_inbound_messages_total", "counter",
+               "EHR messages received (not counting repeats of one already received), by the "
+               "AppRec status given: 1 OK, 2 Avvist, 3 OK with an error in a part, none for a "
+               "received receipt.");
+  for (size_t i = 0; i < std::size(kEhrApprecStatuses); ++i) {
+    labels = "apprec_status=\"";
+    AppendLabelValue(labels, kEhrApprecStatuses[i]);
+    labels += '"';
+    AppendSample(out, "emg_ehr_inbound_messages_total", labels,
+                 static_cast<double>(ehr_inbound_[i].load(std::memory_order_relaxed)));
+  }
+  AppendHeader(out, "emg_ehr_inbound_deviations_total", "counter",
+               "EHR messages received in which a deviation from the KITH standards was tolerated, "
+               "by kind (docs/kith-quirks.md); a message counts once per kind.");
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [kind, value] : ehr_deviations_) {
+      labels = "kind=\"";
+      AppendLabelValue(labels, kind);
+      labels += '"';
+      AppendSample(out, "emg_ehr_inbound_deviations_total", labels,
+                   static_cast<double>(value->load(std::memory_order_relaxed)));
+    }
+  }
   AppendHeader(out, "emg_process_uptime_seconds", "gauge", "Seconds since the process started.");
   AppendSample(
       out, "emg_process_uptime_seconds", "",
@@ -259,6 +283,38 @@ std::string Metrics::Render() const {
   labels += '"';
   AppendSample(out, "emg_build_info", labels, 1);
   return out;
+}
+
+void Metrics::CountEhrInbound(std::string_view apprec_status) {
+  for (size_t i = 0; i < std::size(kEhrApprecStatuses); ++i) {
+    if (kEhrApprecStatuses[i] == apprec_status) {
+      ehr_inbound_[i].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+void Metrics::CountEhrDeviation(std::string_view kind) {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = ehr_deviations_.find(kind); it != ehr_deviations_.end()) {
+      it->second->fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock lock(mutex_);
+  std::string label(kind);
+  if (ehr_deviations_.size() >= kMaxEhrDeviationKinds && !ehr_deviations_.contains(label)) {
+    label = "other";
+  }
+  auto& c = ehr_deviations_[label];
+  if (!c) c = std::make_unique<std::atomic<uint64_t>>(0);
+  c->fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t Metrics::EhrDeviationCount(std::string_view kind) const {
+  std::shared_lock lock(mutex_);
+  auto it = ehr_deviations_.find(kind);
+  return it == ehr_deviations_.end() ? 0 : it->second->load();
 }
 
 void Metrics::CountEhrPush(std::string_view result) {

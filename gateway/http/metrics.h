@@ -14,6 +14,8 @@
 //   emg_store_commit_batch_units                                     histogram
 //   emg_ehr_push_attempts_total{result}                              counter (ehr_pusher.h)
 //   emg_ehr_outbox_dead_letters_total, emg_ehr_outbox_pending        counter, gauge
+//   emg_ehr_inbound_messages_total{apprec_status}                    counter (ehr_routes.h)
+//   emg_ehr_inbound_deviations_total{kind}                           counter (ehr_routes.h)
 //   emg_process_uptime_seconds, emg_process_start_time_seconds       gauges
 //   emg_build_info{version}                                          gauge (always 1)
 
@@ -79,6 +81,15 @@ class Metrics {
   void SetEhrOutboxPending(int64_t n) { ehr_outbox_pending_.store(n, std::memory_order_relaxed); }
   static constexpr std::string_view kEhrPushResults[] = {"delivered", "retry", "dead_letter",
                                                          "ack_failed"};
+  // Inbound EHR messages newly received (gateway/ehr/ehr_routes.h): by the AppRec status given
+  // (one of kEhrApprecStatuses; "none" for a received receipt), and once per message for every
+  // kind of deviation tolerated in it (adapters/ehr/quirks.h). Kinds are the adapter's fixed
+  // codes; at most kMaxEhrDeviationKinds distinct labels are kept, the rest count as "other".
+  void CountEhrInbound(std::string_view apprec_status);
+  void CountEhrDeviation(std::string_view kind);
+  uint64_t EhrDeviationCount(std::string_view kind) const;  // for tests
+  static constexpr std::string_view kEhrApprecStatuses[] = {"1", "2", "3", "none"};
+  static constexpr size_t kMaxEhrDeviationKinds = 64;
 
   int64_t InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
   uint64_t HandlerExceptions() const { return handler_exceptions_.load(); }
@@ -107,6 +118,9 @@ class Metrics {
   std::atomic<uint64_t> ehr_push_[4] = {};  // by kEhrPushResults
   std::atomic<uint64_t> ehr_dead_letters_{0};
   std::atomic<int64_t> ehr_outbox_pending_{0};
+  std::atomic<uint64_t> ehr_inbound_[4] = {};  // by kEhrApprecStatuses
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>>
+      ehr_deviations_;  // guarded by mutex_ (structure)
   Histogram commit_duration_;
   Histogram commit_units_;
   std::chrono::steady_clock::time_point start_steady_;

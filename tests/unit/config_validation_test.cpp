@@ -449,6 +449,45 @@ TEST(ConfigValidate, EhrSection) {
   EXPECT_EQ(c.ehr.partners[1], (std::pair<std::string, std::string>{"7654321", "1.1"}));
 }
 
+TEST(ConfigValidate, EhrValidationPolicyAndSizes) {
+  auto ehr = [](const std::string& fields) {
+    return R"({"ehr":{"schema_dir":")" + kSchemaDir +
+           R"(","her_id":"8142519","organisation_name":"X",)" + fields + "}}";
+  };
+  EXPECT_EQ(JsonError(ehr(R"("validation_policy":"lenient")")),
+            "ehr.validation_policy: must be tolerant or strict");
+  EXPECT_EQ(JsonError(ehr(R"("partner_validation_policies":"1234567:strict,7654321:lax")")),
+            "ehr.partner_validation_policies: must be comma-separated HER-id:policy pairs, "
+            "policy tolerant or strict");
+  EXPECT_EQ(JsonError(ehr(R"("partner_validation_policies":"x:strict")")),
+            "ehr.partner_validation_policies: must be comma-separated HER-id:policy pairs, "
+            "policy tolerant or strict");
+  // A message limit over the HTTP body limit could never be reached with an AppRec.
+  EXPECT_EQ(
+      JsonError(R"({"server":{"body_limit_bytes":1048576},)" +
+                ehr(R"("max_message_bytes":2097152)").substr(1)),
+      "ehr.max_message_bytes: must not exceed server.body_limit_bytes (1048576): a larger message "
+      "would be refused at the HTTP edge without an AppRec");
+  Config c = TestDefaults();
+  EXPECT_EQ(c.ehr.validation_policy, "tolerant");  // the default
+  ASSERT_TRUE(ApplyJson(ehr(R"("validation_policy":"strict",)"
+                            R"("partner_validation_policies":"1234567:tolerant, 7654321:strict")"),
+                        c)
+                  .ok());
+  ASSERT_TRUE(Validate(c).ok());
+  ASSERT_EQ(c.ehr.partner_policies.size(), 2u);
+  EXPECT_EQ(c.ehr.partner_policies[0],
+            (std::pair<std::string, std::string>{"1234567", "tolerant"}));
+  // And from the environment.
+  Config e = TestDefaults();
+  ASSERT_TRUE(ApplyEnvironment(FakeEnv({{"EMG_EHR_VALIDATION_POLICY", "strict"},
+                                        {"EMG_EHR_PARTNER_VALIDATION_POLICIES", "1:tolerant"}}),
+                               e)
+                  .ok());
+  EXPECT_EQ(e.ehr.validation_policy, "strict");
+  EXPECT_EQ(e.ehr.partner_validation_policies, "1:tolerant");
+}
+
 TEST(ConfigValidate, EhrPush) {
   auto ehr = [](const std::string& fields) {
     return R"({"ehr":{"schema_dir":")" + kSchemaDir +

@@ -161,6 +161,11 @@ TEST_F(EhrInbox, EveryCorpusMessageGetsTheAppRecTheManifestExpects) {
       EXPECT_EQ(e.detail.find("21877248192"), std::string::npos) << e.detail;
     }
     EXPECT_EQ(codes, expected_codes);
+    // What was tolerated, kind by kind, as the manifest says (and nothing else).
+    std::set<std::string> expected_kinds, kinds;
+    for (const auto& k : expect["deviations"].GetArray()) expected_kinds.insert(k.GetString());
+    for (const Deviation& d : r.deviations) kinds.insert(d.kind);
+    EXPECT_EQ(kinds, expected_kinds);
     // Who we are and whom we answer.
     EXPECT_EQ(a.sender.her_id, "8142519");
     // (Attacks are refused before any of their content is read, their MsgId included.)

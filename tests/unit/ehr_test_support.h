@@ -37,12 +37,14 @@ inline std::string ReadFile(const std::string& path) {
 }
 
 // The synthetic clinic of the corpus (tests/testdata/ehr/README.md): organisation 8142519,
-// unit 8142520; Fjordlegene (7654321) takes AppRec 1.0.
+// unit 8142520; Fjordlegene (7654321) takes AppRec 1.0 and is held to the strict validation
+// policy (everyone else: tolerant, the default).
 inline EhrSettings ClinicSettings() {
   EhrSettings s;
   s.self = {"eMeistring DPS (syntetisk)", "8142519", "eMeistring internettbehandling", "8142520"};
   s.accepted_her_ids = {"8142519", "8142520"};
   s.apprec_version_by_partner = {{"7654321", "1.0"}};
+  s.validation_policy_by_partner = {{"7654321", ValidationPolicy::kStrict}};
   return s;
 }
 
@@ -78,6 +80,7 @@ class TestFhirStore {
     std::vector<fhir::store::UniqueIdentifier> unique_identifiers;
     std::vector<std::shared_ptr<fhir::store::WriteTrigger>> triggers;
     std::string base_url = "http://fhir.test";
+    size_t max_body_bytes = 64 << 20;  // the FHIR API's body limit
   };
 
   // A failure is a fatal test failure (the caller checks HasFatalFailure() or ASSERTs on ok()).
@@ -100,7 +103,7 @@ class TestFhirStore {
     if (!o.triggers.empty()) triggered_ = fhir::store::WithTriggers(*store_, o.triggers);
     gateway::FhirApiOptions opts;
     opts.base_url = o.base_url;
-    opts.max_body_bytes = 64 << 20;
+    opts.max_body_bytes = o.max_body_bytes;
     opts.max_bundle_entries = 10000;
     api_ = std::make_unique<gateway::FhirApi>(triggered_ ? *triggered_ : *store_, opts);
     if (!api_->SeedFromBundle(fhir::json::Write(terms.SeedBundle())).ok()) {

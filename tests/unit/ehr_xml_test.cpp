@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "adapters/ehr/xml/document.h"
 #include "adapters/ehr/xml/schema_set.h"
@@ -50,7 +51,7 @@ TEST_F(EhrXml, DepthAndSizeAreBounded) {
   std::string deep;
   for (int i = 0; i < 10000; ++i) deep += "<a>";
   for (int i = 0; i < 10000; ++i) deep += "</a>";
-  EXPECT_EQ(Refused(deep, 1 << 20), ParseFailure::kNotWellFormed);
+  EXPECT_EQ(Refused(deep, 1 << 20), ParseFailure::kTooComplex);
   std::string big = "<r>" + std::string(5000, 'x') + "</r>";
   EXPECT_EQ(Refused(big, 4096), ParseFailure::kTooLarge);
   ParseError error;
@@ -105,10 +106,132 @@ TEST_F(EhrXml, InnerXmlKeepsMarkupOfFreeText) {
   EXPECT_EQ(Text(doc->root()), "Linje 1viktig");
 }
 
+TEST_F(EhrXml, ParseErrorsSayWhatIsWrongInTheMessageNotInTheParser) {
+  struct Case {
+    std::string xml;
+    std::string says;  // a piece of the text the sender gets
+  };
+  const Case cases[] = {
+      {"<r>\n<a>&#0;</a></r>", "character that XML does not allow"},
+      {"<r>\n<a>x</b></r>", "the end tag </b> does not close the open element <a>"},
+      {"<r>\n<a b=\"1\" b=\"2\"/></r>", "an attribute appears twice"},
+      {"<r>\n<a>&nbsp;</a></r>", "entity reference"},
+      {"<r>\n<a>x & y</a></r>", "write &lt; and &amp;"},
+      {"<r>\n<a>", "cut off"},
+      {"<r/><extra/>", "after the end of the root element"},
+  };
+  for (const Case& c : cases) {
+    ParseError error;
+    auto doc = Document::Parse(c.xml, 1024, &error);
+    ASSERT_FALSE(doc.has_value()) << c.xml;
+    EXPECT_EQ(error.failure, ParseFailure::kNotWellFormed) << c.xml;
+    EXPECT_NE(error.message.find(c.says), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("line "), std::string::npos) << error.message;
+    // Never libxml2's own vocabulary (function and option names).
+    EXPECT_EQ(error.message.find("xmlParse"), std::string::npos) << error.message;
+    EXPECT_EQ(error.message.find("XML_PARSE"), std::string::npos) << error.message;
+  }
+  // Where: the open elements.
+  ParseError error;
+  ASSERT_FALSE(Document::Parse("<m>\n<n>\n<o>&#0;</o></n></m>", 1024, &error).has_value());
+  EXPECT_NE(error.message.find("/m/n/o"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("line 3"), std::string::npos) << error.message;
+}
+
+TEST_F(EhrXml, ParseWorkIsBoundedBeforeLibxml2Sees100000Attributes) {
+  std::string attrs;
+  for (int i = 0; i < 100000; ++i) attrs += " a" + std::to_string(i) + "=\"x\"";
+  const std::string hostile = "<r>\n<n" + attrs + "/></r>";
+  ParseError error;
+  ParseLimits limits;
+  limits.max_bytes = 4 << 20;
+  auto doc = Document::Parse(hostile, limits, &error);
+  ASSERT_FALSE(doc.has_value());
+  EXPECT_EQ(error.failure, ParseFailure::kTooComplex);
+  EXPECT_NE(error.message.find("line 2"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("/r/n has 100000 attributes"), std::string::npos) << error.message;
+  // The limit counts attributes, not '=' in values, comments, CDATA or text, and knows '>'
+  // inside a quoted value.
+  std::string fine =
+      "<r><!-- a=b c=d --><![CDATA[x=1 y=2 <a b=c>]]><n a=\"x>=1\" b='2=3'>k=v</n></r>";
+  limits.max_attributes_per_element = 2;
+  EXPECT_TRUE(Document::Parse(fine, limits, &error).has_value()) << error.message;
+  limits.max_attributes_per_element = 1;
+  EXPECT_FALSE(Document::Parse(fine, limits, &error).has_value());
+  EXPECT_EQ(error.failure, ParseFailure::kTooComplex);
+  // Elements and attributes in all.
+  ParseLimits few;
+  few.max_elements = 3;
+  EXPECT_TRUE(Document::Parse("<r><a/><b></b></r>", few, &error).has_value());
+  EXPECT_FALSE(Document::Parse("<r><a/><b></b><c/></r>", few, &error).has_value());
+  EXPECT_EQ(error.failure, ParseFailure::kTooComplex);
+  few = ParseLimits();
+  few.max_attributes = 2;
+  EXPECT_FALSE(Document::Parse("<r a='1'><b c='2'/><d e='3'/></r>", few, &error).has_value());
+  EXPECT_EQ(error.failure, ParseFailure::kTooComplex);
+  // UTF-16 is not a KITH encoding (and would slip past a byte scan).
+  EXPECT_EQ(Refused(std::string("\xFF\xFE<\0r\0/\0>\0", 10)), ParseFailure::kNotWellFormed);
+}
+
+// libxml2 keeps its error callbacks per thread, and its default prints to stderr, with bytes of
+// the document ("input conversion failed ..., bytes 0x81 ..."). On a thread that never called
+// Initialize(), nothing but JSON lines may come out, and no content.
+TEST_F(EhrXml, Libxml2WritesNoRawLinesOnAnyThread) {
+  const std::string bad_bytes =
+      "<?xml version=\"1.0\" encoding=\"windows-1252\"?><r>Hemmelig\x81tekst</r>";
+  const std::string bad_utf8 = "<?xml version=\"1.0\"?><r>Hemmelig\xC3\x28tekst</r>";
+  ::testing::internal::CaptureStderr();
+  std::thread worker([&] {
+    for (const std::string& bytes : {bad_bytes, bad_utf8}) {
+      ParseError error;
+      EXPECT_FALSE(Document::Parse(bytes, 1024, &error).has_value());
+      EXPECT_EQ(error.message.find("Hemmelig"), std::string::npos) << error.message;
+    }
+  });
+  worker.join();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.find("Hemmelig"), std::string::npos) << err;
+  EXPECT_EQ(err.find("0x81"), std::string::npos) << err;
+  // The conversion error did reach the log, as a structured event.
+  EXPECT_NE(err.find("\"domain\":\"encoding\""), std::string::npos) << err;
+  size_t start = 0;
+  while (start < err.size()) {
+    size_t end = err.find('\n', start);
+    std::string line =
+        err.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!line.empty()) {
+      EXPECT_EQ(line.front(), '{') << line;
+      EXPECT_NE(line.find("\"event\":\"xml_library_error\""), std::string::npos) << line;
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+TEST_F(EhrXml, SerializeElementKeepsAPartWholeWithItsNamespaces) {
+  ParseError error;
+  auto doc = Document::Parse(
+      "<a:m xmlns:a=\"urn:a\" xmlns=\"urn:d\"><c><x:p xmlns:x=\"urn:x\" k=\"v\">t&amp;u<q/></x:p>"
+      "</c></a:m>",
+      1024, &error);
+  ASSERT_TRUE(doc.has_value()) << error.message;
+  const xmlNode* c = Child(doc->root(), "urn:d", "c");
+  std::string part = SerializeElement(c);
+  auto again = Document::Parse(part, 1024, &error);
+  ASSERT_TRUE(again.has_value()) << part;
+  EXPECT_EQ(LocalName(again->root()), "c");
+  EXPECT_EQ(Namespace(again->root()), "urn:d");  // declared on an ancestor, now on the part
+  const xmlNode* p = Child(again->root(), "urn:x", "p");
+  ASSERT_NE(p, nullptr) << part;
+  EXPECT_EQ(Attr(p, "k"), "v");
+  EXPECT_EQ(Text(p), "t&u");
+}
+
 TEST(EhrXmlMessages, BlankValuesKeepsNamesAndDropsData) {
   EXPECT_EQ(BlankValues("Element '{urn:x}GenDate': '1991-12-4' is not a valid value of the "
                         "atomic type 'xs:dateTime'."),
-            "Element '{urn:x}GenDate': '...' is not a valid value of the atomic type '...'.");
+            "Element '{urn:x}GenDate': '...' is not a valid value of the atomic type "
+            "'xs:dateTime'.");
   EXPECT_EQ(BlankValues("Element '{urn:x}Foo', attribute 'V': The value '12345678901' is not "
                         "accepted"),
             "Element '{urn:x}Foo', attribute 'V': The value '...' is not accepted");

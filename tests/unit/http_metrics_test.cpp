@@ -88,6 +88,34 @@ TEST(Metrics, GaugesCountersAndStoreHistograms) {
   EXPECT_TRUE(Contains(text, "emg_build_info{version=\"" EMG_VERSION "\"} 1\n"));
 }
 
+TEST(Metrics, InboundEhrMessagesAndDeviationsByKind) {
+  Metrics m;
+  m.CountEhrInbound("1");
+  m.CountEhrInbound("1");
+  m.CountEhrInbound("2");
+  m.CountEhrInbound("none");
+  m.CountEhrInbound("9");  // not a status: ignored
+  m.CountEhrDeviation("element-order");
+  m.CountEhrDeviation("element-order");
+  m.CountEhrDeviation("foreign-document");
+  EXPECT_EQ(m.EhrDeviationCount("element-order"), 2u);
+  EXPECT_EQ(m.EhrDeviationCount("nested-msghead"), 0u);
+  std::string text = m.Render();
+  EXPECT_TRUE(Contains(text, "# TYPE emg_ehr_inbound_messages_total counter\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_messages_total{apprec_status=\"1\"} 2\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_messages_total{apprec_status=\"2\"} 1\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_messages_total{apprec_status=\"3\"} 0\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_messages_total{apprec_status=\"none\"} 1\n"));
+  EXPECT_TRUE(Contains(text, "# TYPE emg_ehr_inbound_deviations_total counter\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_deviations_total{kind=\"element-order\"} 2\n"));
+  EXPECT_TRUE(Contains(text, "emg_ehr_inbound_deviations_total{kind=\"foreign-document\"} 1\n"));
+  // The label set is bounded whatever the caller passes.
+  for (size_t i = 0; i < Metrics::kMaxEhrDeviationKinds + 10; ++i) {
+    m.CountEhrDeviation("kind-" + std::to_string(i));
+  }
+  EXPECT_EQ(m.EhrDeviationCount("other"), 12u);  // 64 labels: 2 + 62 new, the other 12 here
+}
+
 TEST(Metrics, EveryLineIsACommentOrASample) {
   Metrics m;
   m.ObserveRequest("GET", "/x", 200, 0.1);

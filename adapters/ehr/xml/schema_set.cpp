@@ -40,12 +40,23 @@ void CollectError(void* data, xmlErrorPtr e) {
   if (e == nullptr || c->out->size() >= c->limit) return;
   SchemaViolation v;
   v.line = e->line;
+  v.code = e->code;
   if (e->node != nullptr) {
     const auto* node = static_cast<const xmlNode*>(e->node);
-    if (node->type == XML_ELEMENT_NODE) v.path = PathOf(node);
+    if (node->type == XML_ELEMENT_NODE) {
+      v.path = PathOf(node);
+      v.node = node;
+    }
   }
   std::string m = e->message != nullptr ? e->message : "schema violation";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  // "... is not a valid value of the atomic type 'xs:date'.": the type is schema vocabulary.
+  constexpr std::string_view kAtomic = "atomic type '";
+  if (size_t at = m.find(kAtomic); at != std::string::npos) {
+    size_t from = at + kAtomic.size();
+    size_t to = m.find('\'', from);
+    if (to != std::string::npos) v.type = m.substr(from, to - from);
+  }
   v.message = BlankValues(m);
   c->out->push_back(std::move(v));
 }
@@ -73,7 +84,8 @@ std::string BlankValues(const std::string& message) {
              before.compare(before.size() - w.size(), w.size(), w) == 0;
     };
     bool name = (!quoted.empty() && quoted.front() == '{') || ends_with("Element ") ||
-                ends_with("Attribute ") || ends_with("element ") || ends_with("attribute ");
+                ends_with("Attribute ") || ends_with("element ") || ends_with("attribute ") ||
+                ends_with("type ");
     out += before;
     out += name ? "'" + quoted + "'" : std::string("'...'");
     i = close + 1;
@@ -120,17 +132,18 @@ common::StatusOr<std::unique_ptr<SchemaSet>> SchemaSet::Load(const std::string& 
 SchemaSet::~SchemaSet() { xmlSchemaFree(schema_); }
 
 std::vector<SchemaViolation> SchemaSet::Validate(const Document& doc, size_t limit) const {
+  InstallThreadErrorHandlers();
   std::vector<SchemaViolation> out;
   xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(schema_);
   if (vctxt == nullptr) {
-    out.push_back({0, "", "the validator could not start (out of memory)"});
+    out.emplace_back().message = "the validator could not start (out of memory)";
     return out;
   }
   Collected collected{&out, limit};
   xmlSchemaSetValidStructuredErrors(vctxt, CollectError, &collected);
   int rc = xmlSchemaValidateDoc(vctxt, doc.get());
   xmlSchemaFreeValidCtxt(vctxt);
-  if (rc != 0 && out.empty()) out.push_back({0, "", "the document does not validate"});
+  if (rc != 0 && out.empty()) out.emplace_back().message = "the document does not validate";
   return out;
 }
 

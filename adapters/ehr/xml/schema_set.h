@@ -19,6 +19,10 @@ struct SchemaViolation {
   int line = 0;
   std::string path;     // PathOf the offending element, when libxml2 names one
   std::string message;  // what is wrong; values from the document are blanked out
+  int code = 0;         // libxml2's xmlParserErrors code (for classifying, quirks.h)
+  // The offending element; valid while the document is alive and unchanged.
+  const xmlNode* node = nullptr;
+  std::string type;  // for a value of the wrong type: the type's name ("xs:date"), else empty
 };
 
 class SchemaSet {
@@ -40,8 +44,8 @@ class SchemaSet {
 };
 
 // libxml2 messages quote values from the document ("'1991-12-4' is not a valid value ...").
-// Keeps quoted element and attribute names ("{ns}Name", or after "Element "/"Attribute ") and
-// replaces every other quoted segment with '...', so no data leaves in an error.
+// Keeps quoted element, attribute and type names ("{ns}Name", or after "Element "/"Attribute "/
+// "type ") and replaces every other quoted segment with '...', so no data leaves in an error.
 std::string BlankValues(const std::string& message);
 
 }  // namespace adapters::ehr::xml

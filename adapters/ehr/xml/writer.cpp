@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "adapters/ehr/xml/document.h"
+
 namespace adapters::ehr::xml {
 namespace {
 
@@ -10,6 +12,7 @@ const xmlChar* X(const std::string& s) { return reinterpret_cast<const xmlChar*>
 }  // namespace
 
 Writer::Writer(std::string_view ns, std::string_view root) {
+  InstallThreadErrorHandlers();
   doc_ = xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0"));
   root_ = xmlNewDocNode(doc_, nullptr, X(std::string(root)), nullptr);
   xmlDocSetRootElement(doc_, root_);

@@ -94,7 +94,7 @@ def add(file: str, text: str, *, kind: str, version: str, msg_type: str, msg_id:
         note: str, encoding: str = "UTF-8", quirk: str | None = None,
         patient: str | None = None, ref_parent: str | None = None,
         ref_conv: str | None = None, crlf: bool = False, bom: bool = False,
-        well_formed: bool = True, **expect_extra) -> None:
+        well_formed: bool = True, deviations: list[str] = (), **expect_extra) -> None:
     if not text.endswith("\n"):
         text += "\n"
     if crlf:
@@ -106,7 +106,7 @@ def add(file: str, text: str, *, kind: str, version: str, msg_type: str, msg_id:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     expect = {"apprecStatus": apprec_status, "errorCodes": error_codes, "quirk": quirk,
-              "note": note}
+              "deviations": list(deviations), "note": note}
     expect.update(expect_extra)
     ENTRIES.append({"file": file, "kind": kind, "version": version, "msgType": msg_type,
                     "msgId": msg_id, "encoding": encoding, "wellFormed": well_formed,
@@ -1116,14 +1116,14 @@ def build_quirks() -> None:
     assert "<RefToConversation>" in t.split("<RefToParent>")[0]
     q("convref-order-swapped", "convref-order-swapped", t, False,
       "ConversationRef with RefToConversation before RefToParent (schema order violated). "
-      "Accept: read both by name, not by position.")
+      "Accept: read both by name, not by position.", deviations=["conversation-ref-order"])
 
     t = base("typetelecom-without-teleaddress").replace(
         '<TypeTelecom V="WP" DN="Arbeidsplass"/>\n          <TeleAddress V="tel:+4700000001"/>',
         '<TypeTelecom V="WP" DN="Arbeidsplass"/>', 1)
     q("typetelecom-without-teleaddress", "typetelecom-without-teleaddress", t, False,
       "Sender TeleCom with TypeTelecom but no (required) TeleAddress. Accept; ignore the "
-      "empty TeleCom (no ContactPoint).")
+      "empty TeleCom (no ContactPoint).", deviations=["telecom-without-address"])
 
     eva_patient = patient_mh("eva").replace("<DateOfBirth>1991-12-04</DateOfBirth>",
                                             "<DateOfBirth>1991-12-4</DateOfBirth>")
@@ -1133,7 +1133,8 @@ def build_quirks() -> None:
     q("date-without-zero-padding", "date-without-zero-padding", t, False,
       "Patient DateOfBirth '1991-12-4' (day not zero-padded; not an xs:date). Accept by "
       "parsing Y-M-D leniently to 1991-12-04 (agrees with the FNR). First message of a new "
-      "conversation: no ConversationRef.", pk="eva", parent=None, conv=None)
+      "conversation: no ConversationRef.", pk="eva", parent=None, conv=None,
+      deviations=["date-not-zero-padded"])
 
     misspelled = (f'<Base64Container xmlns="{NS_B64}" '
                   'xmlns:xsi="http://www.w3.org/2001/XMLSchemainstance" '
@@ -1147,7 +1148,7 @@ def build_quirks() -> None:
       "Attachment Base64Container carrying xsi:schemaLocation in the misspelled namespace "
       "http://www.w3.org/2001/XMLSchemainstance (as in Hdir's own example), which the schema "
       "rejects as an unknown attribute. Accept: ignore attributes in that namespace; the "
-      "attachment is stored normally.")
+      "attachment is stored normally.", deviations=["misspelled-xsi-namespace"])
 
     t = base("dialogmelding-1.1-iso-8859-1", encoding="ISO-8859-1",
              content="Tilleggsopplysninger: pasienten får økt dose sertralin, og ønsker å "
@@ -1380,6 +1381,280 @@ def build_attacks() -> None:
       well_formed=False)
 
 
+# --- deviations tolerated under the tolerant validation policy (ADR 0010) ----------------
+# One file per kind (docs/kith-quirks.md), each a copy of a valid message with exactly that
+# deviation, written here from scratch in the shape the public descriptions give (no real
+# message is copied). The tolerant policy reads each one and records the deviation; the
+# rejections below show where tolerance ends.
+
+NS_HENV_2014 = "http://www.kith.no/xmlstds/henvisning/2014-04-30"
+# The e-resept M1 namespace, as used by prescription documents; the content below is ours.
+NS_ERESEPT_M1 = "http://www.kith.no/xmlstds/eresept/m1/2013-10-08"
+
+
+def fjordlegene_sender_mh() -> str:
+    """The second GP practice (7654321) as MsgHead sender, without a personal HER-id."""
+    o = ORG["gpOffice2"]
+    return f"""<Sender>
+  <Organisation>
+    <OrganisationName>{o['name']}</OrganisationName>
+    <Ident>
+      <Id>{o['herId']}</Id>
+      <TypeId V="HER" S="{OID}9051" DN="HER-id"/>
+    </Ident>
+    <HealthcareProfessional>
+      <TypeHealthcareProfessional V="LE" DN="Lege"/>
+      <FamilyName>{GP['familyName']}</FamilyName>
+      <GivenName>{GP['givenName']}</GivenName>
+      <Ident>
+        <Id>{GP['hpr']}</Id>
+        <TypeId V="HPR" S="{OID}8116" DN="HPR-nummer"/>
+      </Ident>
+    </HealthcareProfessional>
+  </Organisation>
+</Sender>"""
+
+
+def ack_after_convref(text: str) -> str:
+    """MsgInfo with Ack moved after ConversationRef (the XSD has Ack first)."""
+    out, n = re.subn(r'(<Ack V="J" DN="Ja"/>)(\s*)(<ConversationRef>[\s\S]*?</ConversationRef>)',
+                     r"\3\2\1", text, count=1)
+    assert n == 1
+    return out
+
+
+def without_declaration(text: str) -> str:
+    return text[text.index("<MsgHead"):].rstrip("\n")
+
+
+def nested(outer_id: str, gen: str, inner: str, *, patient: str) -> str:
+    """A MsgHead whose XML Document holds a whole MsgHead (the EPJ error): the outer one
+    repeats the header, the inner one carries the Dialogmelding."""
+    return msghead("DIALOG_HELSEFAGLIG", outer_id, gen, patient=patient,
+                   convref=(HV11_KARI, HV11_KARI),
+                   documents=[doc_xml(gen, without_declaration(inner))])
+
+
+def build_tolerance() -> None:
+    gen = "2026-03-16T10:05:00+01:00"
+    kari = P["kari"]["id"]
+
+    def q(name: str, kind_: str, text: str, valid: bool, note: str, *, deviations: list[str],
+          kind: str = "dialogmelding", version: str = "1.1", msg_type="DIALOG_HELSEFAGLIG",
+          pk="kari", parent=HV11_KARI, conv=HV11_KARI, **kw):
+        file = f"quirks/{name}.xml"
+        add(file, text, kind=kind, version=version, msg_type=msg_type, msg_id=mid(file),
+            schema_valid=valid, apprec_status="1", error_codes=[], quirk=kind_, note=note,
+            patient=P[pk]["id"], ref_parent=parent, ref_conv=conv, deviations=deviations, **kw)
+
+    def base(name: str, **kw) -> str:
+        return kari_notat_11(mid(f"quirks/{name}.xml"), gen, **kw)
+
+    q("msginfo-ack-after-conversationref", "element-order",
+      ack_after_convref(base("msginfo-ack-after-conversationref")), False,
+      "MsgInfo children out of the XSD's order: Ack after ConversationRef, as some GP systems "
+      "send Dialogmelding 1.0/1.1. Tolerant: put in schema order (each child is read by name), "
+      "record element-order at /MsgHead/MsgInfo; AppRec OK.", deviations=["element-order"])
+
+    t = base("typetelecom-dn-without-v")
+    sender_start = t.index("<Sender>")
+    t = (t[:sender_start] + t[sender_start:].replace(
+        '<TypeTelecom V="WP" DN="Arbeidsplass"/>', '<TypeTelecom DN="Arbeidsplass"/>', 1))
+    q("typetelecom-dn-without-v", "code-without-value", t, True,
+      "Sender TeleCom/TypeTelecom with DN but no V (a CS without its code). Schema-valid (V is "
+      "optional in the XSD) but not what the standard means by a code: record "
+      "code-without-value; the TeleCom's address is read as usual. AppRec OK.",
+      deviations=["code-without-value"])
+
+    name = "nested-msghead"
+    inner = kari_notat_11(mid(f"quirks/{name}.xml"), gen)
+    q(name, "nested-msghead", nested(mid(f"quirks/{name}.xml"), gen, inner,
+                                     patient=patient_mh("kari")), True,
+      "A whole MsgHead inside Document/RefDoc/Content (a known EPJ error): the Dialogmelding "
+      "is the inner MsgHead's business document. The inner MsgHead agrees with the outer one "
+      "(type, sender, receiver, patient), so the message is unambiguous: read the inner "
+      "document, record nested-msghead. Schema-valid (MsgHead is a global element). Strict: "
+      "T10, as before policies existed.", deviations=["nested-msghead"])
+
+    m1 = f"""<Document>
+  <RefDoc>
+    <IssueDate V="{gen}"/>
+    <MsgType V="XML" DN="XML-instans"/>
+    <MimeType>text/xml</MimeType>
+    <Description>Resept (M1), syntetisk</Description>
+    <Content>
+      <Resept xmlns="{NS_ERESEPT_M1}">
+        <Forskrivningsdato>2026-03-16</Forskrivningsdato>
+        <Legemiddel>
+          <Navn>Sertralin tablett 100 mg (syntetisk)</Navn>
+          <Dosering>1 tablett om morgenen</Dosering>
+        </Legemiddel>
+      </Resept>
+    </Content>
+  </RefDoc>
+</Document>"""
+    q("foreign-document-eresept-m1", "foreign-document",
+      base("foreign-document-eresept-m1", extra_docs=[m1],
+           content="Sertralin er fornyet og økt til 100 mg; resepten følger vedlagt."), False,
+      "A second XML Document holding an e-resept M1 prescription (namespace "
+      f"{NS_ERESEPT_M1}), which the gateway carries no schema for: the strict RefDoc/Content "
+      "wildcard refuses it (T02 under the strict policy). Tolerant: keep it untouched as an "
+      "attachment (Binary + DocumentReference, application/xml), read the Dialogmelding, "
+      "record foreign-document; AppRec OK.", deviations=["foreign-document"])
+
+    q("datetime-in-date-field", "datetime-in-date-field",
+      base("datetime-in-date-field").replace(
+          f"<DateOfBirth>{P['kari']['birthDate']}</DateOfBirth>",
+          f"<DateOfBirth>{P['kari']['birthDate']}T00:00:00</DateOfBirth>", 1), False,
+      "Patient DateOfBirth written as a midnight date-time (xs:date expected), as XML "
+      "libraries do when a date is held as a date-time. Tolerant: read its date; any other "
+      "time of day stays T02 (the date could depend on the zone). AppRec OK.",
+      deviations=["datetime-in-date-field"])
+
+    t = base("blank-code-system")
+    sender_start = t.index("<Sender>")
+    t = (t[:sender_start] + t[sender_start:].replace(
+        f'<TypeId V="HER" S="{OID}9051" DN="HER-id"/>', '<TypeId V="HER" S="" DN="HER-id"/>', 1))
+    q("blank-code-system", "blank-code-system", t, False,
+      "Sender HER-id TypeId with an empty code system (S=\"\"), which is not an OID (T02 under "
+      "the strict policy). Tolerant: drop the empty S (the type is read by V, as always); "
+      "AppRec OK.", deviations=["blank-code-system"])
+
+    att = doc_attachment("2026-03-16T10:00:00+01:00", mid("att/quirks/attachment-without-mimetype"),
+                         "application/pdf", "PHQ-9 (syntetisk)", b64_lines(PDF_PHQ9))
+    att = att.replace("    <MimeType>application/pdf</MimeType>\n", "", 1)
+    q("attachment-without-mimetype", "attachment-mime-type",
+      base("attachment-without-mimetype", extra_docs=[att], content="Vedlagt PHQ-9 (sum 14)."),
+      True,
+      "Attachment Document without RefDoc/MimeType (optional in the XSD). Stored as what its "
+      "bytes are (a PDF), record attachment-mime-type; AppRec OK.",
+      deviations=["attachment-mime-type"])
+
+    hv = mid("quirks/henvisning-2.0-2014-namespace.xml")
+    content = f"""<Henvisning xmlns="{NS_HENV_2014}">
+  <TypeInnholdIMelding>
+    <TypeInnhold V="1" S="{OID}9146" DN="Henvisning til utredning/behandling"/>
+  </TypeInnholdIMelding>
+  <IssueDate>2026-03-16T09:50:00+01:00</IssueDate>
+  <ReqServ>
+    <Purpose V="2" S="{OID}8248" DN="Behandling"/>
+    <Comment>Ønsker vurdering for internettbasert behandling.</Comment>
+  </ReqServ>
+  <Diagnosis>
+    <Concept V="P74" S="{OID}7170" DN="Angstlidelse"/>
+  </Diagnosis>
+  <ReasonAsText>
+    <Heading V="PROB" S="{OID}8231" DN="Aktuell problemstilling"/>
+    <TextResultValue>Kvinne 35 år med generalisert angst. GAD-7 = 13.</TextResultValue>
+  </ReasonAsText>
+</Henvisning>"""
+    add("quirks/henvisning-2.0-2014-namespace.xml",
+        msghead("HENVISNING", hv, "2026-03-16T09:52:00+01:00", patient=patient_mh("sara"),
+                documents=[doc_xml("2026-03-16T09:50:00+01:00", content)]),
+        kind="henvisning", version="2.0", msg_type="HENVISNING", msg_id=hv, schema_valid=True,
+        apprec_status="1", error_codes=[], quirk="henvisning-2014-namespace",
+        patient=P["sara"]["id"], deviations=["henvisning-2014-namespace"],
+        note=f"Henvisning 2.0 in the namespace it had before HIS 80517:2017 ({NS_HENV_2014}). "
+             "No official XSD exists for either namespace; the structure is checked in code for "
+             "both, so the tolerant policy reads it as 2.0 (record henvisning-2014-namespace). "
+             "Strict: T10 with a text naming the namespace to use.")
+
+    # ---- Henvisning 1.1 with its diagnoses as InfItem (not a deviation) ------------------
+    hv11 = mid("henvisning-1.1/valid-infitem-diagnoses")
+    infitems = f"""  <InfItem>
+    <Type V="H" S="{OID}8233" DN="Hoveddiagnose"/>
+    <StartDateTime V="2025-11-01"/>
+    <Observation>
+      <Description>Moderat depressiv episode</Description>
+      <CodedDescr>
+        <Concept V="F32.1" S="{OID}7110" DN="Moderat depressiv episode"/>
+      </CodedDescr>
+    </Observation>
+  </InfItem>
+  <InfItem>
+    <Type V="B" S="{OID}8233" DN="Bidiagnose"/>
+    <Observation>
+      <CodedDescr>
+        <Concept V="P06" S="{OID}7170" DN="Søvnforstyrrelse"/>
+      </CodedDescr>
+    </Observation>
+  </InfItem>
+</Patient>"""
+    patient = patient_hv("jonas").replace("</Patient>", infitems, 1)
+    add("henvisning-1.1/valid-infitem-diagnoses.xml",
+        henvisning_1x("1.1", hv11, "2026-03-16T11:02:00+01:00", "2026-03-16T11:00:00+01:00",
+                      "jonas", priority="14", serv_comment="Ønsker internettbasert KAT.",
+                      diagnoses=[], patient_xml=patient,
+                      reasons=[reason("PROB", "Mann 46 år med nedstemthet og søvnvansker siden "
+                                              "høsten 2025. PHQ-9 = 15.")]),
+        kind="henvisning", version="1.1", msg_type="HENVISNING", msg_id=hv11, schema_valid=None,
+        apprec_status="1", error_codes=[], patient=P["jonas"]["id"],
+        note="Henvisning 1.1 whose diagnoses come only as Patient/InfItem: 8233 H (main, ICD-10 "
+             "F32.1, with StartDateTime) and B (secondary, ICPC-2 P06), each with "
+             "Observation/CodedDescr/Concept. Both become Conditions (main first, the 8233 type "
+             "as a second category) referenced from the ServiceRequest.")
+
+    # ---- a code with white space around it (XSD token: the same code) ---------------------
+    hv_space = mid("henvisning-1.1/valid-type-with-trailing-space")
+    t = kari_referral(hv_space, "2026-03-16T11:30:00+01:00").replace(
+        '<Type V="HENVISNING" DN="Henvisning"/>', '<Type V="HENVISNING " DN="Henvisning"/>', 1)
+    add("henvisning-1.1/valid-type-with-trailing-space.xml", t, kind="henvisning",
+        version="1.1", msg_type="HENVISNING", msg_id=hv_space, schema_valid=None,
+        apprec_status="1", error_codes=[], patient=kari,
+        note="Message/Type V=\"HENVISNING \" with a trailing space. KITH codes are xs:token: "
+             "white space at the ends is not part of the code. Read as HENVISNING (before, the "
+             "space reached FHIR as an invalid code and the message was answered 500).")
+
+    # ---- where tolerance ends ------------------------------------------------------------
+    def r(name: str, text: str, *, codes: list[str], valid, note: str, patient=kari,
+          deviations: list[str] = (), **kw):
+        file = f"reject/{name}.xml"
+        add(file, text, kind="dialogmelding", version="1.1", msg_type="DIALOG_HELSEFAGLIG",
+            msg_id=mid(file), schema_valid=valid, apprec_status="2", error_codes=codes,
+            note=note, patient=patient, ref_parent=HV11_KARI, ref_conv=HV11_KARI,
+            deviations=deviations, **kw)
+
+    name = "reject/t02-nested-msghead-other-patient.xml"
+    inner = kari_notat_11(mid(name), gen, patient=patient_mh("ola"))
+    r("t02-nested-msghead-other-patient", nested(mid(name), gen, inner, patient=patient_mh("kari")),
+      codes=["T02"], valid=True, ambiguous=True, deviations=["nested-msghead"],
+      note="A nested MsgHead (as quirks/nested-msghead.xml) whose inner Patient is another "
+           "person than the outer one: which patient the note is about is ambiguous. Avvist "
+           "T02 naming both places, even under the tolerant policy.")
+
+    t = kari_notat_11(mid("reject/t02-strict-partner-element-order.xml"), gen,
+                      sender=fjordlegene_sender_mh())
+    r("t02-strict-partner-element-order", ack_after_convref(t), codes=["T02"], valid=False,
+      strictPartner="7654321",
+      note="The element-order deviation of quirks/msginfo-ack-after-conversationref.xml, sent "
+           "by Fjordlegene (7654321), whose validation policy is strict in the tests' settings "
+           "(ehr.partner_validation_policies): Avvist T02 as before policies existed.")
+
+    t = kari_notat_11(mid("reject/x99-sender-without-her-id.xml"), gen)
+    sender_start = t.index("<Sender>")
+    t = (t[:sender_start] + t[sender_start:].replace(
+        f"<Id>{ORG['gpOffice']['herId']}</Id>", "<Id></Id>", 1))
+    r("x99-sender-without-her-id", t, codes=["X99"], valid=True,
+      note="The sender organisation's HER-id Ident has an empty Id (schema-valid: Id is a "
+           "string). The receipt cannot be addressed and the sender not told apart from others "
+           "(an empty identifier would match every organisation): Avvist X99 naming the sender "
+           "element, never an OK receipt to an unknown HER-id.")
+
+    # ---- parse cost ----------------------------------------------------------------------
+    file = "attacks/many-attributes.xml"
+    attrs = " ".join(f'a{i}="x"' for i in range(1000))
+    text = kari_notat_11(mid(file), gen, content="PLACEHOLDER").replace(
+        "<TekstNotatInnhold>PLACEHOLDER</TekstNotatInnhold>",
+        f'<TekstNotatInnhold><p xmlns="{NS_XHTML}" {attrs}>tekst</p></TekstNotatInnhold>')
+    add(file, text, kind="dialogmelding", version="1.1", msg_type="DIALOG_HELSEFAGLIG",
+        msg_id=mid(file), schema_valid=True, apprec_status="2", error_codes=["T01"],
+        patient=kari, ref_parent=HV11_KARI, ref_conv=HV11_KARI, limit="attributes-per-element",
+        note="1,000 attributes on one element (well-formed XML). libxml2 compares the "
+             "attributes of a start tag pairwise, so 100,000 of them cost seconds: the gateway "
+             "counts them in a linear pre-scan and refuses more than 256 per element before "
+             "parsing. Avvist T01 naming the line and the element.")
+
+
 def main() -> int:
     build_henvisning()
     build_dialog()
@@ -1387,6 +1662,7 @@ def main() -> int:
     build_quirks()
     build_rejections()
     build_attacks()
+    build_tolerance()
     manifest = {
         "description": "Synthetic KITH/Hdir EHR message corpus for the eMeistring gateway. "
                        "See README.md. Generated by tools/gen_corpus.py, checked by "
