@@ -12,3 +12,24 @@ elseif(EMG_SANITIZE STREQUAL "thread")
 elseif(EMG_SANITIZE AND NOT EMG_SANITIZE STREQUAL "OFF")
   message(FATAL_ERROR "EMG_SANITIZE must be address, thread or OFF, not '${EMG_SANITIZE}'")
 endif()
+
+# EMG_FUZZ: the libFuzzer build of fuzz/ (scripts/fuzz.sh; docs/adr/0012-fuzzing.md). Clang only,
+# and with its own sanitizers: everything is compiled with libFuzzer's coverage instrumentation
+# plus ASan and UBSan, and the fuzz_<name> binaries link the libFuzzer driver.
+if(EMG_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "EMG_FUZZ needs clang (scripts/fuzz.sh uses clang++-19)")
+  endif()
+  if(EMG_SANITIZE AND NOT EMG_SANITIZE STREQUAL "OFF")
+    message(FATAL_ERROR "EMG_FUZZ brings its own sanitizers; leave EMG_SANITIZE OFF")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined
+    # RapidJSON 1.1 has a member clang rejects unless template bodies are parsed when used
+    # (scripts/check-style.sh does the same for clang-tidy).
+    -fdelayed-template-parsing -Wno-delayed-template-parsing-in-cxx20
+    # libstdc++ 12's std::stable_sort uses get_temporary_buffer, which clang 19 calls
+    # deprecated; the generated model tables hold string literals beyond 64 KiB.
+    -Wno-deprecated-declarations -Wno-overlength-strings)
+  add_link_options(-fsanitize=address,undefined)
+endif()
