@@ -100,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   EMG_FUZZ_CHECK(status.empty() || status == "1" || status == "2" || status == "3",
                  "an AppRec status outside kodeverk 8258: " + status);
   if (status.empty()) return 0;  // an AppRec received, or refused before any receipt
+  if (emg_fuzz::Verbose()) emg_fuzz::Note("AppRec:\n" + r.body);
 
   EMG_FUZZ_CHECK(r.content_type.find("xml") != std::string::npos, "an AppRec that is not XML");
   EMG_FUZZ_CHECK(!r.record.empty(), "a receipted message that was not stored");

@@ -11,6 +11,8 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,7 +32,8 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 fhir::store::Store* store = nullptr;
 
 // Runs of six or more digits in the values: shaped like an identity number, they must never
-// come back in a message.
+// come back in a message. (Messages may quote a parameter's name, so a run that is also part of
+// a name is left out.)
 std::vector<std::string> DigitRuns(const Params& params) {
   std::vector<std::string> runs;
   for (const auto& [name, value] : params) {
@@ -42,6 +45,12 @@ std::vector<std::string> DigitRuns(const Params& params) {
       i = j == i ? i + 1 : j;
     }
   }
+  std::erase_if(runs, [&](const std::string& run) {
+    for (const auto& [name, value] : params) {
+      if (name.find(run) != std::string::npos) return true;
+    }
+    return false;
+  });
   return runs;
 }
 
