@@ -32,9 +32,9 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 fhir::store::Store* store = nullptr;
 
 // Runs of six or more digits in the values: shaped like an identity number, they must never
-// come back in a message. (Messages may quote a parameter's name, so a run that is also part of
-// a name is left out.)
-std::vector<std::string> DigitRuns(const Params& params) {
+// come back in a message. (Messages may quote a parameter's name or the resource type, so a run
+// that is also part of one of those is left out.)
+std::vector<std::string> DigitRuns(std::string_view type, const Params& params) {
   std::vector<std::string> runs;
   for (const auto& [name, value] : params) {
     size_t i = 0;
@@ -46,6 +46,7 @@ std::vector<std::string> DigitRuns(const Params& params) {
     }
   }
   std::erase_if(runs, [&](const std::string& run) {
+    if (type.find(run) != std::string_view::npos) return true;
     for (const auto& [name, value] : params) {
       if (name.find(run) != std::string::npos) return true;
     }
@@ -90,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   auto decoded = common::ParseFormUrlEncoded(data);
   if (!decoded) return 0;  // the edge answers 400 before any search
   const Params& params = *decoded;
-  const std::vector<std::string> runs = DigitRuns(params);
+  const std::vector<std::string> runs = DigitRuns(type, params);
 
   // The value helpers the parser and the index share, on every value.
   for (const auto& [name, value] : params) {
