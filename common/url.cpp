@@ -49,6 +49,8 @@ std::optional<std::string> PercentDecode(std::string_view s, PercentDecoding how
       i += 2;
     } else if (c == '+' && how.plus_as_space) {
       out.push_back(' ');
+    } else if (c == '\0' && !how.allow_nul) {
+      return std::nullopt;  // a raw NUL is refused as well as an escaped one (fuzz finding)
     } else {
       out.push_back(c);
     }

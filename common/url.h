@@ -28,10 +28,10 @@ inline constexpr std::string_view kSearchLinkKeep = ":/,|*";
 
 struct PercentDecoding {
   bool plus_as_space = false;  // form encoding: '+' is a space ("%2B" a plus)
-  bool allow_nul = true;       // false: "%00" is refused
+  bool allow_nul = true;       // false: a NUL byte is refused, as "%00" or as it is
 };
 // Decodes percent-escapes; nullopt when a '%' is not followed by two hex digits (or, where
-// refused, for "%00").
+// refused, for a NUL byte, escaped or not).
 std::optional<std::string> PercentDecode(std::string_view s, PercentDecoding how = {});
 
 using FormPairs = std::vector<std::pair<std::string, std::string>>;

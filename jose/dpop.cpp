@@ -23,6 +23,21 @@ constexpr fhir::json::ParseLimits kClaimsLimits{kMaxCompactJwsBytes, 8};
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
+// A host as HTTP clients send one: a DNS name or IPv4 address (letters, digits, '-', '.', '_',
+// '~'), or an IPv6 literal in brackets (hex digits, ':' and '.'). Anything else (':' or ']'
+// outside brackets, percent escapes, sub-delimiters) is refused, so that a normalised URL is its
+// own normal form (fuzzing found "http://a].b:7x:/" normalised to a URL that was refused).
+bool IsHost(std::string_view host) {
+  const auto is = [](std::string_view s, auto pred) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+  };
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return is(host.substr(1, host.size() - 2),
+              [](char c) { return common::HexDigitValue(c) >= 0 || c == ':' || c == '.'; });
+  }
+  return is(host, [](char c) { return common::IsUnreserved(c); });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +98,7 @@ std::optional<std::string> NormalizeHttpUrl(std::string_view url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty()) return std::nullopt;
+  if (!IsHost(host)) return std::nullopt;
   if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }

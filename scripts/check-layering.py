@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the include graph of the project's C++ code against cmake/layers.txt.
 
-Every C++ file outside tests/, bench/ and tools/ must belong to a library of the table; each
+Every C++ file outside tests/, bench/, tools/ and fuzz/ must belong to a library of the table; each
 of its `#include "..."` must name a header of its own library or of one it may depend on
 (directly or through its dependencies), and each `#include <...>` of a third-party library must
 be one its row names. Prints every violation with file and line; exit 1 when there is one.
@@ -18,7 +18,7 @@ THIRD_PARTY = {  # name in layers.txt -> include prefixes
     "boost": ("boost/",),
     "rapidjson": ("rapidjson/",),
 }
-OUTSIDE = ("tests/", "bench/", "tools/", "build/")
+OUTSIDE = ("tests/", "bench/", "tools/", "fuzz/", "build/")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 

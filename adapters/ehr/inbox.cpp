@@ -48,12 +48,53 @@ bool Digits(std::string_view s) {
   return true;
 }
 
+int Number(std::string_view digits) {
+  int n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  return n;
+}
+
+// Whether `s` is an xs:dateTime the AppRec schema accepts: YYYY-MM-DDThh:mm:ss, optional
+// fraction, optional zone (Z or +-hh:mm up to 14:00), with real calendar values. Checking only
+// the shape of the first 19 characters let "...T10:02:00+01:0" through, and the AppRec that
+// answered a message for its bad GenDate was then schema-invalid itself (fuzz finding).
+bool IsXsDateTime(std::string_view s) {
+  if (s.size() < 19 || !Digits(s.substr(0, 4)) || s[4] != '-' || !Digits(s.substr(5, 2)) ||
+      s[7] != '-' || !Digits(s.substr(8, 2)) || s[10] != 'T' || !Digits(s.substr(11, 2)) ||
+      s[13] != ':' || !Digits(s.substr(14, 2)) || s[16] != ':' || !Digits(s.substr(17, 2))) {
+    return false;
+  }
+  const int year = Number(s.substr(0, 4)), month = Number(s.substr(5, 2));
+  const int day = Number(s.substr(8, 2));
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  if (Number(s.substr(11, 2)) > 23 || Number(s.substr(14, 2)) > 59 ||
+      Number(s.substr(17, 2)) > 59) {
+    return false;
+  }
+  std::string_view rest = s.substr(19);
+  if (!rest.empty() && rest.front() == '.') {
+    size_t digits = 1;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+      ++digits;
+    }
+    if (digits == 1) return false;
+    rest.remove_prefix(digits);
+  }
+  if (rest.empty() || rest == "Z") return true;
+  if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || !Digits(rest.substr(1, 2)) ||
+      rest[3] != ':' || !Digits(rest.substr(4, 2))) {
+    return false;
+  }
+  const int zone_h = Number(rest.substr(1, 2)), zone_m = Number(rest.substr(4, 2));
+  return zone_m <= 59 && (zone_h < 14 || (zone_h == 14 && zone_m == 0));
+}
+
 // An xs:dateTime for AppRec fields: `s` when it is one, else now.
 std::string XsDateTime(const std::string& s) {
-  bool ok = s.size() >= 19 && Digits(s.substr(0, 4)) && s[4] == '-' && Digits(s.substr(5, 2)) &&
-            s[7] == '-' && Digits(s.substr(8, 2)) && s[10] == 'T' && Digits(s.substr(11, 2)) &&
-            s[13] == ':' && Digits(s.substr(14, 2)) && s[16] == ':' && Digits(s.substr(17, 2));
-  if (ok) return s;
+  if (IsXsDateTime(s)) return s;
   return Now().substr(0, 19) + "Z";
 }
 

@@ -43,6 +43,9 @@ TEST(PercentDecode, EscapesPlusAndNul) {
   EXPECT_EQ(PercentDecode("%C3%B8"), "\xC3\xB8");
   EXPECT_EQ(PercentDecode("a%00b"), std::string("a\0b", 3));
   EXPECT_FALSE(PercentDecode("a%00b", {.allow_nul = false}).has_value());
+  // Refusing NUL means the decoded text has none: a raw one is refused too (found by fuzzing).
+  EXPECT_FALSE(PercentDecode(std::string_view("a\0b", 3), {.allow_nul = false}).has_value());
+  EXPECT_EQ(PercentDecode(std::string_view("a\0b", 3)), std::string("a\0b", 3));
   for (const char* bad : {"%", "%2", "%zz", "ab%2", "%g0", "%0g"}) {
     EXPECT_FALSE(PercentDecode(bad).has_value()) << bad;
   }

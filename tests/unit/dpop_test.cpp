@@ -178,6 +178,18 @@ TEST(Dpop, NormalizeHttpUrl) {
   EXPECT_EQ(NormalizeHttpUrl("https://e.com:99999/"), std::nullopt);
   EXPECT_EQ(NormalizeHttpUrl("https://e.com/%zz"), std::nullopt);
   EXPECT_EQ(NormalizeHttpUrl("/relative"), std::nullopt);
+  // Hosts that are no host (found by fuzzing: the first was "normalised" to a URL that was then
+  // refused, so normalising was not idempotent).
+  for (const char* bad : {"http://a].b:7x:/p", "http://a:b:/", "http://[::1/", "http://::1]/",
+                          "http://[g::1]/", "http://e%2Ecom/", "http://e.com;x/", "http://:80/"}) {
+    EXPECT_EQ(NormalizeHttpUrl(bad), std::nullopt) << bad;
+  }
+  for (const char* good : {"HTTPS://Example.COM:443", "http://127.0.0.1:8080/a", "https://[::1]/",
+                           "http://fhir_test.local~x:0080/%7e"}) {
+    auto once = NormalizeHttpUrl(good);
+    ASSERT_TRUE(once.has_value()) << good;
+    EXPECT_EQ(NormalizeHttpUrl(*once), once) << good;
+  }
 }
 
 TEST(Dpop, IatWindow) {

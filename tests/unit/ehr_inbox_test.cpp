@@ -354,6 +354,36 @@ TEST_F(EhrInbox, Latin1TextArrivesIntactAndThreadsLink) {
   EXPECT_TRUE(latin);
 }
 
+// Found by fuzzing: a GenDate refused by the schema (T02) was copied into the AppRec's
+// OriginalMsgId/IssueDate, whose first 19 characters looked right, so our receipt was
+// schema-invalid too. Whatever the schema makes of these, our AppRec validates.
+TEST_F(EhrInbox, AnInvalidGenDateIsNotCopiedIntoTheAppRec) {
+  const std::string original =
+      ReadFile(kCorpus + "/dialogmelding-1.1/valid-helsefaglig-notat-7322-6.xml");
+  const size_t start = original.find("<GenDate>") + 9;
+  const size_t end = original.find("</GenDate>");
+  ASSERT_LT(start, end);
+  int n = 0;
+  for (const char* bad :
+       {"2026-03-13T10:02:00+01:0", "2026-02-30T10:02:00", "2026-13-01T10:02:00",
+        "2026-03-13T10:02:00.Z", "2026-03-13T10:02:00+15:00", "0000-03-13T10:02:00"}) {
+    std::string bytes = original;
+    bytes.replace(start, end - start, bad);
+    // A MsgId of its own, so each is a new message rather than a duplicate.
+    const size_t id = bytes.find("<MsgId>") + 7;
+    bytes.replace(id, 4, "ff0" + std::to_string(n++));
+    InboundResult r = inbox_->Receive(bytes);
+    ASSERT_EQ(r.http_status, 200) << bad;
+    AppRec a = ParseAppRec(r.body);        // fails the test when our AppRec is schema-invalid
+    if (n == 1) {
+      EXPECT_EQ(a.status, "2");  // the fuzzer's case: the schema refuses it (T02)
+    }
+    if (a.status == "2") {
+      EXPECT_NE(a.original_issue_date, bad);
+    }
+  }
+}
+
 TEST_F(EhrInbox, AnOversizedMessageIsRefusedWithT01) {
   EhrSettings s = ClinicSettings();
   s.max_message_bytes = 1 << 20;

@@ -8,6 +8,7 @@
 
 #include "adapters/ehr/xml/document.h"
 #include "adapters/ehr/xml/schema_set.h"
+#include "adapters/ehr/xml/writer.h"
 
 namespace adapters::ehr::xml {
 namespace {
@@ -225,6 +226,34 @@ TEST_F(EhrXml, SerializeElementKeepsAPartWholeWithItsNamespaces) {
   ASSERT_NE(p, nullptr) << part;
   EXPECT_EQ(Attr(p, "k"), "v");
   EXPECT_EQ(Text(p), "t&u");
+}
+
+// Found by fuzzing the inbox: a T01 AppRec quoted libxml2's error, which named an element with a
+// Latin-1 byte, and came out not well-formed. What the writer writes is always well-formed UTF-8.
+TEST_F(EhrXml, WriterReplacesWhatXmlCannotCarry) {
+  Writer w("urn:x", "r");
+  const std::string bad = std::string(
+      "a\x01"
+      "b\xED\xA0\x80"
+      "c\xFF\xC3"
+      "d\xEF\xBF\xBE"
+      "e\x00"
+      "f",
+      16);
+  xmlNode* n = w.Add(w.root(), "t", bad);
+  w.SetAttr(n, "V", "\x7F\x1F\xC0\xAF ok \xC3\xB8\xF0\x9F\x98\x80");
+  std::string text = w.Serialize();
+  ParseError error;
+  auto doc = Document::Parse(text, 1024, &error);
+  ASSERT_TRUE(doc.has_value()) << error.message;
+  const std::string fffd = "\xEF\xBF\xBD";
+  // Controls (NUL too), the bytes of a surrogate, stray bytes and U+FFFE become U+FFFD.
+  EXPECT_EQ(
+      Text(Child(doc->root(), "urn:x", "t")),
+      "a" + fffd + "b" + fffd + fffd + fffd + "c" + fffd + fffd + "d" + fffd + "e" + fffd + "f");
+  // DEL is allowed in XML; an overlong '/' is not UTF-8; ø and an emoji are kept.
+  EXPECT_EQ(Attr(Child(doc->root(), "urn:x", "t"), "V"),
+            "\x7F" + fffd + fffd + fffd + " ok \xC3\xB8\xF0\x9F\x98\x80");
 }
 
 TEST(EhrXmlMessages, BlankValuesKeepsNamesAndDropsData) {
