@@ -374,7 +374,7 @@ TEST_F(EhrInbox, AnInvalidGenDateIsNotCopiedIntoTheAppRec) {
     bytes.replace(id, 4, "ff0" + std::to_string(n++));
     InboundResult r = inbox_->Receive(bytes);
     ASSERT_EQ(r.http_status, 200) << bad;
-    AppRec a = ParseAppRec(r.body);        // fails the test when our AppRec is schema-invalid
+    AppRec a = ParseAppRec(r.body);  // fails the test when our AppRec is schema-invalid
     if (n == 1) {
       EXPECT_EQ(a.status, "2");  // the fuzzer's case: the schema refuses it (T02)
     }
