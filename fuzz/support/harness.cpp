@@ -28,7 +28,7 @@ void RemoveTempDirs() {
 
 // Synthetic data only (the fødselsnummer is a test number: month + 80, mod-11 valid).
 constexpr std::string_view kSeed[] = {
-    R"json({"resourceType":"Organization","id":"org1","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.2","value":"8142519"}],"name":"eMeistring DPS (syntetisk)","active":true})json",
+    R"json({"resourceType":"Organization","id":"org1","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.2","value":"8142519"},{"system":"urn:oid:2.16.578.1.12.4.1.4.101","value":"996543218"}],"name":"eMeistring DPS (syntetisk)","active":true})json",
     R"json({"resourceType":"Practitioner","id":"prac1","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.4","value":"9144889"}],"name":[{"family":"Lege","given":["Lise"]}]})json",
     R"json({"resourceType":"Patient","id":"pat1","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"12839140000"}],"active":true,"name":[{"family":"Nordmann","given":["Kari","Åse"]}],"telecom":[{"system":"phone","value":"+4712345678"}],"gender":"female","birthDate":"1991-03-12","address":[{"city":"Bergen","postalCode":"5003"}],"generalPractitioner":[{"reference":"Practitioner/prac1"}],"managingOrganization":{"reference":"Organization/org1"}})json",
     R"json({"resourceType":"Patient","id":"pat2","name":[{"family":"Hansen","given":["Ola"]}],"gender":"male","birthDate":"1980","link":[{"other":{"reference":"Patient/pat1"},"type":"seealso"}]})json",
